@@ -1,0 +1,7 @@
+/** Barrel of the drizzle schema: every table, enum and relation (drizzle-kit reads this file). */
+export * from "./cells.js";
+export * from "./columns.js";
+export * from "./devices.js";
+export * from "./metrics.js";
+export * from "./models.js";
+export * from "./runs.js";
