@@ -1,0 +1,6 @@
+export * from "./dtype.js";
+export * from "./graph-builder.js";
+export * from "./layers.js";
+export * from "./prng.js";
+export * from "./shape-inference.js";
+export * from "./vit-blocks.js";

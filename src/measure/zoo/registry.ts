@@ -1,0 +1,116 @@
+import type { FloatDType } from "../onnx/index.js";
+import { BATCH, DEFAULT_OPSET, GraphBuilder } from "../onnx/index.js";
+import type { ZooModel } from "./zoo-model.js";
+import { multipleOf, registeredModels } from "./zoo-model.js";
+
+// One import line per family file: each registers its models with defineModel() when loaded.
+import "./vit.js";
+
+/** Options of buildModel; all but resolution have defaults. */
+export interface BuildModelOptions {
+  resolution: number;
+  numClasses?: number;
+  dtype?: FloatDType;
+  seed?: number;
+}
+
+/** What a built zoo graph is, besides its bytes. */
+export interface BuiltModelMetadata {
+  name: string;
+  sourceId: string;
+  family: string;
+  resolution: number;
+  numClasses: number;
+  dtype: FloatDType;
+  seed: number;
+  opset: number;
+  /** Number of trainable parameters (elements of the float initializers). */
+  parameters: number;
+  inputName: string;
+  inputShape: Array<number | string>;
+  outputName: string;
+}
+
+/** A built model: ONNX ModelProto bytes plus metadata. */
+export interface BuiltModel {
+  bytes: Uint8Array;
+  metadata: BuiltModelMetadata;
+}
+
+/** Thrown for an unknown model name or an unbuildable resolution. */
+export class ZooError extends Error {
+  override name = "ZooError";
+}
+
+/** Returns every registered zoo model. */
+export function listModels(): ZooModel[] {
+  return registeredModels();
+}
+
+/** Returns the model with this display name or source id (case-insensitive), or undefined. */
+export function findModel(nameOrId: string): ZooModel | undefined {
+  const key = nameOrId.trim().toLowerCase();
+  return registeredModels().find((m) => m.name.toLowerCase() === key || m.sourceId.toLowerCase() === key);
+}
+
+/** Returns the model with this display name or source id; throws ZooError listing the known names otherwise. */
+export function getModel(nameOrId: string): ZooModel {
+  const m = findModel(nameOrId);
+  if (!m) {
+    throw new ZooError(`unknown zoo model "${nameOrId}"; known: ${registeredModels().map((x) => x.name).join(", ")}`);
+  }
+  return m;
+}
+
+/** Returns why `resolution` cannot be built for `model`, or null when it can. */
+export function resolutionProblem(model: ZooModel, resolution: number): string | null {
+  if (!Number.isInteger(resolution) || resolution <= 0) return `resolution must be a positive integer, got ${resolution}`;
+  return (model.checkResolution ?? multipleOf(16, 32))(resolution);
+}
+
+/**
+ * Builds a zoo model as ONNX ModelProto bytes with seeded random weights; the input is
+ * "pixel_values" [batch, 3, r, r] and the output "logits" [batch, numClasses].
+ * Throws ZooError for an unknown name, a bad resolution or option.
+ */
+export function buildModel(nameOrId: string, options: BuildModelOptions): BuiltModel {
+  const model = getModel(nameOrId);
+  const numClasses = options.numClasses ?? 1000;
+  const dtype = options.dtype ?? "float32";
+  const seed = options.seed ?? 0;
+  const problem = resolutionProblem(model, options.resolution);
+  if (problem) throw new ZooError(`${model.name}: ${problem}`);
+  if (!Number.isInteger(numClasses) || numClasses < 1) throw new ZooError(`numClasses must be a positive integer, got ${numClasses}`);
+  if (dtype !== "float32" && dtype !== "float16") throw new ZooError(`dtype must be float32 or float16, got ${String(dtype)}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ZooError(`seed must be an integer in [0, 2^32), got ${seed}`);
+
+  const b = new GraphBuilder({ name: model.sourceId, dtype, seed, opset: DEFAULT_OPSET });
+  const logits = model.build(b, { resolution: options.resolution, numClasses, dtype, seed });
+  const [batch, classes] = logits.shape;
+  if (logits.shape.length !== 2 || batch !== BATCH || classes !== numClasses) {
+    throw new Error(`${model.name} builder returned logits of shape [${logits.shape.join(",")}], expected [${BATCH},${numClasses}]`);
+  }
+  b.output(logits, "logits");
+  const metadata: BuiltModelMetadata = {
+    name: model.name,
+    sourceId: model.sourceId,
+    family: model.family,
+    resolution: options.resolution,
+    numClasses,
+    dtype,
+    seed,
+    opset: b.opset,
+    parameters: b.parameterCount,
+    inputName: "pixel_values",
+    inputShape: [BATCH, 3, options.resolution, options.resolution],
+    outputName: "logits",
+  };
+  const bytes = b.toBytes({
+    "favor.model": model.name,
+    "favor.source_id": model.sourceId,
+    "favor.resolution": String(options.resolution),
+    "favor.seed": String(seed),
+    "favor.parameters": String(b.parameterCount),
+  });
+  return { bytes, metadata };
+}
