@@ -1,0 +1,229 @@
+/**
+ * Favor's non-GraphQL HTTP routes: the dashboard page and its assets (/, /dashboard, /assets/*), server-side SVG
+ * plots (/plots/pareto.svg, /plots/scatter.svg) and exports (/export/runs.csv, /export/runs.json).
+ * Plots and exports read through the GraphQL schema in process (see web-data.ts).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+import { HttpError } from "./http-error.js";
+import { buildScatterSpec, DATA_CREDIT } from "./plot-spec.js";
+import type { PlotPoint } from "./plot-spec.js";
+import { parseExportParams, parsePlotParams } from "./query-params.js";
+import type { PlotParams, RunFilterParams } from "./query-params.js";
+import { renderSvg } from "./render-svg.js";
+import { createAssetLoader } from "./web-assets.js";
+import { createWebData } from "./web-data.js";
+import type { CatalogueMetric, ExportRun, GraphQLExecutor, WebData } from "./web-data.js";
+import { toCsv } from "./csv.js";
+
+/** Handles a request if it is one of the web routes; resolves to false (nothing written) otherwise. */
+export type WebRouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+export interface WebRoutesOptions {
+  /** Runs a GraphQL operation against Favor's schema in process. */
+  execute: GraphQLExecutor;
+  /** Re-read the page's files on every request (development). */
+  reloadAssets?: boolean;
+  /** Where unexpected errors are reported (defaults to console.error). */
+  log?: (message: string, error: unknown) => void;
+}
+
+/** Returns the handler of the web routes. */
+export function createWebRoutes(options: WebRoutesOptions): WebRouteHandler {
+  const assets = createAssetLoader({ reload: options.reloadAssets });
+  const data = createWebData(options.execute);
+  const log = options.log ?? ((message, error) => console.error(message, error));
+  return async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname;
+    const isPlot = path === "/plots/pareto.svg" || path === "/plots/scatter.svg";
+    const isExport = path === "/export/runs.csv" || path === "/export/runs.json";
+    const asset = !isPlot && !isExport ? await assets(path) : undefined;
+    if (!isPlot && !isExport && !asset) return false;
+    try {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        res.setHeader("allow", "GET, HEAD");
+        throw new HttpError(405, `Method ${req.method} is not allowed on ${path}: use GET`);
+      }
+      if (asset) {
+        if (req.headers["if-none-match"] === asset.etag) {
+          res.writeHead(304, { etag: asset.etag, "cache-control": asset.cacheControl }).end();
+          return true;
+        }
+        send(req, res, 200, asset.contentType, asset.body, { etag: asset.etag, "cache-control": asset.cacheControl });
+      } else if (isPlot) {
+        const params = parsePlotParams(url.searchParams, { front: path === "/plots/pareto.svg" ? "2d" : "none" });
+        send(req, res, 200, "image/svg+xml; charset=utf-8", await plotSvg(data, params), { "cache-control": "no-cache" });
+      } else {
+        const params = parseExportParams(url.searchParams);
+        const metrics = await data.metrics();
+        checkMetrics(metrics, params.where.map((w) => [`where`, w.metric] as const));
+        const runs = await data.runs(params, params.orderBy);
+        if (path.endsWith(".csv")) {
+          send(req, res, 200, "text/csv; charset=utf-8", runsCsv(metrics, runs), {
+            "content-disposition": 'inline; filename="favor-runs.csv"',
+            "cache-control": "no-cache",
+          });
+        } else {
+          send(req, res, 200, "application/json; charset=utf-8", JSON.stringify(runsJson(metrics, runs, params), null, 1), {
+            "cache-control": "no-cache",
+          });
+        }
+      }
+    } catch (error) {
+      if (error instanceof HttpError) {
+        send(req, res, error.status, "text/plain; charset=utf-8", `${error.message}\n`);
+      } else {
+        log(`web route ${path} failed`, error);
+        send(req, res, 500, "text/plain; charset=utf-8", "Internal server error\n");
+      }
+    }
+    return true;
+  };
+}
+
+/** Returns the SVG of a scatter (with its front when asked) for validated plot parameters. */
+async function plotSvg(data: WebData, params: PlotParams): Promise<string> {
+  const metrics = await data.metrics();
+  const byKey = checkMetrics(metrics, [
+    ["x", params.x],
+    ["y", params.y],
+    ...params.objectives.map((o) => ["objectives", o] as const),
+    ...params.where.map((w) => ["where", w.metric] as const),
+  ]);
+  const x = byKey.get(params.x)!;
+  const y = byKey.get(params.y)!;
+  const runs = await data.runs(params);
+  let front: Awaited<ReturnType<WebData["front"]>> | undefined;
+  if (params.front !== "none") {
+    const keys = [...new Set([params.x, params.y, ...(params.front === "kd" ? params.objectives : [])])];
+    front = await data.front(keys.map((k) => ({ metric: k, direction: byKey.get(k)!.direction })), params);
+  }
+  const points: PlotPoint[] = runs
+    .filter((r) => Number.isFinite(r.values[params.x]) && Number.isFinite(r.values[params.y]))
+    .map((r) => ({
+      id: r.id,
+      model: r.model,
+      taxonomyClass: r.taxonomyClass,
+      resolution: r.resolution,
+      x: r.values[params.x],
+      y: r.values[params.y],
+      front: front?.optimal.has(r.id) ?? false,
+      rank: front?.ranks.get(r.id) ?? null,
+    }));
+  if (points.length === 0) {
+    throw new HttpError(400, `No run has both ${params.x} and ${params.y} under these filters: nothing to plot`);
+  }
+  const scope = [
+    params.resolution.length ? `at ${params.resolution.join("/")} px` : "",
+    params.taxonomyClass.length ? params.taxonomyClass.join(", ") : "",
+  ].filter(Boolean);
+  const spec = buildScatterSpec({
+    x,
+    y,
+    points,
+    xScale: params.xScale,
+    yScale: params.yScale,
+    front: params.front,
+    labelFront: params.labels,
+    width: params.width,
+    height: params.height,
+    title: params.title ?? `${y.label} vs ${x.label}${scope.length ? ` (${scope.join("; ")})` : ""}`,
+  });
+  return renderSvg(spec);
+}
+
+/** Returns the catalogue by key; throws HttpError 400 naming the parameter and the unknown metric. */
+function checkMetrics(metrics: CatalogueMetric[], asked: ReadonlyArray<readonly [string, string]>): Map<string, CatalogueMetric> {
+  const byKey = new Map(metrics.map((m) => [m.key, m]));
+  for (const [param, key] of asked) {
+    if (!byKey.has(key)) {
+      throw new HttpError(400, `Unknown metric "${key}" in ${param}: known metrics are ${metrics.map((m) => m.key).join(", ")}`);
+    }
+  }
+  return byKey;
+}
+
+const RUN_COLUMNS: ReadonlyArray<readonly [string, (r: ExportRun) => string | number]> = [
+  ["run_id", (r) => r.id],
+  ["experiment_id", (r) => r.experimentId],
+  ["run_name", (r) => r.runName],
+  ["model", (r) => r.model],
+  ["source_id", (r) => r.sourceId],
+  ["family", (r) => r.family],
+  ["taxonomy_class", (r) => r.taxonomyClass],
+  ["changes_what", (r) => r.changesWhat],
+  ["changes_how", (r) => r.changesHow],
+  ["pretrain_resolution [px]", (r) => r.pretrainResolution],
+  ["resolution [px]", (r) => r.resolution],
+  ["gpu", (r) => r.gpu],
+  ["gpu_count", (r) => r.gpuCount],
+];
+
+/** Returns the CSV of runs: one row per run, one column per metric with its unit in the header, raw values. */
+export function runsCsv(metrics: ReadonlyArray<CatalogueMetric>, runs: ReadonlyArray<ExportRun>): string {
+  const header = [...RUN_COLUMNS.map(([name]) => name)];
+  for (const m of metrics) {
+    header.push(columnName(m));
+    if (m.key === "throughput") header.push("throughput_batch_size [images]");
+  }
+  const rows = runs.map((r) => {
+    const row: Array<string | number | undefined> = RUN_COLUMNS.map(([, get]) => get(r));
+    for (const m of metrics) {
+      row.push(r.values[m.key]);
+      if (m.key === "throughput") row.push(r.batchSizes[m.key]);
+    }
+    return row;
+  });
+  return toCsv(header, rows);
+}
+
+/** Returns the JSON export: units per field, the citation, the filters used and one flat record per run. */
+export function runsJson(metrics: ReadonlyArray<CatalogueMetric>, runs: ReadonlyArray<ExportRun>, filters: RunFilterParams) {
+  const units: Record<string, string> = { pretrainResolution: "px", resolution: "px", throughputBatchSize: "images" };
+  for (const m of metrics) units[m.key] = m.unit;
+  return {
+    source: DATA_CREDIT,
+    units,
+    filters,
+    count: runs.length,
+    runs: runs.map((r) => {
+      const record: Record<string, string | number | null> = {
+        runId: r.id,
+        experimentId: r.experimentId,
+        runName: r.runName,
+        model: r.model,
+        sourceId: r.sourceId,
+        family: r.family,
+        taxonomyClass: r.taxonomyClass,
+        changesWhat: r.changesWhat,
+        changesHow: r.changesHow,
+        pretrainResolution: r.pretrainResolution,
+        resolution: r.resolution,
+        gpu: r.gpu,
+        gpuCount: r.gpuCount,
+      };
+      for (const m of metrics) record[m.key] = r.values[m.key] ?? null;
+      record.throughputBatchSize = r.batchSizes.throughput ?? null;
+      return record;
+    }),
+  };
+}
+
+// "count" adds nothing to a header; every other unit goes in brackets so pandas column names carry it.
+function columnName(metric: CatalogueMetric): string {
+  return metric.unit && metric.unit !== "count" ? `${metric.key} [${metric.unit}]` : metric.key;
+}
+
+function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): void {
+  const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+  res.writeHead(status, { "content-type": contentType, "content-length": String(bytes.length), ...headers });
+  res.end(req.method === "HEAD" ? undefined : bytes);
+}
