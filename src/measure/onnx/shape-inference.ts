@@ -413,7 +413,7 @@ export function einsumLabelSizes(eq: string, shapes: ReadonlyArray<Shape>): Map<
     let pos = 0;
     for (let i = 0; i < t.length; i++) {
       if (t.startsWith("...", i)) {
-        for (let e = 0; e < ellRank; e++) sizes.set(`.${e + ellRank - ellRank}${e}`, s[pos + e]);
+        for (let e = 0; e < ellRank; e++) sizes.set(`...${e - ellRank}`, s[pos + e]);
         pos += ellRank;
         i += 2;
         continue;
