@@ -1,7 +1,8 @@
 export * from "./average-ranks.js";
+export * from "./best-per-group.js";
 export * from "./complete-rows.js";
-export * from "./correlation.js";
 export * from "./correlation-matrix.js";
+export * from "./correlation.js";
 export * from "./dominates.js";
 export * from "./dominators.js";
 export * from "./non-dominated-sort.js";
@@ -10,3 +11,4 @@ export * from "./pareto-analysis.js";
 export * from "./pareto-front.js";
 export * from "./pareto-gap.js";
 export * from "./pareto-oracle.js";
+export * from "./scaling-steps.js";
