@@ -1,0 +1,2 @@
+export * from "./device-description.js";
+export * from "./nvidia-smi.js";

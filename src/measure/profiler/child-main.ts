@@ -1,0 +1,320 @@
+/**
+ * The measuring child process: reads one ChildRequest from stdin, creates one onnxruntime session, performs
+ * one measurement and prints one result line (see child-protocol.ts). Anything it cannot report (a native
+ * crash, the kernel's OOM killer, a hang) the parent sees as the process's exit or its own timeout.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+
+import type { InferenceSession as OrtSession, Tensor } from "onnxruntime-node";
+import { InferenceSession } from "onnxruntime-node";
+
+import { listGpuProcessMemory, readGpuUsedBytes } from "../device/nvidia-smi.js";
+import { onnxruntimeVersion } from "../device/device-description.js";
+import type { BatchTrialOutcome } from "./batch-search.js";
+import { searchBatchSize } from "./batch-search.js";
+import type { ChildProgress, ChildReply, ChildRequest, ChildSessionInfo } from "./child-protocol.js";
+import { PROGRESS_MARKER, RESULT_MARKER } from "./child-protocol.js";
+import type { StopRule } from "./measure-settings.js";
+import { parseOperatorTrace } from "./operator-trace.js";
+import { classifyOrtError } from "./ort-errors.js";
+import { readResidentMemory, resetPeakResidentMemory } from "./process-memory.js";
+import type {
+  FailureKind,
+  LatencyMeasurement,
+  Measurement,
+  MemoryMeasurement,
+  MemoryMethod,
+  OperatorsMeasurement,
+  ThroughputMeasurement,
+} from "./profile.types.js";
+import type { InputSignature } from "./session-feeds.js";
+import { InputShapeError, inputSignatures, randomFeeds, resolveInputShapes } from "./session-feeds.js";
+import { summarize } from "./statistics.js";
+import { timeRuns } from "./timing-loop.js";
+
+await main();
+
+async function main(): Promise<void> {
+  watchParent();
+  let request: ChildRequest;
+  try {
+    request = JSON.parse(await readStdin()) as ChildRequest;
+  } catch (error) {
+    return reply({ ok: false, kind: "invalid-request", message: `unreadable request: ${message(error)}`, details: {} });
+  }
+  if (request.fault !== null && process.env.FAVOR_PROFILER_FAULTS === "1") injectFault(request.fault);
+  try {
+    const { measurement, session } = await measure(request);
+    reply({ ok: true, measurement, session });
+  } catch (error) {
+    reply(failure(error));
+  }
+}
+
+async function measure(request: ChildRequest): Promise<{ measurement: Measurement; session: ChildSessionInfo }> {
+  const gpu = request.provider === "cuda";
+  const startBytes = gpu ? gpuMemory(request.gpuIndex).bytes : (readResidentMemory()?.rssBytes ?? 0);
+  const t0 = performance.now();
+  const session = await InferenceSession.create(request.graphPath, sessionOptions(request));
+  const sessionLoadMs = performance.now() - t0;
+  progress({ stage: "loaded" });
+  const inputs = inputSignatures(session);
+  const info: ChildSessionInfo = { onnxruntimeVersion: onnxruntimeVersion(), sessionLoadMs, inputs };
+  const feedsAt = (batchSize: number): Record<string, Tensor> =>
+    randomFeeds(inputs, resolveInputShapes(inputs, batchSize, request.inputShapes), request.settings.seed);
+  const task = request.task;
+  let measurement: Measurement;
+  switch (task.metric) {
+    case "latency":
+      measurement = await measureLatency(session, feedsAt(task.batchSize), task.batchSize, request.settings.latency);
+      break;
+    case "throughput":
+      measurement = await measureThroughput(session, feedsAt, request, task.maxBatchSize, task.memoryBudgetBytes);
+      break;
+    case "memory":
+      measurement = await measureMemory(session, inputs, request, task.batchSize, startBytes);
+      break;
+    case "operators":
+      measurement = await measureOperators(session, feedsAt(request.settings.operators.batchSize), request, task.profileDir);
+      break;
+  }
+  await session.release();
+  return { measurement, session: info };
+}
+
+function sessionOptions(request: ChildRequest): OrtSession.SessionOptions {
+  return {
+    executionProviders: request.provider === "cuda" ? [{ name: "cuda", deviceId: request.gpuIndex }] : ["cpu"],
+    intraOpNumThreads: request.intraOpThreads,
+    interOpNumThreads: request.interOpThreads,
+    graphOptimizationLevel: request.graphOptimizationLevel,
+    executionMode: "sequential",
+    logSeverityLevel: 3,
+    ...(request.task.metric === "operators"
+      ? { enableProfiling: true, profileFilePrefix: path.join(request.task.profileDir, "trace") }
+      : {}),
+  };
+}
+
+async function measureLatency(
+  session: OrtSession,
+  feeds: Record<string, Tensor>,
+  batchSize: number,
+  rule: StopRule,
+): Promise<LatencyMeasurement> {
+  const record = await timeRuns(() => session.run(feeds), rule);
+  return {
+    metric: "latency",
+    batchSize,
+    summaryMs: summarize(record.samplesMs),
+    samplesMs: record.samplesMs,
+    stoppedBy: record.stoppedBy,
+    valid: record.valid,
+    reasons: record.reasons,
+  };
+}
+
+async function measureThroughput(
+  session: OrtSession,
+  feedsAt: (batchSize: number) => Record<string, Tensor>,
+  request: ChildRequest,
+  maxBatchSize: number,
+  memoryBudgetBytes: number | null,
+): Promise<ThroughputMeasurement> {
+  const settings = request.settings.throughput;
+  const gpu = request.provider === "cuda";
+  const loaded = gpu ? gpuMemory(request.gpuIndex).bytes : (readResidentMemory()?.rssBytes ?? 0);
+  const trial = async (batchSize: number): Promise<BatchTrialOutcome> => {
+    try {
+      progress({ stage: "search", batchSize });
+      if (!gpu) resetPeakResidentMemory();
+      const feeds = feedsAt(batchSize);
+      const record = await timeRuns(() => session.run(feeds), settings.search);
+      const peak = gpu ? gpuMemory(request.gpuIndex).bytes : readResidentMemory()?.peakBytes;
+      const imagesPerSecond = (batchSize * record.samplesMs.length * 1000) / sum(record.samplesMs);
+      progress({ stage: "search", batchSize, imagesPerSecond });
+      return { ok: true, trial: { batchSize, imagesPerSecond, peakBytes: peak === undefined ? null : Math.max(0, peak - loaded) } };
+    } catch (error) {
+      if (!(error instanceof InputShapeError) && classifyOrtError(message(error)).kind === "oom") {
+        return { ok: false, reason: "out-of-memory", message: message(error) };
+      }
+      throw error;
+    }
+  };
+  // The budget covers the whole process; the search predicts the peak above the loaded baseline.
+  const budgetAboveLoaded = memoryBudgetBytes === null ? null : Math.max(0, memoryBudgetBytes - loaded);
+  const search = await searchBatchSize(trial, {
+    maxBatchSize,
+    batchSizes: settings.batchSizes,
+    minGain: settings.minGain,
+    patience: settings.patience,
+    memoryBudgetBytes: budgetAboveLoaded,
+    searchBudgetMs: settings.searchBudgetMs,
+  });
+  if (search.best === null) {
+    throw new OutOfMemoryError(`batch size 1 ran out of memory: ${search.outOfMemory ?? "unknown error"}`);
+  }
+  const batchSize = search.best.batchSize;
+  progress({ stage: "final", batchSize });
+  const feeds = feedsAt(batchSize);
+  const record = await timeRuns(() => session.run(feeds), settings.final);
+  const summaryMs = summarize(record.samplesMs);
+  const perImage = (ms: number): number => (batchSize * 1000) / ms;
+  return {
+    metric: "throughput",
+    imagesPerSecond: (batchSize * record.samplesMs.length * 1000) / sum(record.samplesMs),
+    batchSize,
+    summaryMs,
+    imagesPerSecondCi: summaryMs.ci === null ? null : { low: perImage(summaryMs.ci.high), high: perImage(summaryMs.ci.low) },
+    stoppedBy: record.stoppedBy,
+    valid: record.valid,
+    reasons: record.reasons,
+    search: {
+      trials: search.trials,
+      stoppedBy: search.stoppedBy,
+      outOfMemory: search.outOfMemory,
+      maxBatchSize,
+      memoryBudgetBytes,
+    },
+  };
+}
+
+async function measureMemory(
+  session: OrtSession,
+  inputs: ReadonlyArray<InputSignature>,
+  request: ChildRequest,
+  batchSize: number,
+  startBytes: number,
+): Promise<MemoryMeasurement> {
+  const runs = request.settings.memory.runs;
+  const shapes = resolveInputShapes(inputs, batchSize, request.inputShapes);
+  if (request.provider === "cuda") {
+    const loaded = gpuMemory(request.gpuIndex);
+    const feeds = randomFeeds(inputs, shapes, request.settings.seed);
+    for (let i = 0; i < runs; i++) await session.run(feeds);
+    const after = gpuMemory(request.gpuIndex);
+    return {
+      metric: "memory",
+      batchSize,
+      bytes: Math.max(0, after.bytes - loaded.bytes),
+      method: after.method,
+      startBytes,
+      loadedBytes: loaded.bytes,
+      peakBytes: after.bytes,
+      runs,
+    };
+  }
+  const loaded = readResidentMemory();
+  if (loaded === null) throw new Error("cannot read resident memory: /proc/self/status is unavailable on this system");
+  const method: MemoryMethod = resetPeakResidentMemory() ? "vmhwm-reset" : "vmhwm-since-start";
+  // Inputs are created after the baseline, so they count (as they do on the GPU in the paper's figures).
+  const feeds = randomFeeds(inputs, shapes, request.settings.seed);
+  for (let i = 0; i < runs; i++) await session.run(feeds);
+  const peak = readResidentMemory() as NonNullable<ReturnType<typeof readResidentMemory>>;
+  return {
+    metric: "memory",
+    batchSize,
+    bytes: Math.max(0, peak.peakBytes - loaded.rssBytes),
+    method,
+    startBytes,
+    loadedBytes: loaded.rssBytes,
+    peakBytes: peak.peakBytes,
+    runs,
+  };
+}
+
+async function measureOperators(
+  session: OrtSession,
+  feeds: Record<string, Tensor>,
+  request: ChildRequest,
+  profileDir: string,
+): Promise<OperatorsMeasurement> {
+  const settings = request.settings.operators;
+  for (let i = 0; i < settings.warmupRuns + settings.runs; i++) await session.run(feeds);
+  session.endProfiling();
+  const traces = readdirSync(profileDir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => path.join(profileDir, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (traces.length === 0) throw new Error(`onnxruntime wrote no profiling trace into ${profileDir}`);
+  const breakdown = parseOperatorTrace(JSON.parse(readFileSync(traces[0], "utf8")), settings.warmupRuns, settings.top);
+  return { metric: "operators", batchSize: settings.batchSize, ...breakdown };
+}
+
+/** Device memory of this process (by pid), or of the whole GPU where the pid is not visible. */
+function gpuMemory(gpuIndex: number): { bytes: number; method: MemoryMethod } {
+  const own = listGpuProcessMemory().filter((p) => p.pid === process.pid);
+  if (own.length > 0) return { bytes: own.reduce((s, p) => s + p.usedBytes, 0), method: "nvidia-smi-pid" };
+  return { bytes: readGpuUsedBytes(gpuIndex) ?? 0, method: "nvidia-smi-device" };
+}
+
+class OutOfMemoryError extends Error {}
+
+function failure(error: unknown): ChildReply {
+  const text = message(error);
+  if (error instanceof InputShapeError) return { ok: false, kind: "invalid-request", message: text, details: {} };
+  if (error instanceof OutOfMemoryError) return { ok: false, kind: "oom", message: text, details: {} };
+  const cls = classifyOrtError(text);
+  if (cls.kind === "unsupported-op") {
+    const where = cls.node ? ` (node ${cls.node})` : "";
+    return {
+      ok: false,
+      kind: "unsupported-op",
+      message: `unsupported operator ${cls.domain ? `${cls.domain}:` : ""}${cls.op}${where}: ${text}`,
+      details: { op: cls.op, opDomain: cls.domain, node: cls.node },
+    };
+  }
+  const kind: FailureKind = cls.kind;
+  return { ok: false, kind, message: text, details: {} };
+}
+
+function reply(body: ChildReply): void {
+  process.stdout.write(`\n${RESULT_MARKER}${JSON.stringify(body)}\n`, () => process.exit(0));
+}
+
+function progress(note: ChildProgress): void {
+  process.stdout.write(`\n${PROGRESS_MARKER}${JSON.stringify(note)}\n`);
+}
+
+function injectFault(fault: NonNullable<ChildRequest["fault"]>): void {
+  switch (fault) {
+    case "abort":
+      process.abort();
+      break;
+    case "exit":
+      process.exit(3);
+      break;
+    case "throw":
+      throw new Error("injected fault: uncaught error in the child");
+    case "hang":
+      // Busy, so not even signals handled in JS could end it; only the parent's SIGKILL does.
+      for (;;) Math.sqrt(Math.random());
+    case "allocate": {
+      const hold: Buffer[] = [];
+      for (;;) hold.push(Buffer.alloc(64 * 1024 * 1024, 1));
+    }
+  }
+}
+
+/** Exits when the parent is gone, so an orphaned child never keeps measuring. */
+function watchParent(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(70);
+  }, 1000).unref();
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function sum(values: ReadonlyArray<number>): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

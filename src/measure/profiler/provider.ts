@@ -1,0 +1,101 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+import { listGpus } from "../device/nvidia-smi.js";
+
+/** The execution provider a caller asks for. */
+export type RequestedProvider = "cpu" | "cuda" | "auto";
+
+/** The execution provider that runs. */
+export type Provider = "cpu" | "cuda";
+
+/** Where the CUDA execution provider stands on this machine. */
+export interface CudaAvailability {
+  /** True when onnxruntime-node's CUDA provider libraries are installed next to its binding. */
+  readonly binaries: boolean;
+  /** Number of GPUs nvidia-smi lists. */
+  readonly gpus: number;
+  /** Why CUDA cannot run here; null when it can. */
+  readonly problem: string | null;
+}
+
+/** The provider chosen for a request, and why. */
+export interface ProviderChoice {
+  readonly requested: RequestedProvider;
+  readonly provider: Provider;
+  /** Why `auto` chose what it chose; null for an explicit request. */
+  readonly reason: string | null;
+}
+
+/** How to install the CUDA binaries, for error messages and docs. */
+export const CUDA_INSTALL_HINT =
+  "install onnxruntime-node's CUDA 12 binaries with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci` " +
+  "(needs CUDA 12 and cuDNN 9 on the library path, and an NVIDIA driver)";
+
+const CUDA_LIBRARIES = ["libonnxruntime_providers_cuda.so", "libonnxruntime_providers_shared.so"];
+
+/** A provider was asked for that cannot run on this machine. */
+export class ProviderUnavailableError extends Error {
+  override readonly name = "ProviderUnavailableError";
+  constructor(
+    readonly provider: Provider,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Returns whether the CUDA execution provider can run here: its shared libraries are present in
+ * onnxruntime-node's binary folder (the npm package ships CPU binaries only; its install script downloads
+ * the CUDA ones from NuGet) and nvidia-smi lists a GPU. Loading may still fail later (e.g. cuDNN missing):
+ * the child reports that as `provider-unavailable`.
+ */
+export function cudaAvailability(): CudaAvailability {
+  const dir = onnxruntimeBinaryDir();
+  const missing = CUDA_LIBRARIES.filter((lib) => !existsSync(path.join(dir, lib)));
+  const gpus = process.platform === "linux" ? listGpus().length : 0;
+  let problem: string | null = null;
+  if (process.platform !== "linux" || process.arch !== "x64") {
+    problem = `onnxruntime-node ships the CUDA provider for linux/x64 only, not ${process.platform}/${process.arch}`;
+  } else if (missing.length > 0) {
+    problem = `onnxruntime-node's CUDA provider is not installed (${missing.join(", ")} missing in ${dir}); ${CUDA_INSTALL_HINT}`;
+  } else if (gpus === 0) {
+    problem = "no NVIDIA GPU found (nvidia-smi is missing or lists none)";
+  }
+  return { binaries: missing.length === 0, gpus, problem };
+}
+
+/**
+ * Returns the provider to run for a request: `cpu` as is; `cuda` only where {@link cudaAvailability} finds
+ * no problem; `auto` picks cuda where it can run and cpu otherwise, saying why.
+ *
+ * @throws ProviderUnavailableError when `cuda` is asked for and cannot run: never a silent CPU run.
+ */
+export function chooseProvider(requested: RequestedProvider, cuda: () => CudaAvailability = cudaAvailability): ProviderChoice {
+  switch (requested) {
+    case "cpu":
+      return { requested, provider: "cpu", reason: null };
+    case "cuda": {
+      const { problem } = cuda();
+      if (problem !== null) throw new ProviderUnavailableError("cuda", `the cuda execution provider is unavailable: ${problem}`);
+      return { requested, provider: "cuda", reason: null };
+    }
+    case "auto": {
+      const { problem } = cuda();
+      return problem === null
+        ? { requested, provider: "cuda", reason: "cuda binaries and a GPU are present" }
+        : { requested, provider: "cpu", reason: `cuda cannot run: ${problem}` };
+    }
+    default:
+      throw new RangeError(`unknown provider ${JSON.stringify(requested)}; use cpu, cuda or auto`);
+  }
+}
+
+/** Returns the folder holding onnxruntime-node's native binding for this platform. */
+export function onnxruntimeBinaryDir(): string {
+  const require = createRequire(import.meta.url);
+  const main = require.resolve("onnxruntime-node");
+  return path.join(path.dirname(main), "..", "bin", "napi-v6", process.platform, process.arch);
+}
