@@ -1,0 +1,39 @@
+/**
+ * `npm start`: opens the database (migrate + seed when empty), serves GraphQL at http://localhost:$PORT/graphql,
+ * and drains and closes on SIGTERM/SIGINT.
+ */
+import "reflect-metadata";
+
+import { loadConfig } from "./config.js";
+import { startServer } from "./server.js";
+
+const config = loadConfig();
+const where = config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `PGlite in ${config.dataDir}`;
+console.log(`favor: opening ${where}...`);
+
+try {
+  const server = await startServer({ config });
+  console.log(`favor: GraphQL at ${server.url.replace("127.0.0.1", "localhost")}/graphql (health: /healthz)`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`favor: ${signal}, draining...`);
+    server.stop().then(
+      () => {
+        console.log("favor: stopped");
+        process.exit(0);
+      },
+      (error) => {
+        console.error("favor: shutdown failed:", error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+} catch (error) {
+  console.error(`favor: could not start: ${(error as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,21 @@
+import type { ContainerGetter } from "type-graphql";
+
+import type { Services } from "../services/index.js";
+import type { FavorContext } from "./context.type.js";
+
+/**
+ * Returns type-graphql's container: each resolver class is built once per Services object with `new R(services)`,
+ * so resolvers take `constructor(private readonly services: Services)` and stay thin.
+ */
+export function resolverContainer(): ContainerGetter<FavorContext> {
+  const instances = new WeakMap<Services, Map<unknown, unknown>>();
+  return ({ context }) => ({
+    get(resolverClass: new (services: Services) => unknown) {
+      let perServices = instances.get(context.services);
+      if (!perServices) instances.set(context.services, (perServices = new Map()));
+      let instance = perServices.get(resolverClass);
+      if (!instance) perServices.set(resolverClass, (instance = new resolverClass(context.services)));
+      return instance;
+    },
+  });
+}

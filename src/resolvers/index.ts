@@ -1,0 +1,24 @@
+import type { NonEmptyArray } from "type-graphql";
+
+import { AggregateResolver } from "./aggregate.resolver.js";
+import { CatalogResolver, MetricValueResolver } from "./catalog.resolver.js";
+import { ModelResolutionResolver } from "./model-resolution.resolver.js";
+import { ModelResolver } from "./model.resolver.js";
+import { RunResolver } from "./run.resolver.js";
+
+export * from "./container.js";
+export * from "./context.type.js";
+export * from "./nodes.js";
+
+/**
+ * Every resolver class of the schema. Later work registers its resolvers by adding one line here
+ * (e.g. ParetoResolver, MeasurementResolver); src/server.ts builds the schema from this list.
+ */
+export const resolvers: NonEmptyArray<Function> = [
+  RunResolver,
+  ModelResolver,
+  ModelResolutionResolver,
+  CatalogResolver,
+  MetricValueResolver,
+  AggregateResolver,
+];

@@ -1,0 +1,70 @@
+import { BadUserInputError } from "../errors/index.js";
+import type { MetricRow } from "../db/schema/index.js";
+import type { CellValue, Services, Subject } from "../services/index.js";
+import type { MetricValue, ModelResolution, Run } from "../schema/index.js";
+import { CellSource, SubjectLevel } from "../schema/index.js";
+
+/** Returns the Run node of a subject that has a run. */
+export function toRunNode(subject: Subject): Run {
+  const run = subject.run!;
+  return { ...run, modelRow: subject.model, values: subject.values };
+}
+
+/** Returns the ModelResolution node of a model@resolution subject. */
+export function toModelResolutionNode(subject: Subject): ModelResolution {
+  return {
+    resolution: subject.resolution,
+    pretrainResolution: subject.run?.pretrainResolution ?? null,
+    runId: subject.run?.id ?? null,
+    runCount: subject.runCount,
+    subject,
+    modelRow: subject.model,
+  };
+}
+
+/**
+ * Returns the figures among `values` for `keys` (all catalogue metrics when omitted), in the order asked, skipping
+ * metrics without a figure; BAD_USER_INPUT names an unknown key.
+ */
+export async function metricValues(services: Services, values: Map<string, CellValue>, keys?: string[] | null): Promise<MetricValue[]> {
+  const catalogue = await services.catalog.listMetrics();
+  const wanted: MetricRow[] = keys ? await Promise.all(keys.map((key) => services.catalog.metric(key))) : catalogue;
+  return wanted.flatMap((metric) => {
+    const cell = values.get(metric.key);
+    return cell ? [toMetricValue(cell, metric)] : [];
+  });
+}
+
+/** Returns the value of one metric (null without a figure); BAD_USER_INPUT names an unknown key. */
+export async function metricValue(services: Services, values: Map<string, CellValue>, key: string): Promise<number | null> {
+  await services.catalog.metric(key);
+  return values.get(key)?.value ?? null;
+}
+
+function toMetricValue(cell: CellValue, metric: MetricRow): MetricValue {
+  return {
+    key: cell.metricKey,
+    metric: metric as MetricValue["metric"],
+    value: cell.value,
+    unit: metric.unit,
+    batchSize: cell.batchSize,
+    deviceId: cell.deviceId,
+    source: cell.source as CellSource,
+    provenance: cell.provenance,
+    jobId: cell.jobId,
+    createdAt: cell.createdAt,
+    owner: cell.owner === "run" ? SubjectLevel.RUN : SubjectLevel.MODEL_RESOLUTION,
+  };
+}
+
+/** Returns the device id for a `device` argument (null when omitted); BAD_USER_INPUT names an unknown device. */
+export async function deviceArg(services: Services, device: string | null | undefined): Promise<number | null> {
+  if (device == null) return null;
+  return (await services.catalog.device(device)).id;
+}
+
+/** Throws BAD_USER_INPUT when an id argument is not a positive integer. */
+export function positiveId(value: number, argument: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new BadUserInputError(`${argument} must be a positive integer, got ${value}`);
+  return value;
+}

@@ -1,0 +1,41 @@
+import { GraphQLDateTime, GraphQLJSONObject } from "graphql-scalars";
+import { Field, Float, Int, ObjectType } from "type-graphql";
+
+import { CellSource, SubjectLevel } from "./catalog.enums.js";
+import { Metric } from "./metric.type.js";
+
+@ObjectType({ description: "One figure: a metric's value for a run or model@resolution, with its unit and provenance." })
+export class MetricValue {
+  @Field(() => String, { description: "Metric key (see `metrics`)." })
+  key!: string;
+
+  @Field(() => Metric, { description: "The catalogue entry of the metric." })
+  metric!: Metric;
+
+  @Field(() => Float, { description: "The value, exactly as stored (paper figures as published; bytes, FLOPs as raw counts)." })
+  value!: number;
+
+  @Field(() => String, { description: "Unit of `value` (the catalogue's)." })
+  unit!: string;
+
+  @Field(() => Int, { nullable: true, description: "Batch size of the figure where it has one (throughput, inference memory)." })
+  batchSize!: number | null;
+
+  @Field(() => Int, { nullable: true, description: "Id of the device the figure was obtained on; null for device-independent figures." })
+  deviceId!: number | null;
+
+  @Field(() => CellSource, { description: "paper or measured." })
+  source!: CellSource;
+
+  @Field(() => GraphQLJSONObject, { description: "Where the figure came from: source file and field for the paper; runtime, provider, threads, iterations, spread for measurements." })
+  provenance!: Record<string, unknown>;
+
+  @Field(() => Float, { nullable: true, description: "The measurement job that wrote the figure (measured figures only)." })
+  jobId!: number | null;
+
+  @Field(() => GraphQLDateTime, { description: "When the figure was written to this database." })
+  createdAt!: Date;
+
+  @Field(() => SubjectLevel, { description: "Whether the figure belongs to the paper run (RUN) or to the model@resolution (MODEL_RESOLUTION, measurements)." })
+  owner!: SubjectLevel;
+}

@@ -1,0 +1,249 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import depthLimit from "graphql-depth-limit";
+
+import type { FavorConfig } from "./config.js";
+import { openDatabase, type FavorDatabase } from "./db/client.js";
+import { createBatchLoader, createServices, type Services } from "./services/index.js";
+import { buildFavorSchema } from "./resolvers/build-schema.js";
+import type { FavorContext } from "./resolvers/index.js";
+
+/** Deepest query accepted (the full-table query needs 6; nested model→runs→model loops are cut off). */
+export const MAX_QUERY_DEPTH = 10;
+/** Largest request body accepted, in bytes. */
+export const MAX_BODY_BYTES = 1 << 20;
+/** How long `stop()` waits for in-flight requests before closing their connections. */
+export const DRAIN_TIMEOUT_MS = 10_000;
+
+/** What HTTP routes can reach: the services (and through them the database), the config and the schema. */
+export interface AppHandle {
+  services: Services;
+  config: FavorConfig;
+  schema: GraphQLSchema;
+}
+
+/**
+ * An extra HTTP route. The dashboard adds `/`, `/plots`, `/export` by appending to ROUTES (or passing `routes`).
+ * `handle` writes the whole response; a thrown error becomes a 500 (message masked in production).
+ */
+export interface HttpRoute {
+  method: "GET" | "POST" | "PUT" | "DELETE" | "HEAD";
+  /** Exact path, or a RegExp tested against the path (without the query string). */
+  path: string | RegExp;
+  handle(req: IncomingMessage, res: ServerResponse, app: AppHandle, url: URL): Promise<void> | void;
+}
+
+/** GET /healthz: 200 when the database answers within 2 s, 503 otherwise. */
+export const healthzRoute: HttpRoute = {
+  method: "GET",
+  path: "/healthz",
+  async handle(_req, res, app) {
+    try {
+      await withTimeout(app.services.database.ping(), 2000);
+      sendJson(res, 200, { status: "ok", database: app.services.database.kind });
+    } catch (error) {
+      sendJson(res, 503, {
+        status: "unavailable",
+        database: app.services.database.kind,
+        error: app.config.production ? "database unreachable" : String((error as Error).message),
+      });
+    }
+  },
+};
+
+/** The server's HTTP routes besides /graphql. Later work registers its routes here (one line each). */
+export const ROUTES: HttpRoute[] = [healthzRoute];
+
+export interface StartServerOptions {
+  config: FavorConfig;
+  /** An already open database; when absent the server opens (and on stop closes) one from `config`. */
+  database?: FavorDatabase;
+  /** Routes besides /graphql (default ROUTES). */
+  routes?: readonly HttpRoute[];
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:4000 (GraphQL at `${url}/graphql`). */
+  url: string;
+  port: number;
+  app: AppHandle;
+  /** Stops accepting, drains in-flight requests (up to DRAIN_TIMEOUT_MS), stops Apollo, closes an owned database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Favor's HTTP server: POST/GET /graphql (Apollo Server over node:http via executeHTTPGraphQLRequest), the
+ * routes, and returns its URL and `stop`. Port 0 picks a free port. The database is migrated and seeded on open.
+ */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { config } = options;
+  const ownsDatabase = !options.database;
+  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  try {
+    const services = createServices(database);
+    const schema = await buildFavorSchema();
+    const app: AppHandle = { services, config, schema };
+    const apollo = new ApolloServer<FavorContext>({
+      schema,
+      validationRules: [depthLimit(MAX_QUERY_DEPTH)],
+      introspection: true,
+      includeStacktraceInErrorResponses: !config.production,
+      formatError: (formatted, error) => formatError(formatted, error, config.production),
+    });
+    await apollo.start();
+
+    const routes = options.routes ?? ROUTES;
+    const server = createServer((req, res) => {
+      handle(req, res, apollo, app, routes).catch((error) => {
+        console.error("request failed:", error);
+        if (!res.headersSent) sendJson(res, 500, { error: config.production ? "Internal server error" : String(error) });
+        else res.end();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      app,
+      stop: () =>
+        (stopping ??= (async () => {
+          await closeServer(server);
+          await apollo.stop();
+          if (ownsDatabase) await database.close();
+        })()),
+    };
+  } catch (error) {
+    if (ownsDatabase) await database.close();
+    throw error;
+  }
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, apollo: ApolloServer<FavorContext>, app: AppHandle,
+  routes: readonly HttpRoute[]): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  if (url.pathname === "/graphql") return handleGraphQL(req, res, apollo, app, url);
+  const route = routes.find(
+    (r) => (r.method === req.method || (r.method === "GET" && req.method === "HEAD")) &&
+      (typeof r.path === "string" ? r.path === url.pathname : r.path.test(url.pathname)),
+  );
+  if (route) return route.handle(req, res, app, url);
+  sendJson(res, 404, { error: `Not found: ${req.method} ${url.pathname}` });
+}
+
+async function handleGraphQL(req: IncomingMessage, res: ServerResponse, apollo: ApolloServer<FavorContext>, app: AppHandle,
+  url: URL): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+  }
+  let body: unknown;
+  if (req.method === "POST") {
+    const text = await readBody(req);
+    if (text === null) return sendJson(res, 413, { error: `Request body over ${MAX_BODY_BYTES} bytes` });
+    if ((headers.get("content-type") ?? "").includes("application/json")) {
+      try {
+        body = text === "" ? {} : JSON.parse(text);
+      } catch {
+        return sendJson(res, 400, { errors: [{ message: "Request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
+      }
+    } else {
+      body = text;
+    }
+  }
+  const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? "GET", headers, search: url.search, body };
+  const response = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest,
+    context: async () => contextFor(req, app),
+  });
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === "complete") {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+/** Returns the per-request context: services, config, auth and fresh batch loaders. */
+function contextFor(req: IncomingMessage, app: AppHandle): FavorContext {
+  const header = req.headers.authorization ?? "";
+  const token = header.startsWith("Bearer ") ? header.slice(7).trim() || null : null;
+  return {
+    services: app.services,
+    config: app.config,
+    auth: { token, authorized: token !== null && app.config.tokens.includes(token) },
+    loaders: { epochs: createBatchLoader((ids: number[]) => app.services.runs.epochsOf(ids)) },
+    req,
+  };
+}
+
+// Literal values of the wrong type or an unknown enum value fail validation; they are the client's input.
+const BAD_LITERAL = /^(Value ".*" does not exist in ".*" enum|Enum ".*" cannot represent|Expected value of type|(Int|Float|String|Boolean|ID) cannot represent)/;
+
+/**
+ * Returns the error clients see: BAD_USER_INPUT and validation errors as they are (bad literals re-coded
+ * BAD_USER_INPUT); anything unexpected logged, and in production reduced to "Internal server error".
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown, production: boolean): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (code === "GRAPHQL_VALIDATION_FAILED" && BAD_LITERAL.test(formatted.message)) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } };
+  }
+  const original = unwrapResolverError(error);
+  const clientError = original instanceof GraphQLError && code !== "INTERNAL_SERVER_ERROR";
+  if (clientError || code !== "INTERNAL_SERVER_ERROR") return formatted;
+  console.error("internal error:", original);
+  if (!production) return formatted;
+  return { message: "Internal server error", locations: formatted.locations, path: formatted.path, extensions: { code } };
+}
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(tooLarge ? null : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader("content-type", "application/json; charset=utf-8");
+  res.end(JSON.stringify(body));
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Stops accepting connections, lets in-flight requests finish, and force-closes what remains after the timeout. */
+async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
+  timer.unref();
+  await closed;
+  clearTimeout(timer);
+}

@@ -1,0 +1,132 @@
+import { asc, sql } from "drizzle-orm";
+
+import { BadUserInputError } from "../errors/index.js";
+import { queryRows, type FavorDb } from "../db/client.js";
+import { devices, metrics, models } from "../db/schema/index.js";
+import type { DeviceRow, MetricRow, ModelRow } from "../db/schema/index.js";
+
+/** Values a filter may name, read from the database (cached briefly: measurements can add resolutions). */
+export interface Vocabulary {
+  models: ModelRow[];
+  families: string[];
+  taxonomyClasses: string[];
+  changesWhat: string[];
+  resolutions: number[];
+  pretrainResolutions: number[];
+}
+
+const VOCABULARY_TTL_MS = 10_000;
+
+/**
+ * The catalogue use cases: metrics, devices, models and the values filters may name, with the lookups that turn a
+ * client's key or name into a row or a BAD_USER_INPUT error naming it. Rows change rarely, so they are cached;
+ * `invalidate()` drops the caches (call it after writing devices or cells).
+ */
+export class CatalogService {
+  private metricsCache?: Promise<MetricRow[]>;
+  private devicesCache?: Promise<DeviceRow[]>;
+  private vocabularyCache?: { at: number; value: Promise<Vocabulary> };
+
+  constructor(private readonly db: FavorDb) {}
+
+  /** Drops every cache so the next call reads the database. */
+  invalidate(): void {
+    this.metricsCache = undefined;
+    this.devicesCache = undefined;
+    this.vocabularyCache = undefined;
+  }
+
+  /** Returns the metric catalogue ordered by stage, then key. */
+  listMetrics(): Promise<MetricRow[]> {
+    this.metricsCache ??= this.db.select().from(metrics).orderBy(asc(metrics.stage), asc(metrics.key)).catch((e) => {
+      this.metricsCache = undefined;
+      throw e;
+    });
+    return this.metricsCache;
+  }
+
+  /** Returns the metric with `key`; throws BAD_USER_INPUT naming an unknown key. */
+  async metric(key: string): Promise<MetricRow> {
+    const all = await this.listMetrics();
+    const found = all.find((m) => m.key === key);
+    if (!found) {
+      throw new BadUserInputError(`Unknown metric "${key}". Known metrics: ${all.map((m) => m.key).join(", ")}`, {
+        metric: key,
+      });
+    }
+    return found;
+  }
+
+  /** Returns all devices ordered by id. */
+  listDevices(): Promise<DeviceRow[]> {
+    this.devicesCache ??= this.db.select().from(devices).orderBy(asc(devices.id)).catch((e) => {
+      this.devicesCache = undefined;
+      throw e;
+    });
+    return this.devicesCache;
+  }
+
+  /** Returns the device with this numeric id or exact name, or null. Re-reads once on a miss (new workers). */
+  async findDevice(idOrName: string | number): Promise<DeviceRow | null> {
+    const match = (rows: DeviceRow[]) => rows.find((d) => String(d.id) === String(idOrName) || d.name === idOrName);
+    const cached = match(await this.listDevices());
+    if (cached) return cached;
+    this.devicesCache = undefined;
+    return match(await this.listDevices()) ?? null;
+  }
+
+  /** Returns the device for a client's `device` argument; throws BAD_USER_INPUT naming an unknown one. */
+  async device(idOrName: string | number): Promise<DeviceRow> {
+    const found = await this.findDevice(idOrName);
+    if (!found) {
+      const known = (await this.listDevices()).map((d) => `${d.id} (${d.name})`).join(", ");
+      throw new BadUserInputError(`Unknown device "${idOrName}". Known devices: ${known}`, { device: String(idOrName) });
+    }
+    return found;
+  }
+
+  /** Returns the filterable vocabulary (models, families, classes, resolutions), cached for 10 s. */
+  vocabulary(): Promise<Vocabulary> {
+    const now = Date.now();
+    if (!this.vocabularyCache || now - this.vocabularyCache.at > VOCABULARY_TTL_MS) {
+      const value = this.loadVocabulary();
+      value.catch(() => (this.vocabularyCache = undefined));
+      this.vocabularyCache = { at: now, value };
+    }
+    return this.vocabularyCache.value;
+  }
+
+  /** Returns the model named `nameOrSourceId` (display name or benchmark id); throws BAD_USER_INPUT if unknown. */
+  async model(nameOrSourceId: string): Promise<ModelRow> {
+    const { models: all } = await this.vocabulary();
+    const found = all.find((m) => m.name === nameOrSourceId || m.sourceId === nameOrSourceId);
+    if (!found) {
+      throw new BadUserInputError(
+        `Unknown model "${nameOrSourceId}": give a display name (e.g. "ViT-S/16") or a benchmark id (e.g. "deit_small_patch16_LS")`,
+        { model: nameOrSourceId },
+      );
+    }
+    return found;
+  }
+
+  private async loadVocabulary(): Promise<Vocabulary> {
+    const modelRows = await this.db.select().from(models).orderBy(asc(models.name));
+    const resolutionRows = await queryRows<{ resolution: number }>(
+      this.db,
+      sql`SELECT resolution FROM runs UNION SELECT resolution FROM cells WHERE resolution IS NOT NULL ORDER BY 1`,
+    );
+    const pretrainRows = await queryRows<{ resolution: number }>(
+      this.db,
+      sql`SELECT DISTINCT pretrain_resolution AS resolution FROM runs ORDER BY 1`,
+    );
+    const distinct = (values: string[]) => [...new Set(values)].sort();
+    return {
+      models: modelRows,
+      families: distinct(modelRows.map((m) => m.family)),
+      taxonomyClasses: distinct(modelRows.map((m) => m.taxonomyClass)),
+      changesWhat: distinct(modelRows.map((m) => m.changesWhat)),
+      resolutions: resolutionRows.map((r) => Number(r.resolution)),
+      pretrainResolutions: pretrainRows.map((r) => Number(r.resolution)),
+    };
+  }
+}
