@@ -5,6 +5,7 @@ import { multipleOf, registeredModels } from "./zoo-model.js";
 
 // One import line per family file: each registers its models with defineModel() when loaded.
 import "./vit.js";
+import "./swin.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
