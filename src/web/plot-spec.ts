@@ -172,6 +172,8 @@ export function buildScatterSpec(options: ScatterOptions): TopLevelSpec {
     device: p.device ?? "",
   }));
   const resolutions = [...new Set(points.map((p) => p.resolution))].sort((a, b) => a - b);
+  // Points from several devices side by side: shape tells them apart.
+  const devices = [...new Set(points.map((p) => p.device ?? "").filter(Boolean))];
   const xEnc = {
     field: "x",
     type: "quantitative" as const,
@@ -215,6 +217,9 @@ export function buildScatterSpec(options: ScatterOptions): TopLevelSpec {
           scale: { domain: resolutions.length ? resolutions : [224], range: sizeRange(resolutions.length || 1) },
           legend: { orient: "right", symbolType: "circle", symbolFillColor: "#888888" },
         },
+        ...(devices.length > 1
+          ? { shape: { field: "device", type: "nominal", title: "Device", scale: { domain: devices, range: ["circle", "square", "triangle-up", "diamond"] }, legend: { orient: "right" } } }
+          : {}),
         tooltip,
       },
     },

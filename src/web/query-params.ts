@@ -13,14 +13,19 @@ export interface MetricConstraint {
 
 export type ConstraintOp = "eq" | "ne" | "gt" | "gte" | "lt" | "lte";
 
-/** The filters shared by /export and /plots (those of the `runs`/`models` queries). */
+/** The filters shared by /export and /plots: those of the `runs`/`models` queries' `filter` and `device`. */
 export interface RunFilterParams {
-  model: string[];
+  /** Exact display name or benchmark id. */
+  name?: string;
+  /** Case-insensitive substring of the name or benchmark id. */
+  nameContains?: string;
   family: string[];
   taxonomyClass: string[];
+  changesWhat: string[];
   resolution: number[];
   pretrainResolution: number[];
   where: MetricConstraint[];
+  /** Device id or name for per-device figures; omitted = the paper's. */
   device?: string;
 }
 
@@ -45,7 +50,7 @@ export interface PlotParams extends RunFilterParams {
 }
 
 const OPS: ReadonlyArray<ConstraintOp> = ["eq", "ne", "gt", "gte", "lt", "lte"];
-const FILTER_KEYS = ["model", "family", "taxonomyClass", "resolution", "pretrainResolution", "where", "device"];
+const FILTER_KEYS = ["name", "nameContains", "family", "taxonomyClass", "changesWhat", "resolution", "pretrainResolution", "where", "device"];
 const EXPORT_KEYS = [...FILTER_KEYS, "orderBy"];
 const PLOT_KEYS = [...FILTER_KEYS, "x", "y", "xScale", "yScale", "front", "objectives", "width", "height", "title", "labels"];
 
@@ -90,15 +95,20 @@ export function parsePlotParams(query: URLSearchParams, defaults: { front: PlotP
 
 function parseFilters(query: URLSearchParams): RunFilterParams {
   const filters: RunFilterParams = {
-    model: list(query, "model"),
     family: list(query, "family"),
     taxonomyClass: list(query, "taxonomyClass"),
+    changesWhat: list(query, "changesWhat"),
     resolution: list(query, "resolution").map((v) => pixels("resolution", v)),
     pretrainResolution: list(query, "pretrainResolution").map((v) => pixels("pretrainResolution", v)),
     where: query.getAll("where").map(parseConstraint),
   };
-  const device = single(query, "device");
-  if (device !== undefined) filters.device = device;
+  // Names may hold commas in principle, so these are single values, never split.
+  for (const key of ["name", "nameContains", "device"] as const) {
+    const value = single(query, key);
+    if (value === undefined) continue;
+    if (value.trim() === "") throw new HttpError(400, `Empty value in parameter "${key}": give a value or leave the parameter out`);
+    filters[key] = value;
+  }
   return filters;
 }
 

@@ -1,15 +1,13 @@
 /**
- * The data the /plots and /export endpoints read, fetched through Favor's own GraphQL schema (executed in
- * process), so these endpoints share the API's filters, validation and error messages instead of re-implementing them.
+ * The data the /plots and /export endpoints read, through the data service's own use cases (catalogue, runs) and
+ * the Pareto analysis module, so the endpoints share the API's filters, figure lookup rule and error messages.
  */
+import { nonDominatedSort } from "../analysis/index.js";
+import type { Objective } from "../analysis/index.js";
+import { MAX_PAGE_SIZE } from "../services/index.js";
+import type { Services, SortSpec, SortField, SubjectFilter } from "../services/index.js";
 import { HttpError } from "./http-error.js";
 import type { MetricConstraint, RunFilterParams } from "./query-params.js";
-
-/** Executes one GraphQL operation in process; resolves to the result's data and errors (never throws for them). */
-export type GraphQLExecutor = (
-  query: string,
-  variables?: Record<string, unknown>,
-) => Promise<{ data?: Record<string, unknown> | null; errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }> }>;
 
 /** A catalogue entry as the endpoints need it. */
 export interface CatalogueMetric {
@@ -20,7 +18,7 @@ export interface CatalogueMetric {
   stage: string;
 }
 
-/** One run with its model and its metric values (raw numbers, units as in the catalogue). */
+/** One run with its model and its figures (raw numbers, units as in the catalogue). */
 export interface ExportRun {
   id: string;
   experimentId: string;
@@ -38,55 +36,73 @@ export interface ExportRun {
   values: Record<string, number>;
   /** Batch size per metric where the figure has one (throughput). */
   batchSizes: Record<string, number>;
+  /** Keys of the figures Favor measured (the rest are the paper's). */
+  measured: string[];
 }
 
-/** Result of a Pareto query: which runs are optimal, their ranks, and what was left out. */
+/** Ranks of a Pareto analysis over runs: which are optimal (rank 1) and each run's rank. */
 export interface FrontResult {
   optimal: Set<string>;
   ranks: Map<string, number>;
-  excluded: Array<{ count: number; reason: string }>;
 }
 
-const METRICS_QUERY = /* GraphQL */ `query WebMetrics { metrics { key label unit direction stage } }`;
+// Non-metric orderings the API knows (OrderField); anything else is taken as a metric key.
+const ORDER_FIELDS: Record<string, SortField> = {
+  name: "NAME", model: "NAME", family: "FAMILY", size: "SIZE", taxonomyClass: "TAXONOMY_CLASS", resolution: "RESOLUTION",
+  pretrainResolution: "PRETRAIN_RESOLUTION", runId: "RUN_ID", gpuCount: "GPU_COUNT",
+};
 
-/** Returns the endpoints' data access over a GraphQL executor. */
-export function createWebData(execute: GraphQLExecutor) {
-  const run = async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
-    const result = await execute(query, variables);
-    if (result.errors?.length) {
-      const bad = result.errors.find((e) => e.extensions?.code === "BAD_USER_INPUT" || e.extensions?.code === "GRAPHQL_VALIDATION_FAILED");
-      // Client mistakes keep their message (it names the value); anything else is the server's fault.
-      if (bad) throw new HttpError(400, bad.message);
-      throw new Error(result.errors.map((e) => e.message).join("; "));
-    }
-    return result.data as T;
-  };
+/** Returns the endpoints' data access over the services. Client mistakes become HttpError 400 with the service's message. */
+export function createWebData(services: Services) {
   return {
     /** Returns the metric catalogue. */
     async metrics(): Promise<CatalogueMetric[]> {
-      return (await run<{ metrics: CatalogueMetric[] }>(METRICS_QUERY, {})).metrics;
+      return (await services.catalog.listMetrics()).map((m) => ({ key: m.key, label: m.label, unit: m.unit, direction: m.direction, stage: m.stage }));
     },
-    /** Returns every run that passes the filters, in the order asked for. */
+    /** Returns every run that passes the filters (figures for `filters.device`), in the order asked for. */
     async runs(filters: RunFilterParams, orderBy?: { key: string; desc: boolean }): Promise<ExportRun[]> {
-      const out: ExportRun[] = [];
-      let after: string | null = null;
-      for (;;) {
-        const data: RunsPage = await run<RunsPage>(RUNS_QUERY, { ...runsVariables(filters, orderBy), first: PAGE, after });
-        for (const { node } of data.runs.edges) out.push(toExportRun(node));
-        if (!data.runs.pageInfo.hasNextPage) return out;
-        after = data.runs.pageInfo.endCursor;
-      }
-    },
-    /** Returns the Pareto front (ranks) of `objectives` among runs passing the filters. */
-    async front(objectives: ReadonlyArray<{ metric: string; direction: string }>, filters: RunFilterParams): Promise<FrontResult> {
-      const data = await run<FrontData>(FRONT_QUERY, frontVariables(objectives, filters));
-      const optimal = new Set<string>();
-      const ranks = new Map<string, number>();
-      for (const p of data.paretoFront.points) {
-        ranks.set(String(p.runId), p.rank);
-        if (p.optimal) optimal.add(String(p.runId));
-      }
-      return { optimal, ranks, excluded: data.paretoFront.excluded ?? [] };
+      return asHttp(async () => {
+        const deviceId = filters.device === undefined ? null : (await services.catalog.device(filters.device)).id;
+        const devices = new Map((await services.catalog.listDevices()).map((d) => [d.id, d.name]));
+        const direction = orderBy?.desc ? "DESC" : "ASC";
+        const order: SortSpec[] | null = orderBy
+          ? [ORDER_FIELDS[orderBy.key] ? { field: ORDER_FIELDS[orderBy.key], direction } : { metric: orderBy.key, direction }]
+          : null;
+        const out: ExportRun[] = [];
+        for (let offset = 0; ; offset += MAX_PAGE_SIZE) {
+          const page = await services.runs.list(subjectFilter(filters), order, { offset, limit: MAX_PAGE_SIZE }, deviceId);
+          for (const s of page.subjects) {
+            const run = s.run!;
+            const values: Record<string, number> = {};
+            const batchSizes: Record<string, number> = {};
+            const measured: string[] = [];
+            for (const [key, cell] of s.values) {
+              values[key] = cell.value;
+              if (cell.batchSize !== null) batchSizes[key] = cell.batchSize;
+              if (cell.source === "measured") measured.push(key);
+            }
+            out.push({
+              id: String(run.id),
+              experimentId: run.experimentId,
+              runName: run.runName,
+              model: s.model.name,
+              sourceId: s.model.sourceId,
+              family: s.model.family,
+              taxonomyClass: s.model.taxonomyClass,
+              changesWhat: s.model.changesWhat,
+              changesHow: s.model.changesHow,
+              pretrainResolution: run.pretrainResolution,
+              resolution: run.resolution,
+              gpu: devices.get(run.deviceId) ?? "",
+              gpuCount: run.gpuCount,
+              values,
+              batchSizes,
+              measured,
+            });
+          }
+          if (offset + MAX_PAGE_SIZE >= page.totalCount) return out;
+        }
+      });
     },
   };
 }
@@ -94,97 +110,48 @@ export function createWebData(execute: GraphQLExecutor) {
 /** The data access object `createWebData` returns. */
 export type WebData = ReturnType<typeof createWebData>;
 
-const PAGE = 200;
-
-const RUNS_QUERY = /* GraphQL */ `
-  query WebRuns($first: Int!, $after: String, $where: RunFilter, $orderBy: [RunOrder!]) {
-    runs(first: $first, after: $after, where: $where, orderBy: $orderBy) {
-      pageInfo { hasNextPage endCursor }
-      edges { node {
-        id experimentId runName pretrainResolution resolution gpuCount
-        device { name }
-        model { name sourceId family taxonomyClass changesWhat changesHow }
-        metrics { key value batchSize }
-      } }
-    }
-  }`;
-
-const FRONT_QUERY = /* GraphQL */ `
-  query WebFront($objectives: [ObjectiveInput!]!, $where: [MetricConstraintInput!], $resolution: Int, $taxonomy: [String!], $device: ID) {
-    paretoFront(objectives: $objectives, where: $where, resolution: $resolution, taxonomy: $taxonomy, device: $device) {
-      points { runId rank optimal }
-      excluded { count reason }
-    }
-  }`;
-
-interface RunNode {
-  id: string | number;
-  experimentId: string;
-  runName: string;
-  pretrainResolution: number;
-  resolution: number;
-  gpuCount: number;
-  device: { name: string } | null;
-  model: { name: string; sourceId: string; family: string; taxonomyClass: string; changesWhat: string; changesHow: string };
-  metrics: Array<{ key: string; value: number | null; batchSize: number | null }>;
+/**
+ * Returns the non-dominated ranks of `runs` over `objectives` (directions from the catalogue: HIGHER = max).
+ * Runs missing a value are left out (the caller draws only complete points).
+ */
+export function frontOf(runs: ReadonlyArray<ExportRun>, objectives: ReadonlyArray<CatalogueMetric>): FrontResult {
+  const complete = runs.filter((r) => objectives.every((o) => Number.isFinite(r.values[o.key])));
+  const dirs: Objective[] = objectives.map((o) => ({ direction: o.direction === "HIGHER" ? "max" : "min" }));
+  const ranks = nonDominatedSort(complete.map((r) => objectives.map((o) => r.values[o.key])), dirs);
+  const result: FrontResult = { optimal: new Set(), ranks: new Map() };
+  complete.forEach((r, i) => {
+    result.ranks.set(r.id, ranks[i]);
+    if (ranks[i] === 1) result.optimal.add(r.id);
+  });
+  return result;
 }
 
-interface RunsPage {
-  runs: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: Array<{ node: RunNode }> };
+/** Returns the service filter (SubjectFilter, as the `filter` argument of runs/models) for the endpoints' filters. */
+export function subjectFilter(filters: RunFilterParams): SubjectFilter {
+  const filter: SubjectFilter = {};
+  if (filters.name !== undefined) filter.name = filters.name;
+  if (filters.nameContains !== undefined) filter.nameContains = filters.nameContains;
+  if (filters.family.length) filter.families = filters.family;
+  if (filters.taxonomyClass.length) filter.taxonomyClasses = filters.taxonomyClass;
+  if (filters.changesWhat.length) filter.changesWhat = filters.changesWhat;
+  if (filters.resolution.length) filter.resolutions = filters.resolution;
+  if (filters.pretrainResolution.length) filter.pretrainResolutions = filters.pretrainResolution;
+  if (filters.where.length) filter.metrics = filters.where.map(constraint);
+  return filter;
 }
 
-interface FrontData {
-  paretoFront: { points: Array<{ runId: string | number; rank: number; optimal: boolean }>; excluded?: Array<{ count: number; reason: string }> };
+function constraint(c: MetricConstraint) {
+  return { metric: c.metric, op: c.op.toUpperCase() as Uppercase<typeof c.op>, value: c.value };
 }
 
-function toExportRun(node: RunNode): ExportRun {
-  const values: Record<string, number> = {};
-  const batchSizes: Record<string, number> = {};
-  for (const m of node.metrics) {
-    if (m.value === null || m.value === undefined) continue;
-    values[m.key] = m.value;
-    if (m.batchSize !== null && m.batchSize !== undefined) batchSizes[m.key] = m.batchSize;
+// The services report client mistakes as GraphQL BAD_USER_INPUT errors whose messages name the value.
+async function asHttp<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    // Duck-typed: graphql may be loaded twice (ESM and CJS builds), which defeats instanceof.
+    const code = (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+    if (code === "BAD_USER_INPUT") throw new HttpError(400, (error as Error).message);
+    throw error;
   }
-  return {
-    id: String(node.id),
-    experimentId: node.experimentId,
-    runName: node.runName,
-    model: node.model.name,
-    sourceId: node.model.sourceId,
-    family: node.model.family,
-    taxonomyClass: node.model.taxonomyClass,
-    changesWhat: node.model.changesWhat,
-    changesHow: node.model.changesHow,
-    pretrainResolution: node.pretrainResolution,
-    resolution: node.resolution,
-    gpu: node.device?.name ?? "",
-    gpuCount: node.gpuCount,
-    values,
-    batchSizes,
-  };
-}
-
-function runsVariables(filters: RunFilterParams, orderBy?: { key: string; desc: boolean }): Record<string, unknown> {
-  const where: Record<string, unknown> = {};
-  if (filters.model.length) where.model = filters.model;
-  if (filters.family.length) where.family = filters.family;
-  if (filters.taxonomyClass.length) where.taxonomyClass = filters.taxonomyClass;
-  if (filters.resolution.length) where.resolution = filters.resolution;
-  if (filters.pretrainResolution.length) where.pretrainResolution = filters.pretrainResolution;
-  if (filters.where.length) where.metrics = filters.where.map(constraintInput);
-  return { where, orderBy: orderBy ? [{ field: orderBy.key, direction: orderBy.desc ? "DESC" : "ASC" }] : null };
-}
-
-function frontVariables(objectives: ReadonlyArray<{ metric: string; direction: string }>, filters: RunFilterParams): Record<string, unknown> {
-  return {
-    objectives,
-    where: filters.where.map(constraintInput),
-    resolution: filters.resolution.length === 1 ? filters.resolution[0] : null,
-    taxonomy: filters.taxonomyClass.length ? filters.taxonomyClass : null,
-    device: filters.device ?? null,
-  };
-}
-
-function constraintInput(c: MetricConstraint): Record<string, unknown> {
-  return { metric: c.metric, [c.op]: c.value };
 }

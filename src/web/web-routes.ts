@@ -1,9 +1,11 @@
 /**
  * Favor's non-GraphQL HTTP routes: the dashboard page and its assets (/, /dashboard, /assets/*), server-side SVG
  * plots (/plots/pareto.svg, /plots/scatter.svg) and exports (/export/runs.csv, /export/runs.json).
- * Plots and exports read through the GraphQL schema in process (see web-data.ts).
+ * Plots and exports read through the data service's use cases and the Pareto analysis module (see web-data.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+
+import type { HttpRoute } from "../server.js";
 
 import { HttpError } from "./http-error.js";
 import { buildScatterSpec, DATA_CREDIT } from "./plot-spec.js";
@@ -12,74 +14,76 @@ import { parseExportParams, parsePlotParams } from "./query-params.js";
 import type { PlotParams, RunFilterParams } from "./query-params.js";
 import { renderSvg } from "./render-svg.js";
 import { createAssetLoader } from "./web-assets.js";
-import { createWebData } from "./web-data.js";
-import type { CatalogueMetric, ExportRun, GraphQLExecutor, WebData } from "./web-data.js";
+import { createWebData, frontOf } from "./web-data.js";
+import type { CatalogueMetric, ExportRun, FrontResult, WebData } from "./web-data.js";
 import { toCsv } from "./csv.js";
 
-/** Handles a request if it is one of the web routes; resolves to false (nothing written) otherwise. */
-export type WebRouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+/** Paths of the page and its assets (the asset table decides what exists under /assets). */
+const PAGE_PATHS = /^\/(dashboard)?$|^\/assets\/[\w./-]+$/;
+const PLOT_PATHS = ["/plots/pareto.svg", "/plots/scatter.svg"] as const;
+const EXPORT_PATHS = ["/export/runs.csv", "/export/runs.json"] as const;
 
-export interface WebRoutesOptions {
-  /** Runs a GraphQL operation against Favor's schema in process. */
-  execute: GraphQLExecutor;
-  /** Re-read the page's files on every request (development). */
-  reloadAssets?: boolean;
-  /** Where unexpected errors are reported (defaults to console.error). */
-  log?: (message: string, error: unknown) => void;
+const assets = createAssetLoader();
+
+/** The dashboard's routes, registered in src/server.ts ROUTES: the page and assets, SVG plots, exports. */
+export const WEB_ROUTES: HttpRoute[] = [
+  { method: "GET", path: PAGE_PATHS, handle: (req, res, _app, url) => respond(req, res, url, () => serveAsset(req, res, url)) },
+  ...PLOT_PATHS.map((path): HttpRoute => ({
+    method: "GET",
+    path,
+    handle: (req, res, app, url) =>
+      respond(req, res, url, async () => {
+        const params = parsePlotParams(url.searchParams, { front: path === "/plots/pareto.svg" ? "2d" : "none" });
+        send(req, res, 200, "image/svg+xml; charset=utf-8", await plotSvg(createWebData(app.services), params), { "cache-control": "no-cache" });
+      }),
+  })),
+  ...EXPORT_PATHS.map((path): HttpRoute => ({
+    method: "GET",
+    path,
+    handle: (req, res, app, url) => respond(req, res, url, () => serveExport(req, res, url, createWebData(app.services))),
+  })),
+];
+
+async function serveAsset(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const asset = await assets(url.pathname);
+  if (!asset) throw new HttpError(404, `Not found: ${url.pathname}`);
+  if (req.headers["if-none-match"] === asset.etag) {
+    res.writeHead(304, { etag: asset.etag, "cache-control": asset.cacheControl }).end();
+    return;
+  }
+  send(req, res, 200, asset.contentType, asset.body, { etag: asset.etag, "cache-control": asset.cacheControl });
 }
 
-/** Returns the handler of the web routes. */
-export function createWebRoutes(options: WebRoutesOptions): WebRouteHandler {
-  const assets = createAssetLoader({ reload: options.reloadAssets });
-  const data = createWebData(options.execute);
-  const log = options.log ?? ((message, error) => console.error(message, error));
-  return async (req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const path = url.pathname;
-    const isPlot = path === "/plots/pareto.svg" || path === "/plots/scatter.svg";
-    const isExport = path === "/export/runs.csv" || path === "/export/runs.json";
-    const asset = !isPlot && !isExport ? await assets(path) : undefined;
-    if (!isPlot && !isExport && !asset) return false;
-    try {
-      if (req.method !== "GET" && req.method !== "HEAD") {
-        res.setHeader("allow", "GET, HEAD");
-        throw new HttpError(405, `Method ${req.method} is not allowed on ${path}: use GET`);
-      }
-      if (asset) {
-        if (req.headers["if-none-match"] === asset.etag) {
-          res.writeHead(304, { etag: asset.etag, "cache-control": asset.cacheControl }).end();
-          return true;
-        }
-        send(req, res, 200, asset.contentType, asset.body, { etag: asset.etag, "cache-control": asset.cacheControl });
-      } else if (isPlot) {
-        const params = parsePlotParams(url.searchParams, { front: path === "/plots/pareto.svg" ? "2d" : "none" });
-        send(req, res, 200, "image/svg+xml; charset=utf-8", await plotSvg(data, params), { "cache-control": "no-cache" });
-      } else {
-        const params = parseExportParams(url.searchParams);
-        const metrics = await data.metrics();
-        checkMetrics(metrics, params.where.map((w) => [`where`, w.metric] as const));
-        const runs = await data.runs(params, params.orderBy);
-        if (path.endsWith(".csv")) {
-          send(req, res, 200, "text/csv; charset=utf-8", runsCsv(metrics, runs), {
-            "content-disposition": 'inline; filename="favor-runs.csv"',
-            "cache-control": "no-cache",
-          });
-        } else {
-          send(req, res, 200, "application/json; charset=utf-8", JSON.stringify(runsJson(metrics, runs, params), null, 1), {
-            "cache-control": "no-cache",
-          });
-        }
-      }
-    } catch (error) {
-      if (error instanceof HttpError) {
-        send(req, res, error.status, "text/plain; charset=utf-8", `${error.message}\n`);
-      } else {
-        log(`web route ${path} failed`, error);
-        send(req, res, 500, "text/plain; charset=utf-8", "Internal server error\n");
-      }
+async function serveExport(req: IncomingMessage, res: ServerResponse, url: URL, data: WebData): Promise<void> {
+  const params = parseExportParams(url.searchParams);
+  const metrics = await data.metrics();
+  checkMetrics(metrics, params.where.map((w) => ["where", w.metric] as const));
+  if (params.orderBy && !ORDERABLE_FIELDS.includes(params.orderBy.key)) checkMetrics(metrics, [["orderBy", params.orderBy.key]]);
+  const runs = await data.runs(params, params.orderBy);
+  if (url.pathname.endsWith(".csv")) {
+    send(req, res, 200, "text/csv; charset=utf-8", runsCsv(metrics, runs), {
+      "content-disposition": 'inline; filename="favor-runs.csv"',
+      "cache-control": "no-cache",
+    });
+  } else {
+    send(req, res, 200, "application/json; charset=utf-8", JSON.stringify(runsJson(metrics, runs, params)), { "cache-control": "no-cache" });
+  }
+}
+
+const ORDERABLE_FIELDS = ["name", "model", "family", "size", "taxonomyClass", "resolution", "pretrainResolution", "runId", "gpuCount"];
+
+// Client mistakes (HttpError) answer with their message as plain text; anything else is logged and masked.
+async function respond(req: IncomingMessage, res: ServerResponse, url: URL, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    if (error instanceof HttpError) {
+      send(req, res, error.status, "text/plain; charset=utf-8", `${error.message}\n`);
+      return;
     }
-    return true;
-  };
+    console.error(`web route ${url.pathname} failed:`, error);
+    send(req, res, 500, "text/plain; charset=utf-8", "Internal server error\n");
+  }
 }
 
 /** Returns the SVG of a scatter (with its front when asked) for validated plot parameters. */
@@ -94,10 +98,11 @@ async function plotSvg(data: WebData, params: PlotParams): Promise<string> {
   const x = byKey.get(params.x)!;
   const y = byKey.get(params.y)!;
   const runs = await data.runs(params);
-  let front: Awaited<ReturnType<WebData["front"]>> | undefined;
+  let front: FrontResult | undefined;
   if (params.front !== "none") {
     const keys = [...new Set([params.x, params.y, ...(params.front === "kd" ? params.objectives : [])])];
-    front = await data.front(keys.map((k) => ({ metric: k, direction: byKey.get(k)!.direction })), params);
+    // Rank over the runs that have x and y (those drawn); a k-D objective a run lacks leaves it out of the ranking.
+    front = frontOf(runs.filter((r) => Number.isFinite(r.values[params.x]) && Number.isFinite(r.values[params.y])), keys.map((k) => byKey.get(k)!));
   }
   const points: PlotPoint[] = runs
     .filter((r) => Number.isFinite(r.values[params.x]) && Number.isFinite(r.values[params.y]))
@@ -158,6 +163,7 @@ const RUN_COLUMNS: ReadonlyArray<readonly [string, (r: ExportRun) => string | nu
   ["resolution [px]", (r) => r.resolution],
   ["gpu", (r) => r.gpu],
   ["gpu_count", (r) => r.gpuCount],
+  ["measured_metrics", (r) => r.measured.join(";")],
 ];
 
 /** Returns the CSV of runs: one row per run, one column per metric with its unit in the header, raw values. */
@@ -202,6 +208,7 @@ export function runsJson(metrics: ReadonlyArray<CatalogueMetric>, runs: Readonly
         resolution: r.resolution,
         gpu: r.gpu,
         gpuCount: r.gpuCount,
+        measuredMetrics: r.measured.join(";"),
       };
       for (const m of metrics) record[m.key] = r.values[m.key] ?? null;
       record.throughputBatchSize = r.batchSizes.throughput ?? null;

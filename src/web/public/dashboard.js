@@ -15,21 +15,21 @@ const Q_CATALOGUE = /* GraphQL */ `
   }`;
 
 const Q_RUNS = /* GraphQL */ `
-  query DashboardRuns($first: Int!, $after: String) {
-    runs(first: $first, after: $after) {
+  query DashboardRuns($first: Int!, $after: String, $device: ID) {
+    runs(first: $first, after: $after, device: $device) {
       totalCount
       pageInfo { hasNextPage endCursor }
       edges { node {
         id runName pretrainResolution resolution gpuCount
         device { id name }
         model { name sourceId family taxonomyClass }
-        metrics { key value batchSize source }
+        metrics { key value batchSize source deviceId }
       } }
     }
   }`;
 
 const Q_EPOCHS = /* GraphQL */ `
-  query DashboardEpochs($id: ID!) {
+  query DashboardEpochs($id: Int!) {
     run(id: $id) { id epochs { epoch loss learningRate acc1 acc5 validationLoss valAcc1 valAcc5 time timeSum gradNormAvg gradNormMax } }
   }`;
 
@@ -100,7 +100,11 @@ const state = {
   metrics: [], // catalogue rows
   metricByKey: new Map(),
   devices: [],
-  runs: [], // normalised: { id, model, sourceId, family, taxonomyClass, resolution, pretrainResolution, deviceName, values: {key: value}, measured: Set }
+  paperRuns: [],
+  runsByDevice: new Map(), // device id -> runs with that device's figures
+  measuredDevices: [],
+  compare: false, // draw the paper's points next to the chosen device's
+  runs: [], // the runs of the chosen device, normalised: { id, model, sourceId, family, taxonomyClass, resolution, pretrainResolution, deviceName, values: {key: value}, measured: Set }
   x: "throughput",
   y: "accuracyTop1",
   xScale: "auto",
@@ -131,6 +135,7 @@ function readUrl() {
   for (const key of ["x", "y", "xScale", "yScale", "front", "device", "text", "taxonomyClass", "resolution", "curveField"]) {
     if (p.has(key)) state[key] = p.get(key);
   }
+  state.compare = p.get("compare") === "1";
   if (p.has("kd")) state.kd = p.get("kd").split(",").filter(Boolean);
   if (p.has("sort")) {
     const [key, dir] = p.get("sort").split(":");
@@ -151,6 +156,7 @@ function writeUrl() {
   if (state.front !== "2d") p.set("front", state.front);
   if (state.front === "kd" && state.kd.length) p.set("kd", state.kd.join(","));
   if (state.device !== PAPER_DEVICE) p.set("device", state.device);
+  if (state.compare) p.set("compare", "1");
   if (state.text) p.set("text", state.text);
   if (state.taxonomyClass) p.set("taxonomyClass", state.taxonomyClass);
   if (state.resolution) p.set("resolution", state.resolution);
@@ -164,7 +170,8 @@ function updateExportLinks() {
   const filters = new URLSearchParams();
   if (state.taxonomyClass) filters.set("taxonomyClass", state.taxonomyClass);
   if (state.resolution) filters.set("resolution", state.resolution);
-  if (state.text) filters.set("model", state.text);
+  if (state.text) filters.set("nameContains", state.text);
+  if (state.device !== PAPER_DEVICE) filters.set("device", state.device);
   for (const c of state.constraints) filters.append("where", `${c.metric}:${c.op}:${c.value}`);
   $("#link-export-csv").href = `/export/runs.csv?${filters}`;
   $("#link-export-json").href = `/export/runs.json?${filters}`;
@@ -187,16 +194,33 @@ async function loadCatalogue() {
   state.devices = data.devices ?? [];
 }
 
-async function loadRuns() {
+/** Returns every run with its figures for `device` (null: the paper's), following the cursor pages. */
+async function loadRuns(device = null) {
   const runs = [];
   let after = null;
   for (;;) {
-    const data = await gql(Q_RUNS, { first: 200, after });
+    const data = await gql(Q_RUNS, { first: 200, after, device });
     for (const { node } of data.runs.edges) runs.push(normaliseRun(node));
-    if (!data.runs.pageInfo.hasNextPage) break;
+    if (!data.runs.pageInfo.hasNextPage) return runs;
     after = data.runs.pageInfo.endCursor;
   }
-  state.runs = runs;
+}
+
+// A device joins the selector once Favor has measured figures on it; the paper's GPUs are the default view.
+async function loadMeasuredDevices() {
+  const paperGpus = new Set(state.paperRuns.map((r) => r.deviceId));
+  state.measuredDevices = [];
+  for (const device of state.devices.filter((d) => !paperGpus.has(String(d.id))).slice(0, 8)) {
+    const runs = await loadRuns(String(device.id));
+    if (runs.some((r) => r.measured.size > 0)) {
+      state.measuredDevices.push(device);
+      state.runsByDevice.set(String(device.id), runs);
+    }
+  }
+}
+
+function selectDeviceRuns() {
+  state.runs = state.device === PAPER_DEVICE ? state.paperRuns : state.runsByDevice.get(state.device) ?? state.paperRuns;
 }
 
 function normaliseRun(node) {
@@ -215,6 +239,7 @@ function normaliseRun(node) {
     taxonomyClass: node.model.taxonomyClass,
     resolution: node.resolution,
     pretrainResolution: node.pretrainResolution,
+    deviceId: String(node.device?.id ?? ""),
     deviceName: node.device?.name ?? "",
     gpuCount: node.gpuCount,
     values,
@@ -289,19 +314,27 @@ function visibleRuns() {
 async function renderPlot(rows) {
   const xm = state.metricByKey.get(state.x);
   const ym = state.metricByKey.get(state.y);
-  const points = rows
-    .filter((r) => Number.isFinite(r.values[state.x]) && Number.isFinite(r.values[state.y]))
-    .map((r) => ({
-      id: r.id,
-      model: r.model,
-      taxonomyClass: r.taxonomyClass,
-      resolution: r.resolution,
-      x: r.values[state.x],
-      y: r.values[state.y],
-      front: state.frontIds.has(r.id),
-      rank: state.frontRanks.get(r.id) ?? null,
-      device: state.device === PAPER_DEVICE ? null : r.deviceName,
-    }));
+  const measured = state.device !== PAPER_DEVICE;
+  const deviceLabel = measured ? state.measuredDevices.find((d) => String(d.id) === state.device)?.name ?? state.device : null;
+  const toPoint = (r, device, onFront) => ({
+    id: r.id,
+    model: r.model,
+    taxonomyClass: r.taxonomyClass,
+    resolution: r.resolution,
+    x: r.values[state.x],
+    y: r.values[state.y],
+    front: onFront && state.frontIds.has(r.id),
+    rank: onFront ? state.frontRanks.get(r.id) ?? null : null,
+    device,
+  });
+  const plottable = (r) => Number.isFinite(r.values[state.x]) && Number.isFinite(r.values[state.y]);
+  const points = rows.filter(plottable).map((r) => toPoint(r, deviceLabel, true));
+  const drawn = points.length;
+  if (measured && state.compare) {
+    // Side by side: the same filtered runs with the paper's figures, marked by shape; the front stays the device's.
+    const ids = new Set(rows.map((r) => r.id));
+    for (const r of state.paperRuns) if (ids.has(r.id) && plottable(r)) points.push(toPoint(r, "Paper (A100)", false));
+  }
   const width = Math.max(360, Math.min(1040, $("#plot").clientWidth - 260));
   const spec = buildScatterSpec({
     x: xm,
@@ -326,7 +359,7 @@ async function renderPlot(rows) {
   });
   await view.runAsync();
   hook.view = view;
-  const missing = rows.length - points.length;
+  const missing = rows.length - drawn;
   const notes = [`${points.length} points drawn.`];
   if (missing > 0) notes.push(`${missing} shown row${missing === 1 ? " lacks" : "s lack"} ${xm.label} or ${ym.label}.`);
   if (state.frontNote) notes.push(state.frontNote);
@@ -497,9 +530,9 @@ function fillControls() {
   $("#filter-text").value = state.text;
   $("#curve-field").innerHTML = options(EPOCH_FIELDS.map((f) => [f.key, axisTitle(f)]), state.curveField);
   // The selector appears once some device other than the paper's has figures.
-  const measuredDevices = state.devices.filter((d) => state.runs.some((r) => r.measured.size > 0 && r.deviceName === d.name));
-  $("#device-field").hidden = measuredDevices.length === 0;
-  $("#device").innerHTML = options([[PAPER_DEVICE, "Paper (A100)"], ...measuredDevices.map((d) => [String(d.id), d.name])], state.device);
+  $("#device-field").hidden = state.measuredDevices.length === 0;
+  $("#device").innerHTML = options([[PAPER_DEVICE, "Paper (A100)"], ...state.measuredDevices.map((d) => [String(d.id), d.name])], state.device);
+  $("#compare").checked = state.compare;
   renderKdList();
   renderConstraints();
 }
@@ -568,7 +601,12 @@ function wireControls() {
   });
   $("#device").addEventListener("change", (e) => {
     state.device = e.target.value;
+    selectDeviceRuns();
     update({ front: true });
+  });
+  $("#compare").addEventListener("change", (e) => {
+    state.compare = e.target.checked;
+    update({});
   });
   let typing;
   $("#filter-text").addEventListener("input", (e) => {
@@ -703,7 +741,10 @@ async function main() {
   if (!vega || !vegaLite) throw new Error("the charting library did not load (/assets/vendor/vega*.min.js)");
   readUrl();
   await loadCatalogue();
-  await loadRuns();
+  state.paperRuns = await loadRuns();
+  await loadMeasuredDevices();
+  if (state.device !== PAPER_DEVICE && !state.runsByDevice.has(state.device)) state.device = PAPER_DEVICE;
+  selectDeviceRuns();
   fillControls();
   wireControls();
   await update({ front: true });
