@@ -11,6 +11,7 @@ import { openDatabase, type FavorDatabase } from "./db/client.js";
 import { createBatchLoader, createServices, type Services } from "./services/index.js";
 import { buildFavorSchema } from "./resolvers/build-schema.js";
 import type { FavorContext } from "./resolvers/index.js";
+import { WEB_ROUTES } from "./web/web-routes.js";
 
 /** Deepest query accepted (the full-table query needs 6; nested model→runs→model loops are cut off). */
 export const MAX_QUERY_DEPTH = 10;
@@ -56,7 +57,7 @@ export const healthzRoute: HttpRoute = {
 };
 
 /** The server's HTTP routes besides /graphql. Later work registers its routes here (one line each). */
-export const ROUTES: HttpRoute[] = [healthzRoute];
+export const ROUTES: HttpRoute[] = [healthzRoute, ...WEB_ROUTES];
 
 export interface StartServerOptions {
   config: FavorConfig;
