@@ -93,6 +93,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       schema,
       validationRules: [depthLimit(MAX_QUERY_DEPTH)],
       introspection: true,
+      // main.ts owns SIGTERM: it drains HTTP first, then stops Apollo and closes the database.
+      stopOnTerminationSignals: false,
       includeStacktraceInErrorResponses: !config.production,
       formatError: (formatted, error) => formatError(formatted, error, config.production),
     });
