@@ -5,7 +5,17 @@ import { multipleOf, registeredModels } from "./zoo-model.js";
 
 // One import line per family file: each registers its models with defineModel() when loaded.
 import "./vit.js";
+import "./xcit.js";
+import "./synthesizer.js";
+import "./polysa.js";
+import "./nystromformer.js";
+import "./mlp-mixer.js";
+import "./linformer.js";
+import "./gfnet.js";
+import "./fnet.js";
+import "./cait.js";
 import "./swin.js";
+import "./stvit.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
