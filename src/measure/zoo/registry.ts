@@ -16,6 +16,8 @@ import "./fnet.js";
 import "./cait.js";
 import "./swin.js";
 import "./stvit.js";
+import "./token-learner.js";
+import "./tome.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
