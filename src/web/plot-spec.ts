@@ -178,14 +178,15 @@ export function buildScatterSpec(options: ScatterOptions): TopLevelSpec {
     field: "x",
     type: "quantitative" as const,
     title: axisTitle(x),
-    scale: { type: xs, zero: false, nice: xs === "linear" },
+    // zero/nice only mean something on a linear scale (vega-lite warns otherwise).
+    scale: xs === "linear" ? { type: xs, zero: false, nice: true } : { type: xs },
     axis: { format: tickFormat(xd.axisFormat, xs, points.map((p) => p.x)), grid: true, tickCount: 8 },
   };
   const yEnc = {
     field: "y",
     type: "quantitative" as const,
     title: axisTitle(y),
-    scale: { type: ys, zero: false, nice: ys === "linear" },
+    scale: ys === "linear" ? { type: ys, zero: false, nice: true } : { type: ys },
     axis: { format: tickFormat(yd.axisFormat, ys, points.map((p) => p.y)), grid: true },
   };
   const tooltip = [
@@ -284,7 +285,7 @@ export function buildCurvesSpec(options: CurvesOptions): TopLevelSpec {
         field: "value",
         type: "quantitative",
         title: axisTitle(options.metric),
-        scale: { type: ys, zero: false },
+        scale: ys === "linear" ? { type: ys, zero: false } : { type: ys },
         axis: { format: d.axisFormat },
       },
       color: { field: "run", type: "nominal", title: "Run", legend: { orient: "bottom", columns: 2, labelLimit: 320 } },

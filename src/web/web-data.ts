@@ -23,6 +23,8 @@ export interface ExportRun {
   id: string;
   experimentId: string;
   runName: string;
+  /** As recorded, "dd.mm.yyyy hh:mm:ss"; with the name it identifies a run across databases. */
+  runDate: string;
   model: string;
   sourceId: string;
   family: string;
@@ -85,6 +87,7 @@ export function createWebData(services: Services) {
               id: String(run.id),
               experimentId: run.experimentId,
               runName: run.runName,
+              runDate: run.runDate,
               model: s.model.name,
               sourceId: s.model.sourceId,
               family: s.model.family,

@@ -34,13 +34,14 @@ function badRequest(fn: () => unknown): string {
 describe("parseExportParams", () => {
   it("handles no parameters", () => {
     expect(parseExportParams(new URLSearchParams())).toEqual({
-      model: [], family: [], taxonomyClass: [], resolution: [], pretrainResolution: [], where: [],
+      family: [], taxonomyClass: [], changesWhat: [], resolution: [], pretrainResolution: [], where: [],
     });
   });
   it("reads repeated and comma-separated lists, constraints and ordering", () => {
-    const p = parseExportParams(new URLSearchParams("resolution=224,384&model=ViT-S/16&model=Swin-T&where=accuracyTop1:gte:0.8&orderBy=throughput:desc"));
+    const p = parseExportParams(new URLSearchParams("resolution=224,384&name=ViT-S/16&taxonomyClass=Baseline&taxonomyClass=Sparse Attention&where=accuracyTop1:gte:0.8&orderBy=throughput:desc"));
     expect(p.resolution).toEqual([224, 384]);
-    expect(p.model).toEqual(["ViT-S/16", "Swin-T"]);
+    expect(p.name).toBe("ViT-S/16");
+    expect(p.taxonomyClass).toEqual(["Baseline", "Sparse Attention"]);
     expect(p.where).toEqual([{ metric: "accuracyTop1", op: "gte", value: 0.8 }]);
     expect(p.orderBy).toEqual({ key: "throughput", desc: true });
   });
@@ -49,6 +50,8 @@ describe("parseExportParams", () => {
     expect(badRequest(() => parseExportParams(new URLSearchParams("resolution=big")))).toMatch(/Bad resolution "big"/);
     expect(badRequest(() => parseExportParams(new URLSearchParams("resolution=224,")))).toMatch(/Empty value in parameter "resolution"/);
     expect(badRequest(() => parseExportParams(new URLSearchParams("orderBy=throughput:up")))).toMatch(/Bad orderBy "throughput:up"/);
+    expect(badRequest(() => parseExportParams(new URLSearchParams("name=ViT-S/16&name=Swin-T")))).toMatch(/"name" given 2 times/);
+    expect(badRequest(() => parseExportParams(new URLSearchParams("device=")))).toMatch(/Empty value in parameter "device"/);
   });
 });
 
