@@ -5,7 +5,6 @@
  */
 import "reflect-metadata";
 
-import { buildFavorSchema, SCHEMA_FILE } from "./build-schema.js";
+import { emitSchemaFile } from "./build-schema.js";
 
-await buildFavorSchema({ emit: true });
-console.log(`wrote ${SCHEMA_FILE.pathname}`);
+console.log(`wrote ${await emitSchemaFile()}`);

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { MAX_PAGE_SIZE } from "../../src/services/pagination.js";
+import { MAX_QUERY_DEPTH } from "../../src/server.js";
+import { BACKENDS, startTestServer, type GraphQLResult, type TestServer } from "../helpers/test-server.js";
+
+/** Asserts one BAD_USER_INPUT error whose message names `value`. */
+function expectBadInput(result: GraphQLResult, value: string | number) {
+  expect(result.errors, JSON.stringify(result)).toHaveLength(1);
+  const [error] = result.errors!;
+  expect(error.extensions?.code).toBe("BAD_USER_INPUT");
+  expect(error.message).toContain(String(value));
+}
+
+describe.each(BACKENDS)("bad inputs and limits (%s)", (backend) => {
+  let api: TestServer;
+  beforeAll(async () => (api = await startTestServer(backend)));
+  afterAll(() => api?.stop());
+
+  it("rejects an unknown model by name", async () => {
+    expectBadInput(await api.graphql(`{ model(name: "ViT-XXL/99") { name } }`), "ViT-XXL/99");
+    expectBadInput(await api.graphql(`{ runs(filter: { name: "nope-net" }) { totalCount } }`), "nope-net");
+  });
+
+  it("rejects an unknown metric wherever a metric is named", async () => {
+    const queries = [
+      `{ runs(filter: { metrics: [{ metric: "speed", op: GT, value: 1 }] }) { totalCount } }`,
+      `{ models(orderBy: [{ metric: "speed" }]) { totalCount } }`,
+      `{ runs(first: 1) { edges { node { metrics(keys: ["speed"]) { value } } } } }`,
+      `{ runs(first: 1) { edges { node { value(metric: "speed") } } } }`,
+      `{ metric(key: "speed") { key } }`,
+      `{ aggregates(metric: "speed", groupBy: FAMILY) { group } }`,
+    ];
+    for (const query of queries) expectBadInput(await api.graphql(query), "speed");
+  });
+
+  it("rejects an unknown operator, as a literal and as a variable", async () => {
+    expectBadInput(await api.graphql(`{ runs(filter: { metrics: [{ metric: "params", op: ABOUT, value: 1 }] }) { totalCount } }`), "ABOUT");
+    expectBadInput(
+      await api.graphql(`query($f: SubjectFilterInput) { runs(filter: $f) { totalCount } }`, {
+        f: { metrics: [{ metric: "params", op: "ABOUT", value: 1 }] },
+      }),
+      "ABOUT",
+    );
+  });
+
+  it("rejects a constraint without its operand", async () => {
+    expectBadInput(await api.graphql(`{ runs(filter: { metrics: [{ metric: "params", op: GT }] }) { totalCount } }`), "params");
+    expectBadInput(await api.graphql(`{ runs(filter: { metrics: [{ metric: "params", op: IN, values: [] }] }) { totalCount } }`), "IN");
+  });
+
+  it("rejects bad cursors", async () => {
+    for (const cursor of ["garbage", Buffer.from("favor:offset:-3").toString("base64url"), Buffer.from("other:1").toString("base64url")]) {
+      expectBadInput(await api.graphql(`query($a: String) { runs(after: $a) { totalCount } }`, { a: cursor }), cursor);
+    }
+  });
+
+  it("rejects page sizes over the limit or negative", async () => {
+    expectBadInput(await api.graphql(`{ runs(first: ${MAX_PAGE_SIZE + 1}) { totalCount } }`), MAX_PAGE_SIZE + 1);
+    expectBadInput(await api.graphql(`{ models(first: -1) { totalCount } }`), -1);
+    expect((await api.graphql(`{ runs(first: ${MAX_PAGE_SIZE}) { totalCount } }`)).errors).toBeUndefined();
+  });
+
+  it("rejects resolutions that do not exist and non-integer ones", async () => {
+    expectBadInput(await api.graphql(`{ models(filter: { resolutions: [512] }) { totalCount } }`), 512);
+    expectBadInput(await api.graphql(`{ runs(filter: { pretrainResolutions: [384] }) { totalCount } }`), 384);
+    expectBadInput(await api.graphql(`{ runs(filter: { resolutions: [22.4] }) { totalCount } }`), "22.4");
+  });
+
+  it("rejects unknown families, classes, categories and devices", async () => {
+    expectBadInput(await api.graphql(`{ runs(filter: { families: ["Transformer-XL"] }) { totalCount } }`), "Transformer-XL");
+    expectBadInput(await api.graphql(`{ runs(filter: { taxonomyClasses: ["Magic"] }) { totalCount } }`), "Magic");
+    expectBadInput(await api.graphql(`{ runs(filter: { changesWhat: ["Everything"] }) { totalCount } }`), "Everything");
+    expectBadInput(await api.graphql(`{ runs(device: "TPU v9") { totalCount } }`), "TPU v9");
+    expectBadInput(await api.graphql(`{ device(id: "999") { name } }`), "999");
+  });
+
+  it("rejects an ordering entry with both or neither of field and metric", async () => {
+    expectBadInput(await api.graphql(`{ runs(orderBy: [{ field: NAME, metric: "params" }]) { totalCount } }`), "field");
+    expectBadInput(await api.graphql(`{ runs(orderBy: [{ direction: DESC }]) { totalCount } }`), "metric");
+  });
+
+  it("limits query depth", async () => {
+    let selection = "name";
+    for (let i = 0; i < MAX_QUERY_DEPTH; i++) selection = `runs { model { ${selection} } }`;
+    const result = await api.graphql(`{ model(name: "ViT-S/16") { ${selection} } }`);
+    expect(result.status).toBe(400);
+    expect(result.errors?.[0].message).toMatch(/exceeds maximum operation depth/);
+  });
+
+  it("answers /healthz and a 404 for unknown paths", async () => {
+    const health = await fetch(`${api.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "ok", database: backend === "pglite" ? "pglite" : "postgres" });
+    expect((await fetch(`${api.url}/no-such-thing`)).status).toBe(404);
+  });
+
+  it("shows stack traces in development only", async () => {
+    const result = await api.graphql(`{ model(name: "nope") { name } }`);
+    expect(result.errors?.[0].extensions?.stacktrace).toBeDefined();
+  });
+});
+
+describe.each(BACKENDS)("production mode (%s)", (backend) => {
+  let api: TestServer;
+  beforeAll(async () => (api = await startTestServer(backend, { config: { production: true } })));
+  afterAll(() => api?.stop());
+
+  it("keeps user errors readable but without stack traces", async () => {
+    const result = await api.graphql(`{ model(name: "nope") { name } }`);
+    expect(result.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    expect(result.errors?.[0].message).toContain("nope");
+    expect(result.errors?.[0].extensions?.stacktrace).toBeUndefined();
+  });
+
+  it("masks internal errors and reports an unreachable database on /healthz", async () => {
+    await api.server.app.services.database.close();
+    const result = await api.graphql(`{ runs(first: 1) { totalCount } }`);
+    expect(result.errors?.[0].message).toBe("Internal server error");
+    expect(result.errors?.[0].extensions).toEqual({ code: "INTERNAL_SERVER_ERROR" });
+    expect(JSON.stringify(result)).not.toMatch(/pool|PGlite|closed|at /i);
+    const health = await fetch(`${api.url}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: "unavailable", error: "database unreachable" });
+  });
+});
