@@ -16,8 +16,12 @@ import "./fnet.js";
 import "./cait.js";
 import "./swin.js";
 import "./stvit.js";
+import "./resnet.js";
+import "./focalnet.js";
 import "./token-learner.js";
 import "./tome.js";
+import "./evit.js";
+import "./dynamic-vit.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
