@@ -33,8 +33,7 @@ import { InputShapeError, inputSignatures, randomFeeds, resolveInputShapes } fro
 import { summarize } from "./statistics.js";
 import { timeRuns } from "./timing-loop.js";
 
-await main();
-
+// Started at the end of the module, after every declaration (classes are not hoisted).
 async function main(): Promise<void> {
   watchParent();
   let request: ChildRequest;
@@ -109,6 +108,7 @@ async function measureLatency(
     batchSize,
     summaryMs: summarize(record.samplesMs),
     samplesMs: record.samplesMs,
+    wallMs: record.wallMs,
     stoppedBy: record.stoppedBy,
     valid: record.valid,
     reasons: record.reasons,
@@ -167,6 +167,7 @@ async function measureThroughput(
     batchSize,
     summaryMs,
     imagesPerSecondCi: summaryMs.ci === null ? null : { low: perImage(summaryMs.ci.high), high: perImage(summaryMs.ci.low) },
+    wallMs: record.wallMs,
     stoppedBy: record.stoppedBy,
     valid: record.valid,
     reasons: record.reasons,
@@ -318,3 +319,5 @@ function sum(values: ReadonlyArray<number>): number {
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+await main();

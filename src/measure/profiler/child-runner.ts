@@ -193,9 +193,11 @@ function endedBy(code: number | null, signal: NodeJS.Signals | null): string {
   return signal !== null ? `signal ${signal}` : `exit code ${code}`;
 }
 
+/** Returns the most telling line of stderr: the last that reads like an error, else the last one. */
 function lastLine(text: string): string {
-  const lines = text.split("\n").filter((l) => l.trim() !== "");
-  return (lines[lines.length - 1] ?? "").slice(0, 500);
+  const lines = text.split("\n").filter((l) => l.trim() !== "" && !/^Node\.js v\d/.test(l.trim()));
+  const errors = lines.filter((l) => /error|terminate|abort|fatal|exception/i.test(l));
+  return (errors[errors.length - 1] ?? lines[lines.length - 1] ?? "").trim().slice(0, 500);
 }
 
 function mib(bytes: number): string {

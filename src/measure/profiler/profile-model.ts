@@ -285,7 +285,7 @@ function provenance(
         batchSize: m.batchSize,
         warmupRuns: rule.warmupRuns,
         iterations: s.count,
-        durationMs: s.mean * s.count,
+        durationMs: m.wallMs,
         spread: { stddevMs: s.stddev, cv: s.cv, ci95Ms: s.ci === null ? null : [s.ci.low, s.ci.high] },
         stopRule: rule,
       };

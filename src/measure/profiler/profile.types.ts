@@ -52,6 +52,8 @@ export interface LatencyMeasurement {
   readonly summaryMs: SampleSummary;
   /** Each timed run's time, in milliseconds. */
   readonly samplesMs: number[];
+  /** Wall time of the timed runs, loop overhead included: what the stop rule's duration counts (ms). */
+  readonly wallMs: number;
   readonly stoppedBy: StopReason;
   /** False when the stop rule's minimums were not met; `reasons` says why. */
   readonly valid: boolean;
@@ -68,6 +70,8 @@ export interface ThroughputMeasurement {
   readonly summaryMs: SampleSummary;
   /** 95% interval of the throughput, from the interval of the mean run time. */
   readonly imagesPerSecondCi: { readonly low: number; readonly high: number } | null;
+  /** Wall time of the final loop's timed runs (ms). */
+  readonly wallMs: number;
   readonly stoppedBy: StopReason;
   readonly valid: boolean;
   readonly reasons: string[];
@@ -142,7 +146,7 @@ export interface Provenance {
   readonly warmupRuns: number;
   /** Timed runs (summed over search and final loops for throughput). */
   readonly iterations: number;
-  /** Duration of the timed runs, in milliseconds. */
+  /** Wall time of the timed runs, in milliseconds (the duration the stop rule counts). */
   readonly durationMs: number;
   /** Spread of the per-run times: sample stddev and 95% interval of the mean (ms); null where not timed. */
   readonly spread: { readonly stddevMs: number; readonly cv: number; readonly ci95Ms: readonly [number, number] | null } | null;
