@@ -22,6 +22,7 @@ import "./token-learner.js";
 import "./tome.js";
 import "./evit.js";
 import "./dynamic-vit.js";
+import "./routing-vit.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
