@@ -2,7 +2,8 @@ import type { NewMetricRow } from "./schema/index.js";
 
 /**
  * The metric catalogue Favor knows, upserted into the `metrics` table at every start (so entries added here reach
- * existing databases). Issue 5 appends its measured metrics (latency p50/p90/p99 at batch 1, ...) to this list.
+ * existing databases). Measured metrics (latency p50/p90/p99 at batch 1) are listed here too; throughput and
+ * inference memory keys are shared by paper and measured figures (the device tells them apart).
  * Units are those of the stored values: the paper's figures are stored exactly as published.
  */
 export const METRIC_CATALOG: readonly NewMetricRow[] = [
@@ -39,7 +40,17 @@ export const METRIC_CATALOG: readonly NewMetricRow[] = [
   ...[1, 32, 64, 128].map((batch): NewMetricRow => ({
     key: `inferenceMemoryB${batch}`, label: `Inference memory @${batch}`, unit: "bytes", direction: "LOWER",
     stage: "INFERENCE", perDevice: true, batchSize: batch,
-    description: `Peak GPU memory of inference at batch size ${batch}, in bytes.`,
+    description:
+      `Peak memory of inference at batch size ${batch}, in bytes: weights, input and activations. The paper's figure is ` +
+      "PyTorch's peak allocated GPU memory; a measured figure is the profiler's peak above the loaded session plus the " +
+      "graph's weight bytes (GPU: the process's device memory; CPU: resident memory), split out in its provenance.",
+  })),
+  ...([50, 90, 99] as const).map((p): NewMetricRow => ({
+    key: `latencyP${p}Ms`, label: `Latency p${p} @1`, unit: "ms", direction: "LOWER", stage: "INFERENCE",
+    perDevice: true, batchSize: 1,
+    description:
+      `${p}th percentile of the time of one inference at batch size 1, in milliseconds, measured by Favor's profiler ` +
+      "(after warm-up, until both the minimum number of runs and the minimum duration are met; spread in the provenance).",
   })),
   {
     key: "trainingMemoryTotal", label: "Training memory (all GPUs)", unit: "bytes", direction: "LOWER",

@@ -5,6 +5,7 @@ import {
 
 import { timestamps } from "./columns.js";
 import { devices } from "./devices.js";
+import { measurementJobs } from "./jobs.js";
 import { metrics } from "./metrics.js";
 import { models } from "./models.js";
 import { runs } from "./runs.js";
@@ -31,8 +32,8 @@ export const cells = pgTable(
     source: cellSource("source").notNull(),
     /** Where the figure came from: source file and field for the paper; runtime, provider, threads, iterations, spread... for measurements. */
     provenance: jsonb("provenance").$type<Record<string, unknown>>().notNull().default({}),
-    /** The measurement job that wrote the figure (issue 5 adds the jobs table and the foreign key). */
-    jobId: bigint("job_id", { mode: "number" }),
+    /** The measurement job that wrote the figure (measured figures only). */
+    jobId: bigint("job_id", { mode: "number" }).references(() => measurementJobs.id, { onDelete: "set null" }),
     ...timestamps,
   },
   (t) => [

@@ -2,6 +2,7 @@
 export * from "./cells.js";
 export * from "./columns.js";
 export * from "./devices.js";
+export * from "./jobs.js";
 export * from "./metrics.js";
 export * from "./models.js";
 export * from "./runs.js";
