@@ -23,6 +23,7 @@ import "./tome.js";
 import "./evit.js";
 import "./dynamic-vit.js";
 import "./routing-vit.js";
+import "./sinkhorn-cait.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
