@@ -4,6 +4,7 @@ import type { DType, FloatDType } from "./dtype.js";
 import { bytesPerElement, isFloat, onnxDataType, toFloat16Bits } from "./dtype.js";
 import { streamFor } from "./prng.js";
 import type { AttrTensor, AttrValue, Dim, Shape, TensorInfo } from "./shape-inference.js";
+import type { ReadGraph } from "./model-reader.js";
 import { inferNode, isStatic, numel } from "./shape-inference.js";
 
 const { onnx } = pkg;
@@ -25,16 +26,20 @@ export interface Tensor {
   readonly value?: ReadonlyArray<Dim>;
 }
 
-/** How a parameter is initialised: all draws come from the (seed, name) stream. */
+/**
+ * How a parameter is initialised; random draws come from the (seed, name) stream. `random` is a
+ * zero-mean uniform with the given standard deviation (one draw per element, fast enough for 100M+
+ * parameters; the distribution does not change speed or memory, which is what the zoo is for).
+ */
 export type Init =
+  | { kind: "random"; std: number }
   | { kind: "normal"; std: number; mean?: number }
-  | { kind: "truncNormal"; std: number }
   | { kind: "uniform"; low: number; high: number }
   | { kind: "constant"; value: number };
 
 /** Shorthands for common initialisations. */
 export const INIT = {
-  weight: { kind: "truncNormal", std: 0.02 } as Init,
+  weight: { kind: "random", std: 0.02 } as Init,
   zeros: { kind: "constant", value: 0 } as Init,
   ones: { kind: "constant", value: 1 } as Init,
   layerScale: { kind: "constant", value: 0.1 } as Init,
@@ -49,6 +54,8 @@ export interface GraphBuilderOptions {
   /** Seed of the deterministic weights. */
   seed?: number;
   opset?: number;
+  /** Generate weight data (default true); false builds the structure only, for fast analysis. */
+  weights?: boolean;
 }
 
 /** One node attribute as the helpers accept it. */
@@ -91,8 +98,10 @@ export class GraphBuilder {
   private readonly scopes: string[] = [];
   private readonly counters = new Map<string, number>();
   private paramCount = 0;
+  readonly weights: boolean;
 
   constructor(options: GraphBuilderOptions) {
+    this.weights = options.weights ?? true;
     this.name = options.name;
     this.dtype = options.dtype ?? "float32";
     this.seed = options.seed ?? 0;
@@ -150,9 +159,14 @@ export class GraphBuilder {
   param(name: string, shape: ReadonlyArray<number>, init: Init = INIT.weight): Tensor {
     const full = this.uniqueName(name);
     const n = numel(shape);
-    const values = new Float32Array(n);
-    fill(values, init, this.seed, full);
-    this.inits.push({ name: full, dtype: this.dtype, dims: [...shape], raw: encodeFloats(values, this.dtype), parameter: true });
+    if (!Number.isInteger(n) || n < 0) throw new Error(`parameter ${full}: bad shape [${shape.join(",")}]`);
+    let raw: Uint8Array = EMPTY;
+    if (this.weights) {
+      const values = new Float32Array(n);
+      fill(values, init, this.seed, full);
+      raw = encodeFloats(values, this.dtype);
+    }
+    this.inits.push({ name: full, dtype: this.dtype, dims: [...shape], raw, parameter: true });
     this.paramCount += n;
     return { name: full, dtype: this.dtype, shape: [...shape] };
   }
@@ -404,9 +418,30 @@ export class GraphBuilder {
     return this.op("DFT", [x], { ...attrs, axis });
   }
 
-  /** Serialises the graph into ONNX ModelProto bytes. */
+  /** Serialises the graph into ONNX ModelProto bytes (requires a builder with weights). */
   toBytes(metadata: Record<string, string> = {}): Uint8Array {
+    if (!this.weights) throw new Error(`graph ${this.name} was built without weights; it can be analysed (toGraph) but not serialised`);
     return onnx.ModelProto.encode(this.toModel(metadata)).finish();
+  }
+
+  /** Returns the graph in the analyzer's decoded form, without encoding weights (fast). */
+  toGraph(metadata: Record<string, string> = {}): ReadGraph {
+    return {
+      name: this.name,
+      opset: this.opset,
+      inputs: this.inputs.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape] })),
+      outputs: this.outputs.map((t) => t.name),
+      initializers: this.inits.map((t) => ({ name: t.name, dtype: t.dtype, dims: t.dims, values: null })),
+      nodes: this.nodes.map((n) => ({
+        opType: n.opType,
+        domain: "",
+        name: n.name,
+        inputs: n.inputs,
+        outputs: n.outputs,
+        attrs: Object.fromEntries(Object.entries(n.attrs).map(([k, v]) => [k, typeof v === "object" && !Array.isArray(v) ? v.tensor : v])),
+      })),
+      metadata,
+    };
   }
 
   /** Returns the ModelProto object (before encoding). */
@@ -500,21 +535,21 @@ function encodeFloats(values: Float32Array, dtype: DType): Uint8Array {
   return encodeValues(Array.from(values), dtype);
 }
 
+const EMPTY = new Uint8Array(0);
+
 function fill(out: Float32Array, init: Init, seed: number, name: string): void {
   if (init.kind === "constant") {
     out.fill(init.value);
     return;
   }
   const rng = streamFor(seed, name);
-  for (let i = 0; i < out.length; i++) {
-    if (init.kind === "uniform") out[i] = init.low + (init.high - init.low) * rng.next();
-    else if (init.kind === "normal") out[i] = (init.mean ?? 0) + init.std * rng.normal();
-    else {
-      let z = rng.normal();
-      while (z < -2 || z > 2) z = rng.normal();
-      out[i] = init.std * z;
-    }
+  if (init.kind === "normal") {
+    for (let i = 0; i < out.length; i++) out[i] = (init.mean ?? 0) + init.std * rng.normal();
+    return;
   }
+  const [low, high] = init.kind === "uniform" ? [init.low, init.high] : [-init.std * Math.sqrt(3), init.std * Math.sqrt(3)];
+  const span = (high - low) / 4294967296;
+  for (let i = 0; i < out.length; i++) out[i] = low + span * rng.nextUint32();
 }
 
 /** Returns true when a shape is static apart from the batch symbol. */

@@ -11,6 +11,8 @@ import { einsumLabelSizes, inferNode, isStatic, numel, ShapeInferenceError } fro
  * - `macs` follows torchprofile (the benchmark's `profile_macs`): MatMul/Gemm/Conv/ConvTranspose/Einsum
  *   multiply-accumulates, plus one per output element of Mul, LayerNormalization/InstanceNormalization/
  *   GroupNormalization, AveragePool/GlobalAveragePool/ReduceMean and LeakyRelu; BatchNormalization 0.
+ * - `torchprofileMacs` is `macs` without Einsum: the benchmark's `macs` figures come from torchprofile,
+ *   which has no einsum handler and counts it as 0 (Linformer, Synthesizer-FR, PolySA use einsum).
  * - `linearMacs` is the MatMul/Gemm/Conv/Einsum part alone; `elementwise` counts output elements of
  *   every other compute op, by op type.
  * - `flops` follows the benchmark's fvcore setup (metrics.py): linear ops 1 per MAC; Add/Sub/Mul/Div 1,
@@ -43,6 +45,8 @@ export interface GraphStats {
   /** Elements of float initializers (a PyTorch export also stores buffers such as BatchNorm statistics). */
   parameters: number;
   macs: number;
+  /** `macs` as torchprofile (the benchmark's tool) counts them: Einsum excluded. */
+  torchprofileMacs: number;
   linearMacs: number;
   flops: number;
   elementwise: number;
@@ -172,6 +176,7 @@ export function analyzeModel(model: Uint8Array | ReadGraph, options: AnalyzeOpti
     outputs,
     parameters: [...floatInit.values()].reduce((a, b) => a + b, 0),
     macs: sum("macs"),
+    torchprofileMacs: nodes.reduce((t, n) => t + (n.opType === "Einsum" ? 0 : n.macs), 0),
     linearMacs: sum("linearMacs"),
     flops: sum("flops"),
     elementwise: sum("elementwise"),

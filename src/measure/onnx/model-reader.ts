@@ -82,7 +82,7 @@ function num(v: unknown): number {
   return Number(v);
 }
 
-type RawTensor = InstanceType<typeof onnx.TensorProto>;
+type RawTensor = pkg.onnx.ITensorProto;
 
 function decodeTensorData(t: RawTensor, dtype: DType, n: number): number[] | null {
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) return null;
@@ -114,7 +114,7 @@ function decodeTensorData(t: RawTensor, dtype: DType, n: number): number[] | nul
 
 const AT = onnx.AttributeProto.AttributeType;
 
-function decodeAttrs(list: ReadonlyArray<InstanceType<typeof onnx.AttributeProto>>): Attrs {
+function decodeAttrs(list: ReadonlyArray<pkg.onnx.IAttributeProto>): Attrs {
   const out: Record<string, AttrValue> = {};
   const text = new TextDecoder();
   for (const a of list) {

@@ -1,4 +1,4 @@
-import type { FloatDType } from "../onnx/index.js";
+import type { FloatDType, ReadGraph } from "../onnx/index.js";
 import { BATCH, DEFAULT_OPSET, GraphBuilder } from "../onnx/index.js";
 import type { ZooModel } from "./zoo-model.js";
 import { multipleOf, registeredModels } from "./zoo-model.js";
@@ -93,6 +93,27 @@ export function resolutionProblem(model: ZooModel, resolution: number): string |
  * Throws ZooError for an unknown name, a bad resolution or option.
  */
 export function buildModel(nameOrId: string, options: BuildModelOptions): BuiltModel {
+  const { builder, metadata } = construct(nameOrId, options, true);
+  const bytes = builder.toBytes({
+    "favor.model": metadata.name,
+    "favor.source_id": metadata.sourceId,
+    "favor.resolution": String(metadata.resolution),
+    "favor.seed": String(metadata.seed),
+    "favor.parameters": String(metadata.parameters),
+  });
+  return { bytes, metadata };
+}
+
+/**
+ * Returns a zoo model's graph structure (no weight data, not serialised) with its metadata: the fast
+ * path for parameter counts and analyzeModel(). Throws like buildModel.
+ */
+export function describeModel(nameOrId: string, options: BuildModelOptions): { graph: ReadGraph; metadata: BuiltModelMetadata } {
+  const { builder, metadata } = construct(nameOrId, options, false);
+  return { graph: builder.toGraph(), metadata };
+}
+
+function construct(nameOrId: string, options: BuildModelOptions, weights: boolean): { builder: GraphBuilder; metadata: BuiltModelMetadata } {
   const model = getModel(nameOrId);
   const numClasses = options.numClasses ?? 1000;
   const dtype = options.dtype ?? "float32";
@@ -103,7 +124,7 @@ export function buildModel(nameOrId: string, options: BuildModelOptions): BuiltM
   if (dtype !== "float32" && dtype !== "float16") throw new ZooError(`dtype must be float32 or float16, got ${String(dtype)}`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ZooError(`seed must be an integer in [0, 2^32), got ${seed}`);
 
-  const b = new GraphBuilder({ name: model.sourceId, dtype, seed, opset: DEFAULT_OPSET });
+  const b = new GraphBuilder({ name: model.sourceId, dtype, seed, opset: DEFAULT_OPSET, weights });
   const logits = model.build(b, { resolution: options.resolution, numClasses, dtype, seed });
   const [batch, classes] = logits.shape;
   if (logits.shape.length !== 2 || batch !== BATCH || classes !== numClasses) {
@@ -124,12 +145,5 @@ export function buildModel(nameOrId: string, options: BuildModelOptions): BuiltM
     inputShape: [BATCH, 3, options.resolution, options.resolution],
     outputName: "logits",
   };
-  const bytes = b.toBytes({
-    "favor.model": model.name,
-    "favor.source_id": model.sourceId,
-    "favor.resolution": String(options.resolution),
-    "favor.seed": String(seed),
-    "favor.parameters": String(b.parameterCount),
-  });
-  return { bytes, metadata };
+  return { builder: b, metadata };
 }

@@ -20,3 +20,7 @@ function vit(name: string, sourceId: string, dims: VitDims, note?: string): void
 vit("ViT-Ti/16", "ViT-Ti/16", VIT_SIZES.Ti);
 vit("ViT-S/16", "ViT-S/16", VIT_SIZES.S);
 vit("ViT-B/16", "ViT-B/16", VIT_SIZES.B);
+
+// DeiT-III's own vit_models (architectures/deit.py, deit_small_patch16_LS): the same graph as the timm
+// ViT-S/16 above (layer scale, qkv bias, position embedding without the class token).
+vit("DeiT-S (LS)", "deit_small_patch16_LS", VIT_SIZES.S);
