@@ -18,6 +18,8 @@ import "./swin.js";
 import "./stvit.js";
 import "./resnet.js";
 import "./focalnet.js";
+import "./cvt.js";
+import "./coat.js";
 import "./token-learner.js";
 import "./tome.js";
 import "./evit.js";
