@@ -147,7 +147,8 @@ export function resolveScale(choice: ScaleChoice | undefined, metric: AxisMetric
 /**
  * Returns the Vega-Lite spec of a scatter of two metrics: one point per run, coloured by taxonomy class, sized by
  * resolution, with tooltips, and the Pareto front as a line (2-D) or as rings on rank-1 points (k-D).
- * The data is inline under the name `points`, so a Vega View's `data("points")` reads back what is drawn.
+ * The data is inline under the name `points`, so a Vega View's `data("points")` reads back what is drawn; layers are
+ * named (`pointsLayer`, `frontLine`, `frontRings`, `frontLabels`), so their SVG groups carry `<name>_marks` classes.
  */
 export function buildScatterSpec(options: ScatterOptions): TopLevelSpec {
   const { x, y, points } = options;
@@ -228,18 +229,21 @@ export function buildScatterSpec(options: ScatterOptions): TopLevelSpec {
   if (front !== "none" && values.some((v) => v.front)) {
     if (front === "2d") {
       layers.push({
+        name: "frontLine",
         transform: [{ filter: "datum.front" }],
         mark: { type: "line", color: "#1f2328", strokeWidth: 1.6, strokeDash: [5, 3], interpolate: "linear" },
         encoding: { x: xEnc, y: yEnc, order: { field: "x", type: "quantitative" } },
       });
     }
     layers.push({
+      name: "frontRings",
       transform: [{ filter: "datum.front" }],
       mark: { type: "point", shape: "circle", filled: false, color: "#1f2328", strokeWidth: 1.8, size: 260 },
       encoding: { x: xEnc, y: yEnc, tooltip },
     });
     if (options.labelFront ?? true) {
       layers.push({
+        name: "frontLabels",
         // Duplicate runs of one model@resolution would print the same label twice on top of each other.
         transform: [
           { filter: "datum.front" },

@@ -34,8 +34,9 @@ const Q_EPOCHS = /* GraphQL */ `
   }`;
 
 const Q_FRONT = /* GraphQL */ `
-  query DashboardFront($objectives: [ObjectiveInput!]!, $where: [MetricConstraintInput!], $resolution: Int, $taxonomy: [String!], $device: ID) {
-    paretoFront(objectives: $objectives, where: $where, resolution: $resolution, taxonomy: $taxonomy, device: $device) {
+  query DashboardFront($objectives: [ObjectiveInput!]!, $where: [MetricConstraintInput!], $resolution: Int, $taxonomy: [String!], $filter: SubjectFilterInput, $device: ID) {
+    paretoFront(objectives: $objectives, where: $where, resolution: $resolution, taxonomy: $taxonomy, filter: $filter, device: $device) {
+      scopeCount
       points { runId rank optimal }
       excluded { count reason }
     }
@@ -252,14 +253,14 @@ async function loadFront() {
   state.frontRanks = new Map();
   state.frontNote = "";
   if (state.front === "none") return;
-  const objectives = [state.x, state.y, ...(state.front === "kd" ? state.kd.filter((k) => k !== state.x && k !== state.y) : [])].map(
-    (metric) => ({ metric, direction: state.metricByKey.get(metric)?.direction }),
-  );
+  // Directions are left to the catalogue (the query's default); the scope mirrors the table's filters.
+  const objectives = [...new Set([state.x, state.y, ...(state.front === "kd" ? state.kd : [])])].map((metric) => ({ metric }));
   const variables = {
     objectives,
-    where: state.constraints.map((c) => ({ metric: c.metric, [c.op]: c.value })),
+    where: state.constraints.map((c) => ({ metric: c.metric, op: c.op.toUpperCase(), value: c.value })),
     resolution: state.resolution ? Number(state.resolution) : null,
     taxonomy: state.taxonomyClass ? [state.taxonomyClass] : null,
+    filter: state.text.trim() ? { nameContains: state.text.trim() } : null,
     device: state.device === PAPER_DEVICE ? null : state.device,
   };
   hook.frontRequests += 1;
@@ -285,7 +286,8 @@ async function loadFront() {
 function visibleRuns() {
   const text = state.text.trim().toLowerCase();
   const rows = state.runs.filter((r) => {
-    if (text && !`${r.model} ${r.sourceId} ${r.family}`.toLowerCase().includes(text)) return false;
+    // Same rule as the API's nameContains: display name or benchmark id, case-insensitive.
+    if (text && !r.model.toLowerCase().includes(text) && !r.sourceId.toLowerCase().includes(text)) return false;
     if (state.taxonomyClass && r.taxonomyClass !== state.taxonomyClass) return false;
     if (state.resolution && r.resolution !== Number(state.resolution)) return false;
     for (const c of state.constraints) {
@@ -363,7 +365,6 @@ async function renderPlot(rows) {
   const notes = [`${points.length} points drawn.`];
   if (missing > 0) notes.push(`${missing} shown row${missing === 1 ? " lacks" : "s lack"} ${xm.label} or ${ym.label}.`);
   if (state.frontNote) notes.push(state.frontNote);
-  if (state.front !== "none" && state.text) notes.push("The front ignores the model-name search (the API filters by class, resolution and constraints).");
   $("#plot-note").textContent = notes.join(" ");
   $("#plot").setAttribute("aria-label", `Scatter plot of ${axisTitle(ym)} against ${axisTitle(xm)}, ${points.length} runs`);
 }
@@ -432,7 +433,8 @@ function tableUnit(unit) {
   if (unitDisplay(unit).percent) return "%";
   if (u === "bytes") return "GB";
   if (u === "s" || u === "seconds") return "h";
-  if (u === "flop" || u === "mac" || u === "count") return "G (10⁹)";
+  if (u === "flop" || u === "mac") return "G (10⁹)";
+  if (u === "count") return "M (10⁶)";
   return unit ?? "";
 }
 
@@ -441,7 +443,8 @@ function tableValue(v, unit) {
   if (unitDisplay(unit).percent) return (v * 100).toFixed(2);
   if (u === "bytes") return (v / 1e9).toFixed(2);
   if (u === "s" || u === "seconds") return (v / 3600).toFixed(1);
-  if (u === "flop" || u === "mac" || u === "count") return (v / 1e9).toFixed(3);
+  if (u === "flop" || u === "mac") return (v / 1e9).toFixed(3);
+  if (u === "count") return (v / 1e6).toFixed(2);
   return v.toLocaleString("en-US", { maximumFractionDigits: 1 });
 }
 
@@ -457,7 +460,7 @@ async function renderCurves() {
   }
   await Promise.all(
     ids.filter((id) => !state.epochs.has(id)).map(async (id) => {
-      const data = await gql(Q_EPOCHS, { id });
+      const data = await gql(Q_EPOCHS, { id: Number(id) });
       state.epochs.set(id, data.run?.epochs ?? []);
     }),
   );
@@ -613,7 +616,7 @@ function wireControls() {
     clearTimeout(typing);
     typing = setTimeout(() => {
       state.text = e.target.value;
-      update({});
+      update({ front: true });
     }, 150);
   });
   $("#filter-class").addEventListener("change", (e) => {
