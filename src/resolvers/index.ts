@@ -1,6 +1,7 @@
 import type { NonEmptyArray } from "type-graphql";
 
 import { AggregateResolver } from "./aggregate.resolver.js";
+import { AnalysisResolver } from "./analysis.resolver.js";
 import { CatalogResolver, MetricValueResolver } from "./catalog.resolver.js";
 import { ModelResolutionResolver } from "./model-resolution.resolver.js";
 import { ModelResolver } from "./model.resolver.js";
@@ -21,4 +22,5 @@ export const resolvers: NonEmptyArray<Function> = [
   CatalogResolver,
   MetricValueResolver,
   AggregateResolver,
+  AnalysisResolver,
 ];
