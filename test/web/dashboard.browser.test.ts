@@ -8,6 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED, MODELS } from "../helpers/seed-fixture.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
+// Page-side globals of the evaluate() callbacks (this project compiles without the DOM lib); module-scoped.
+declare const window: any;
+declare const document: any;
+
 const CHROMIUM = "/usr/bin/chromium";
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) console.warn(`dashboard browser tests skipped: ${CHROMIUM} is absent (.ci/run installs it)`);
@@ -44,7 +48,7 @@ async function drawn(page: Page) {
       pointSymbols: svg.querySelectorAll("g.pointsLayer_marks path").length,
       frontRings: svg.querySelectorAll("g.frontRings_marks path").length,
       frontLines: svg.querySelectorAll("g.frontLine_marks path").length,
-      axisTitles: [...svg.querySelectorAll("g.role-axis-title text")].map((t) => t.textContent),
+      axisTitles: [...svg.querySelectorAll("g.role-axis-title text")].map((t: any) => t.textContent as string),
       rows: document.querySelectorAll("#runs-table tbody tr").length,
       errors: hook.errors as string[],
     };
