@@ -26,6 +26,7 @@ import "./evit.js";
 import "./dynamic-vit.js";
 import "./routing-vit.js";
 import "./sinkhorn-cait.js";
+import "./switch.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
