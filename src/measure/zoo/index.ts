@@ -1,2 +1,3 @@
 export * from "./registry.js";
 export * from "./zoo-model.js";
+export * from "./dataset-comparison.js";
