@@ -20,6 +20,8 @@ import "./resnet.js";
 import "./focalnet.js";
 import "./cvt.js";
 import "./coat.js";
+import "./efficientformer-v2.js";
+import "./wave-vit.js";
 import "./token-learner.js";
 import "./tome.js";
 import "./evit.js";
