@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { cells, devices, models } from "../../src/db/schema/index.js";
 import type { SeedMetricKey, SeedRun } from "../../src/db/seed-file.js";
 import { MODELS, SEED, runKey } from "../helpers/seed-fixture.js";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/test-server.js";
@@ -410,6 +411,50 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
       expect(result.device.name).toBe(devices[0].name);
       expect(result.total).toBe(result.present + result.missing);
       await badInput(COVERAGE, { device: "TPU" }, /Unknown device "TPU"/);
+    });
+  });
+
+  // Runs last: it adds a measuring device and two measured figures to this file's database.
+  describe("with figures measured on another device", () => {
+    const DEVICE = "test-cpu (analysis)";
+    beforeAll(async () => {
+      const db = api.server.app.services.database.db;
+      const [device] = await db.insert(devices).values({ name: DEVICE, kind: "cpu", description: { source: "test" } }).returning();
+      const rows = await db.select().from(models);
+      const id = (name: string) => rows.find((m) => m.name === name)!.id;
+      await db.insert(cells).values([
+        { modelId: id("ViT-Ti/16"), resolution: 224, metricKey: "throughput", deviceId: device.id, batchSize: 1, value: 500, source: "measured", provenance: { test: true } },
+        { modelId: id("ViT-S/16"), resolution: 224, metricKey: "throughput", deviceId: device.id, batchSize: 1, value: 200, source: "measured", provenance: { test: true } },
+      ]);
+    });
+
+    it("uses the device's figures and excludes runs without one", async () => {
+      const result = await front({ objectives: [{ metric: "accuracyTop1" }, { metric: "throughput" }], resolution: 224, device: DEVICE });
+      const runs = SEED.runs.filter((r) => r.resolution === 224);
+      const measured = runs.filter((r) => ["ViT-Ti/16", "ViT-S/16"].includes(nameOf(r)));
+      expect(result.device).toEqual({ name: DEVICE });
+      expect(result.scopeCount).toBe(runs.length);
+      expect(result.points).toHaveLength(measured.length);
+      for (const point of result.points) {
+        const run = seedRunOf(point);
+        expect(point.values).toEqual([run.metrics.accuracyTop1, nameOf(run) === "ViT-Ti/16" ? 500 : 200]);
+      }
+      // ViT-S/16 is more accurate, ViT-Ti/16 faster: both models have a run on the front.
+      expect(new Set(result.front.map((p: any) => result.points.find((q: any) => q.runId === p.runId).subject.model.name))).toEqual(
+        new Set(["ViT-Ti/16", "ViT-S/16"]),
+      );
+      expect(result.excluded).toEqual([
+        expect.objectContaining({ count: runs.length - measured.length, reason: `missing throughput on device ${DEVICE}` }),
+      ]);
+    });
+
+    it("reports the device's coverage", async () => {
+      const result = (await ok(`query($device: ID) { coverage(device: $device) { byMetric { metric present missing } } }`, { device: DEVICE })).coverage;
+      const rows = modelResolutionRows(SEED.runs);
+      const throughput = result.byMetric.find((m: any) => m.metric === "throughput");
+      expect(throughput).toEqual({ metric: "throughput", present: 2, missing: rows.length - 2 });
+      const accuracy = result.byMetric.find((m: any) => m.metric === "accuracyTop1");
+      expect(accuracy.present).toBe(rows.length);
     });
   });
 });
