@@ -97,6 +97,13 @@ time("paretoFront 2-D trade-off, n = 100000", RUNS, () => paretoFront(w2big, min
 const w3big = tradeOff(100_000, 3, 6);
 time("paretoFront 3-D trade-off, n = 100000", 5, () => paretoFront(w3big, minMinMin));
 
+console.log("more objectives (sort-filter skyline, k ≥ 4):");
+const p5 = points(10_000, 5, 7);
+const five: Objective[] = Array.from({ length: 5 }, () => ({ direction: "min" }));
+const fast5 = time("paretoFront 5-D, n = 10000", RUNS, () => paretoFront(p5, five));
+const oracle5 = time("bruteForceFront 5-D, n = 10000", 3, () => bruteForceFront(p5, five));
+agree = compare("5-D n = 1e4", oracle5, fast5) && agree;
+
 console.log("non-dominated sorting (all ranks):");
 time("nonDominatedSort 2-D, n = 100000", 5, () => nonDominatedSort(p2, maxMin), "ranks");
 time("nonDominatedSort 3-D, n = 10000", 5, () => nonDominatedSort(p3, three), "ranks");
