@@ -38,7 +38,7 @@ function dwt(b: GraphBuilder, x: Tensor): Tensor {
   const bands = [outer(LO, LO), outer(LO, HI_DEC), outer(HI_DEC, LO), outer(HI_DEC, HI_DEC)];
   return b.concat(bands.map((f, i) => {
     const w = b.constant(Array.from({ length: c }, () => f).flat(), [c, 1, 2, 2], b.dtype, `dwt_w${i}`);
-    return b.conv(x, w, null, { strides: [2, 2], group: c });
+    return b.op("Conv", [x, w], { kernel_shape: [2, 2], strides: [2, 2], group: c }, "dwt");
   }), 1);
 }
 
@@ -50,7 +50,7 @@ function idwt(b: GraphBuilder, x: Tensor): Tensor {
   const y = b.reshape(b.transpose(b.reshape(x, [0, 4, c, h, w]), [0, 2, 1, 3, 4]), [0, c4, h, w]);
   const f = [outer(LO, LO), outer(LO, HI_REC), outer(HI_REC, LO), outer(HI_REC, HI_REC)].flat();
   const wts = b.constant(Array.from({ length: c }, () => f).flat(), [c4, 1, 2, 2], b.dtype, "idwt_filters");
-  return b.op("ConvTranspose", [y, wts], { kernel_shape: [2, 2], strides: [2, 2], group: c });
+  return b.op("ConvTranspose", [y, wts], { kernel_shape: [2, 2], strides: [2, 2], group: c }, "idwt");
 }
 
 function waveAttention(b: GraphBuilder, x: Tensor, c: number, heads: number, sr: number, h: number, w: number): Tensor {
