@@ -339,7 +339,7 @@ function paletteFor(classes: ReadonlyArray<string>): string[] {
 }
 
 function sizeRange(n: number): number[] {
-  if (n === 1) return [70];
+  if (n === 1) return [70, 70]; // a point scale needs two ends, even for one value
   return Array.from({ length: n }, (_, i) => Math.round(45 + (i * 135) / (n - 1)));
 }
 

@@ -127,5 +127,13 @@ describe("renderSvg", () => {
     expect(svg.includes(">Swin-T@224</text>")).toBe(true);
     expect(svg.includes(">FNet-S@384</text>")).toBe(false); // not on the front: no label
     expect(svg).toContain("Pareto front (3 of 4 points optimal)");
+    expect(svg).not.toContain("NaN");
+  });
+
+  it("draws points of a single resolution (a one-value size scale) on a log axis", async () => {
+    const one = points.filter((p) => p.resolution === 224);
+    const svg = await renderSvg(buildScatterSpec({ x: { key: "flops", label: "FLOPs", unit: "FLOP" }, y: accuracy, points: one, xScale: "log" }));
+    expect(svg).not.toContain("NaN");
+    expect(svg.split('role-mark pointsLayer_marks"')[1].split("</g>")[0].match(/<path /g)).toHaveLength(one.length);
   });
 });
