@@ -607,8 +607,9 @@ RULES.Reshape = (c) => {
     if (out.indexOf(-1, minus + 1) >= 0) c.fail("shape has more than one -1");
     out[minus] = divideShapes(x.shape, out.filter((_, i) => i !== minus));
     if (out[minus] === "!") c.fail(`cannot reshape [${x.shape.join(",")}] to [${target.join(",")}]`);
-  } else if (isStatic(x.shape) && isStatic(out) && numel(x.shape) !== numel(out)) {
-    c.fail(`cannot reshape [${x.shape.join(",")}] (${numel(x.shape)} elements) to [${out.join(",")}]`);
+  } else {
+    const ratio = divideShapes(x.shape, out);
+    if (ratio !== 1 && ratio !== "?") c.fail(`cannot reshape [${x.shape.join(",")}] to [${out.join(",")}]`);
   }
   return [withValue({ dtype: x.dtype, shape: out }, () => (x.value ? [...x.value] : undefined))];
 };

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 
 import { analyzeModel } from "../onnx/index.js";
+import { catalogueModels } from "./catalogue.js";
 import { describeModel, findModel } from "./registry.js";
 
 /** One distinct (model, resolution, params, macs, flops) figure of the benchmark, compared with the zoo's graph. */
@@ -31,15 +32,6 @@ interface RunLike {
 
 /** Path of the project's seed file of the benchmark. */
 export const BENCHMARK_FILE = new URL("../../../data/wtf-benchmark.json", import.meta.url);
-/** Path of the project's model catalogue. */
-export const CATALOGUE_FILE = new URL("../../../data/models.json", import.meta.url);
-
-/** Returns the catalogue's models (display name and source id), in catalogue order. */
-export function catalogueModels(file: URL | string = CATALOGUE_FILE): Array<{ name: string; sourceId: string }> {
-  const parsed = JSON.parse(readFileSync(file, "utf8")) as { models: Array<{ name: string; sourceId: string }> };
-  return parsed.models.map((m) => ({ name: m.name, sourceId: m.sourceId }));
-}
-
 /**
  * Returns one row per distinct (model, resolution, params, macs, flops) in the benchmark data, with the
  * zoo's parameter count, MACs and FLOPs for the same model and resolution (graphs built without weights).

@@ -8,7 +8,8 @@ import { defineModel } from "./zoo-model.js";
  * `fc_norm` (timm's global_pool="avg"), class token kept, layer scale on.
  */
 
-function fourierMixer(b: GraphBuilder, x: Tensor, name: string): Tensor {
+/** Returns Re(FFT2(x))/(N·C) over tokens and channels of x [B, N, C] (exported for tests). */
+export function fourierMixer(b: GraphBuilder, x: Tensor, name: string): Tensor {
   const [, n, c] = x.shape as [unknown, number, number];
   return b.scope(name, () => {
     const over = b.dft(b.unsqueeze(x, [3]), 2);

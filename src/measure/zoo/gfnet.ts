@@ -11,7 +11,8 @@ import { defineModel } from "./zoo-model.js";
  * Forward unnormalised × inverse 1/n equals ortho × ortho, so no extra scaling is needed.
  */
 
-function globalFilter(b: GraphBuilder, x: Tensor, dim: number, side: number): Tensor {
+/** Returns the GFNet global filter of tokens x [B, side², dim] (exported for tests). */
+export function globalFilter(b: GraphBuilder, x: Tensor, dim: number, side: number): Tensor {
   const w = Math.floor(side / 2) + 1;
   return b.scope("filter", () => {
     const weight = b.param("complex_weight", [side, w, dim, 2]);

@@ -1,6 +1,7 @@
 import type { FloatDType, ReadGraph } from "../onnx/index.js";
 import { BATCH, DEFAULT_OPSET, GraphBuilder } from "../onnx/index.js";
 import type { ZooModel } from "./zoo-model.js";
+import { catalogueModels } from "./catalogue.js";
 import { multipleOf, registeredModels } from "./zoo-model.js";
 
 // One import line per family file: each registers its models with defineModel() when loaded.
@@ -66,9 +67,10 @@ export class ZooError extends Error {
   override name = "ZooError";
 }
 
-/** Returns every registered zoo model. */
+/** Returns every registered zoo model, in the order of data/models.json (others last). */
 export function listModels(): ZooModel[] {
-  return registeredModels();
+  const order = new Map(catalogueModels().map((m, i) => [m.sourceId, i]));
+  return registeredModels().sort((a, b) => (order.get(a.sourceId) ?? Infinity) - (order.get(b.sourceId) ?? Infinity));
 }
 
 /** Returns the model with this display name or source id (case-insensitive), or undefined. */
