@@ -33,7 +33,7 @@ function outer(a: number[], b2: number[]): number[] {
 }
 
 /** Returns the Haar DWT of [B, C, H, W] → [B, 4C, H/2, W/2] (ll, lh, hl, hh concatenated along channels). */
-function dwt(b: GraphBuilder, x: Tensor): Tensor {
+export function dwt(b: GraphBuilder, x: Tensor): Tensor {
   const c = dim(x, 1);
   const bands = [outer(LO, LO), outer(LO, HI_DEC), outer(HI_DEC, LO), outer(HI_DEC, HI_DEC)];
   return b.concat(bands.map((f, i) => {
@@ -43,7 +43,7 @@ function dwt(b: GraphBuilder, x: Tensor): Tensor {
 }
 
 /** Returns the inverse Haar DWT of [B, 4C, H, W] → [B, C, 2H, 2W] (transposed depth-wise conv, as the reference). */
-function idwt(b: GraphBuilder, x: Tensor): Tensor {
+export function idwt(b: GraphBuilder, x: Tensor): Tensor {
   const [c4, h, w] = [dim(x, 1), dim(x, 2), dim(x, 3)];
   const c = c4 / 4;
   // view(B, 4, C, H, W).transpose(1, 2) → channel order (c, band)
