@@ -481,7 +481,21 @@ async function renderCurves() {
   hook.curvesView = view;
 }
 
+// Whether the schema has a root field, asked once by introspection so an absent feature costs no failed request.
+const rootFields = { promise: null };
+async function hasQueryField(name) {
+  rootFields.promise ??= gql(`{ __type(name: "Query") { fields { name } } }`)
+    .then((d) => new Set(d.__type.fields.map((f) => f.name)))
+    .catch(() => null); // introspection off: try the query itself
+  const fields = await rootFields.promise;
+  return fields === null || fields.has(name);
+}
+
 async function renderJobs() {
+  if (!(await hasQueryField("measurementJobs"))) {
+    $("#jobs-card").hidden = true;
+    return false;
+  }
   try {
     const data = await gql(Q_JOBS);
     const jobs = data.measurementJobs?.edges?.map((e) => e.node) ?? data.measurementJobs ?? [];
