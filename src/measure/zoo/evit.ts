@@ -26,6 +26,13 @@ export interface EvitOptions extends DynamicBuildOptions {
   fuse: boolean;
   /** Keep rate per block (default: 1 everywhere, as benchmarked). */
   keepRates?: ReadonlyArray<number>;
+  /**
+   * Resolution the position embedding was learned at, when it differs from `resolution`: the embedding
+   * keeps that size and is resized bicubically at every forward (EViT's forward_features does this when
+   * the token count differs). One benchmark run, EViT-S (fuse) fine-tuned 192 → 224, reports that model
+   * (22,030,696 parameters: 145 position tokens instead of 197). Default: `resolution`.
+   */
+  posEmbedFrom?: number;
   dims?: VitDims;
 }
 
@@ -37,7 +44,8 @@ export function buildEvit(b: GraphBuilder, o: EvitOptions): Tensor {
   for (const r of rates) if (!(r > 0 && r <= 1)) throw new Error(`EViT: keep rate must be in (0, 1], got ${r}`);
   const patches = patchEmbed(b, imageInput(b, o.resolution), d.patchSize, d.embedDim);
   const cls = expandToBatch(b, b.param("cls_token", [1, 1, d.embedDim], INIT.weight), patches);
-  let x = addPosEmbedWithClass(b, patches, d.embedDim, cls);
+  const from = o.posEmbedFrom ?? o.resolution;
+  let x = from === o.resolution ? addPosEmbedWithClass(b, patches, d.embedDim, cls) : addResizedPosEmbed(b, patches, cls, d.embedDim, from / d.patchSize);
   for (let i = 0; i < d.depth; i++) {
     const n = x.shape[1] as number;
     const left = rates[i] < 1 ? Math.ceil(rates[i] * (n - 1)) : n - 1;
@@ -51,6 +59,25 @@ export function buildEvit(b: GraphBuilder, o: EvitOptions): Tensor {
     }).x;
   }
   return classifierHead(b, x, d.embedDim, o.numClasses);
+}
+
+/**
+ * Returns cat(cls, patches) + pos_embed where pos_embed [1, g0² + 1, C] was learned on a g0 × g0 grid and is
+ * resized (bicubic, align_corners=False, as F.interpolate) to the patch grid of this resolution.
+ */
+function addResizedPosEmbed(b: GraphBuilder, patches: Tensor, cls: Tensor, dim: number, g0: number): Tensor {
+  const n = patches.shape[1] as number;
+  const g = Math.round(Math.sqrt(n));
+  if (!Number.isInteger(g0) || g0 < 1) throw new Error(`EViT: position embedding grid ${g0} is not a whole number of patches`);
+  const pos = b.param("pos_embed", [1, g0 * g0 + 1, dim], INIT.weight);
+  const grid = b.transpose(b.reshape(b.slice(pos, [1], [g0 * g0 + 1], [1]), [1, g0, g0, dim]), [0, 3, 1, 2]);
+  const resized = b.op("Resize", [grid, null, null, b.ints([1, dim, g, g], "sizes")], {
+    mode: "cubic",
+    cubic_coeff_a: -0.75,
+    coordinate_transformation_mode: "half_pixel",
+  });
+  const posNew = b.concat([b.slice(pos, [0], [1], [1]), b.transpose(b.reshape(resized, [1, dim, g * g]), [0, 2, 1])], 1);
+  return b.add(b.concat([cls, patches], 1), posNew);
 }
 
 /**

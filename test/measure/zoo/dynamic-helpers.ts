@@ -10,6 +10,7 @@ import { describeModel, getModel } from "../../../src/measure/zoo/registry.js";
 
 interface SeedRun {
   sourceModelId: string;
+  pretrainResolution: number;
   resolution: number;
   metrics: { params: number; macs: number };
 }
@@ -23,13 +24,13 @@ export function runsOf(sourceId: string): SeedRun[] {
   return runs;
 }
 
-/** Returns [resolution, dataset parameter count, built graph's parameter count] for every run of a zoo model. */
-export function parameterTable(name: string): Array<{ resolution: number; expected: number; built: number }> {
+/** Returns [resolutions, dataset parameter count, built graph's parameter count] for every run of a zoo model. */
+export function parameterTable(name: string): Array<{ pretrainResolution: number; resolution: number; expected: number; built: number }> {
   const model = getModel(name);
   const cache = new Map<number, number>();
   return runsOf(model.sourceId).map((r) => {
     if (!cache.has(r.resolution)) cache.set(r.resolution, describeModel(name, { resolution: r.resolution }).metadata.parameters);
-    return { resolution: r.resolution, expected: r.metrics.params, built: cache.get(r.resolution)! };
+    return { pretrainResolution: r.pretrainResolution, resolution: r.resolution, expected: r.metrics.params, built: cache.get(r.resolution)! };
   });
 }
 
