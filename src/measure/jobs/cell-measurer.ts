@@ -1,0 +1,249 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+import { analyzeModel, bytesPerElement, isFloat, readModel } from "../onnx/index.js";
+import type { ChildFault } from "../profiler/child-protocol.js";
+import type { MeasureSettingsInput } from "../profiler/measure-settings.js";
+import { profileMetric } from "../profiler/profile-model.js";
+import type {
+  LatencyMeasurement,
+  MemoryMeasurement,
+  OperatorsMeasurement,
+  ProfileFailure,
+  ProfileMetric,
+  ProfileOutcome,
+  ThroughputMeasurement,
+} from "../profiler/profile.types.js";
+import type { Provider } from "../profiler/provider.js";
+import { buildModel, findModel } from "../zoo/registry.js";
+import type { MeasureTask } from "./measurable-metrics.js";
+import { memoryBatchOf } from "./measurable-metrics.js";
+
+/** A graph built once for all tasks of one model@resolution, on disk for the profiler's children. */
+export interface PreparedModelGraph {
+  readonly modelName: string;
+  readonly resolution: number;
+  readonly path: string;
+  /** Where the graph came from, for provenance. */
+  readonly source: Record<string, unknown>;
+  /** Parameters, MACs and FLOPs at batch 1 (null when the analysis failed: `analysisError`). */
+  readonly stats: { parameters: number; macs: number; flops: number; weightBytes: number } | null;
+  readonly analysisError: string | null;
+}
+
+/** A graph that could not be built. */
+export class GraphBuildError extends Error {
+  override readonly name = "GraphBuildError";
+}
+
+/**
+ * Builds a zoo model at a resolution into `dir` (seeded random weights: timings and memory do not depend on the
+ * weights' values) and analyses it; returns the prepared graph.
+ *
+ * @throws GraphBuildError when the zoo has no such model or cannot build it at that resolution.
+ */
+export async function prepareZooGraph(dir: string, modelName: string, sourceId: string, resolution: number): Promise<PreparedModelGraph> {
+  const zoo = findModel(modelName) ?? findModel(sourceId);
+  if (!zoo) throw new GraphBuildError(`the model zoo has no ONNX graph for ${modelName}`);
+  let built;
+  try {
+    built = buildModel(zoo.name, { resolution });
+  } catch (error) {
+    throw new GraphBuildError(`building ${zoo.name} at ${resolution}px failed: ${(error as Error).message}`);
+  }
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${zoo.sourceId.replace(/[^\w.-]+/g, "_")}-${resolution}.onnx`);
+  await writeFile(file, built.bytes);
+  let stats: PreparedModelGraph["stats"] = null;
+  let analysisError: string | null = null;
+  try {
+    const graph = readModel(built.bytes);
+    const s = analyzeModel(graph, { batch: 1 });
+    const weightBytes = graph.initializers.reduce(
+      (sum, t) => sum + (t.dtype !== null && isFloat(t.dtype) ? t.dims.reduce((a, b) => a * b, 1) * bytesPerElement(t.dtype) : 0),
+      0,
+    );
+    stats = { parameters: s.parameters, macs: s.macs, flops: s.flops, weightBytes };
+  } catch (error) {
+    analysisError = (error as Error).message;
+  }
+  const m = built.metadata;
+  return {
+    modelName: zoo.name,
+    resolution,
+    path: file,
+    source: {
+      kind: "zoo",
+      model: m.name,
+      sourceId: m.sourceId,
+      resolution: m.resolution,
+      dtype: m.dtype,
+      seed: m.seed,
+      opset: m.opset,
+      numClasses: m.numClasses,
+      note: zoo.note ?? null,
+    },
+    stats,
+    analysisError,
+  };
+}
+
+/** Removes a prepared graph's file. */
+export async function removeGraph(graph: PreparedModelGraph): Promise<void> {
+  await rm(graph.path, { force: true });
+}
+
+/** How a worker measures: provider, threads, settings and the per-cell budget. */
+export interface MeasureContext {
+  readonly provider: Provider;
+  readonly gpuIndex: number;
+  readonly threads?: number;
+  readonly settings?: MeasureSettingsInput;
+  /** Wall-clock limit of each profiler child (ms). */
+  readonly timeoutMs: number;
+  /** Resident memory a child may reach (bytes); undefined: the profiler's default (80% of free memory). */
+  readonly memoryBytes?: number | null;
+  readonly signal?: AbortSignal;
+  /** Extra environment for the profiler children (tests: FAVOR_PROFILER_FAULTS=1). */
+  readonly childEnv?: Readonly<Record<string, string>>;
+  /** Test only: a fault the child injects (honoured only with FAVOR_PROFILER_FAULTS=1 in `childEnv`). */
+  readonly fault?: ChildFault;
+  /** Facts added to every figure's provenance (job, worker). */
+  readonly provenance: Record<string, unknown>;
+}
+
+/** A figure measured for one metric key. */
+export interface MeasuredFigure {
+  readonly metricKey: string;
+  readonly value: number;
+  readonly batchSize: number | null;
+  /** Device-independent figures (params, MACs, FLOPs) are stored without a device. */
+  readonly perDevice: boolean;
+  readonly provenance: Record<string, unknown>;
+}
+
+/** A task that produced no figure. */
+export interface TaskFailure {
+  readonly kind: string;
+  readonly message: string;
+  readonly details: Record<string, unknown>;
+}
+
+/** The outcome of one task: figures for its metric keys, or why it failed. */
+export type TaskOutcome = { readonly ok: true; readonly figures: MeasuredFigure[] } | ({ readonly ok: false } & TaskFailure);
+
+/**
+ * Measures one task of a prepared graph and returns its figures with provenance, or its failure as data. Profiler
+ * tasks run in a fresh child process each (a crash, OOM or hang never reaches the caller); the theoretical task
+ * reads the graph analysis. Keys not in `keys` are left out.
+ */
+export async function measureTask(
+  task: MeasureTask,
+  keys: readonly string[],
+  graph: PreparedModelGraph,
+  context: MeasureContext,
+): Promise<TaskOutcome> {
+  const base = { ...context.provenance, model: graph.modelName, resolution: graph.resolution, graphSource: graph.source };
+  if (task === "theory") {
+    if (graph.stats === null) return { ok: false, kind: "invalid-graph", message: `graph analysis failed: ${graph.analysisError}`, details: {} };
+    const s = graph.stats;
+    const values: Record<string, number> = { params: s.parameters, macs: s.macs, flops: s.flops };
+    const provenance = {
+      ...base,
+      method: "graph-analysis",
+      counting:
+        "parameters: float initializer elements; MACs: torchprofile rules; FLOPs: the benchmark's fvcore rules (src/measure/onnx/graph-stats.ts)",
+      batchSize: 1,
+      measuredAt: new Date().toISOString(),
+    };
+    return { ok: true, figures: keys.map((k) => ({ metricKey: k, value: values[k], batchSize: null, perDevice: false, provenance })) };
+  }
+  const metric: ProfileMetric = task === "latency" ? "latency" : task === "throughput" ? "throughput" : "memory";
+  const outcome = await profile(metric, graph, context, memoryBatchOf(task) ?? undefined);
+  if (!outcome.ok) return failureOf(outcome);
+  switch (outcome.measurement.metric) {
+    case "latency": {
+      const m = outcome.measurement as LatencyMeasurement;
+      // The per-operator breakdown is part of the latency figures' provenance (one more child run).
+      const ops = await profile("operators", graph, context);
+      const operators = ops.ok
+        ? { ...(ops.measurement as OperatorsMeasurement) }
+        : { error: `${ops.kind}: ${ops.message}` };
+      const provenance = {
+        ...base,
+        ...outcome.provenance,
+        latencyMs: { ...m.summaryMs },
+        valid: m.valid,
+        reasons: m.reasons,
+        stoppedBy: m.stoppedBy,
+        operators,
+      };
+      const values: Record<string, number> = { latencyP50Ms: m.summaryMs.p50, latencyP90Ms: m.summaryMs.p90, latencyP99Ms: m.summaryMs.p99 };
+      return { ok: true, figures: keys.map((k) => ({ metricKey: k, value: values[k], batchSize: 1, perDevice: true, provenance })) };
+    }
+    case "throughput": {
+      const m = outcome.measurement as ThroughputMeasurement;
+      const provenance = {
+        ...base,
+        ...outcome.provenance,
+        imagesPerSecondCi: m.imagesPerSecondCi,
+        runTimeMs: { ...m.summaryMs },
+        valid: m.valid,
+        reasons: m.reasons,
+        stoppedBy: m.stoppedBy,
+        batchSearch: m.search,
+      };
+      return { ok: true, figures: [{ metricKey: "throughput", value: m.imagesPerSecond, batchSize: m.batchSize, perDevice: true, provenance }] };
+    }
+    case "memory": {
+      const m = outcome.measurement as MemoryMeasurement;
+      if (graph.stats === null) return { ok: false, kind: "invalid-graph", message: `graph analysis failed: ${graph.analysisError}`, details: {} };
+      const provenance = {
+        ...base,
+        ...outcome.provenance,
+        memory: {
+          // The figure = weights + what the runs added above the loaded session (inputs, outputs, activations).
+          valueBytes: m.bytes + graph.stats.weightBytes,
+          aboveLoadedBytes: m.bytes,
+          weightBytes: graph.stats.weightBytes,
+          startBytes: m.startBytes,
+          loadedBytes: m.loadedBytes,
+          peakBytes: m.peakBytes,
+          method: m.method,
+          runs: m.runs,
+        },
+      };
+      return {
+        ok: true,
+        figures: keys.map((k) => ({ metricKey: k, value: m.bytes + graph.stats!.weightBytes, batchSize: m.batchSize, perDevice: true, provenance })),
+      };
+    }
+    default:
+      return { ok: false, kind: "error", message: `unexpected measurement ${outcome.measurement.metric}`, details: {} };
+  }
+}
+
+function profile(metric: ProfileMetric, graph: PreparedModelGraph, context: MeasureContext, batchSize?: number): Promise<ProfileOutcome> {
+  return profileMetric({
+    graph: { path: graph.path },
+    metric,
+    batchSize,
+    provider: context.provider,
+    gpuIndex: context.gpuIndex,
+    threads: context.threads,
+    settings: context.settings,
+    budgets: { timeoutMs: context.timeoutMs, ...(context.memoryBytes === undefined ? {} : { memoryBytes: context.memoryBytes }) },
+    signal: context.signal,
+    childEnv: context.childEnv,
+    fault: context.fault,
+  });
+}
+
+function failureOf(f: ProfileFailure): TaskOutcome {
+  return {
+    ok: false,
+    kind: f.kind,
+    message: f.message,
+    details: { ...f.details, provider: f.provider, requestedProvider: f.requestedProvider, startedAt: f.startedAt, finishedAt: f.finishedAt },
+  };
+}

@@ -1,0 +1,83 @@
+import { sql } from "drizzle-orm";
+
+import { queryRows, type FavorDb } from "../../db/client.js";
+import type { DeviceRow } from "../../db/schema/index.js";
+import type { DeviceDescription } from "../device/device-description.js";
+import { describeDevice } from "../device/device-description.js";
+import type { Provider, RequestedProvider } from "../profiler/provider.js";
+import { chooseProvider } from "../profiler/provider.js";
+
+/** The stable id of a measuring device, as stored in `devices.description.id` (the paper's devices have none). */
+export function stableIdOf(device: Pick<DeviceRow, "description">): string | null {
+  const id = device.description?.id;
+  return typeof id === "string" && /^(cpu|gpu)-[0-9a-f]{16}$/.test(id) ? id : null;
+}
+
+/**
+ * Registers a measuring device and returns its row: the row whose description has the same stable id (its
+ * description refreshed: versions and driver may change), or a new one named after the device (with the stable
+ * id appended when another device already has that name, so figures of different machines never mix).
+ */
+export async function registerDevice(db: FavorDb, description: DeviceDescription): Promise<DeviceRow> {
+  const json = JSON.stringify(description);
+  const [updated] = await queryRows<RawDevice>(
+    db,
+    sql`UPDATE devices SET description = ${json}::jsonb WHERE description->>'id' = ${description.id}
+        RETURNING id, name, kind, description, created_at`,
+  );
+  if (updated) return toDevice(updated);
+  const [inserted] = await queryRows<RawDevice>(
+    db,
+    sql`INSERT INTO devices (name, kind, description)
+        VALUES (
+          CASE WHEN EXISTS (SELECT 1 FROM devices WHERE name = ${description.name})
+               THEN ${`${description.name} [${description.id}]`} ELSE ${description.name} END,
+          ${description.kind}, ${json}::jsonb)
+        ON CONFLICT (name) DO UPDATE SET description = excluded.description
+        RETURNING id, name, kind, description, created_at`,
+  );
+  return toDevice(inserted);
+}
+
+/** A device of this machine that a provider runs on. */
+export interface LocalDevice {
+  readonly provider: Provider;
+  readonly description: DeviceDescription;
+  /** Why `auto` chose the provider; null for an explicit one. */
+  readonly reason: string | null;
+}
+
+/**
+ * Returns this machine's device for a requested provider: the CPU for `cpu`; GPU `gpuIndex` for `cuda` (or for
+ * `auto` where CUDA can run).
+ *
+ * @throws ProviderUnavailableError when `cuda` is asked for and cannot run here.
+ */
+export function localDevice(requested: RequestedProvider, gpuIndex = 0): LocalDevice {
+  const choice = chooseProvider(requested);
+  const description = describeDevice(choice.provider === "cuda" ? "gpu" : "cpu", gpuIndex);
+  return { provider: choice.provider, description, reason: choice.reason };
+}
+
+/** Returns the provider that measures on a registered device (gpu → cuda, cpu → cpu). */
+export function providerOfDevice(device: Pick<DeviceRow, "kind">): Provider {
+  return device.kind === "gpu" ? "cuda" : "cpu";
+}
+
+interface RawDevice {
+  id: number;
+  name: string;
+  kind: "cpu" | "gpu";
+  description: unknown;
+  created_at: Date | string;
+}
+
+function toDevice(row: RawDevice): DeviceRow {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    kind: row.kind,
+    description: (typeof row.description === "string" ? JSON.parse(row.description) : row.description) as Record<string, unknown>,
+    createdAt: new Date(row.created_at),
+  };
+}

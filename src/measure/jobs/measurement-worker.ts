@@ -1,0 +1,332 @@
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+
+import type { FavorDb } from "../../db/client.js";
+import { describeDevice } from "../device/device-description.js";
+import type { ChildFault } from "../profiler/child-protocol.js";
+import type { MeasureSettingsInput } from "../profiler/measure-settings.js";
+import type { Provider } from "../profiler/provider.js";
+import { cudaAvailability } from "../profiler/provider.js";
+import { listGpus } from "../device/nvidia-smi.js";
+import type { MeasureContext, PreparedModelGraph, TaskOutcome } from "./cell-measurer.js";
+import { GraphBuildError, measureTask, prepareZooGraph, removeGraph } from "./cell-measurer.js";
+import { registerDevice } from "./device-registry.js";
+import type { CellEnd, FigureWrite, HeartbeatResult, JobCellRecord, JobRecord, JobStatus } from "./job-queue.js";
+import {
+  claimJob, completeJob, existingFigures, figureKey, finishCells, heartbeat, LeaseLostError, pendingCells, releaseJob, startCells,
+} from "./job-queue.js";
+import type { MeasureTask } from "./measurable-metrics.js";
+import { taskOf } from "./measurable-metrics.js";
+
+/** Defaults of the worker's timing. */
+export const WORKER_DEFAULTS = {
+  /** A job whose worker sent no heartbeat for this long may be claimed by another worker. */
+  leaseMs: 30_000,
+  /** How long an idle worker waits before looking for work again (an in-process enqueue wakes it at once). */
+  pollMs: 2_000,
+  /** A cell whose worker died this many times while measuring it is failed. */
+  maxAttempts: 2,
+  /** Each profiler child's wall-clock limit when the request gives no budget. */
+  cellTimeoutMs: 300_000,
+} as const;
+
+/** Options of a measurement worker. */
+export interface MeasurementWorkerOptions {
+  readonly db: FavorDb;
+  /** Default: hostname:pid:random. */
+  readonly workerId?: string;
+  readonly leaseMs?: number;
+  /** Default: a third of the lease. */
+  readonly heartbeatMs?: number;
+  readonly pollMs?: number;
+  readonly maxAttempts?: number;
+  /** onnxruntime intra-op threads; default: the CPUs this process may use. */
+  readonly threads?: number;
+  /** Measurement settings for every cell (stored with each figure); default: the profiler's. */
+  readonly settings?: MeasureSettingsInput;
+  /** Resident memory a profiler child may reach; default: the profiler's (80% of free memory). */
+  readonly memoryBytes?: number | null;
+  /** Also serve this machine's GPUs (default: where the CUDA provider can run). */
+  readonly cuda?: boolean;
+  /** Extra environment for the profiler children. */
+  readonly childEnv?: Readonly<Record<string, string>>;
+  /** Test only: a fault to inject into the child of a cell (needs FAVOR_PROFILER_FAULTS=1 in `childEnv`). */
+  readonly faultFor?: (cell: { modelName: string; resolution: number; task: MeasureTask }) => ChildFault | undefined;
+  /** Called after figures were written (e.g. to drop the API's caches). */
+  readonly onFigures?: () => void;
+  /** Progress events (the CLI's progress bar). */
+  readonly onEvent?: (event: WorkerEvent) => void;
+  readonly log?: (line: string) => void;
+}
+
+/** What a worker reports while it works. */
+export type WorkerEvent =
+  | { readonly type: "claimed"; readonly job: JobRecord }
+  | { readonly type: "started"; readonly jobId: number; readonly cells: readonly JobCellRecord[] }
+  | { readonly type: "cells"; readonly jobId: number; readonly done: number; readonly failed: number; readonly skipped: number }
+  | { readonly type: "finished"; readonly jobId: number; readonly status: JobStatus | "released" | "lost" | "cancelled" };
+
+const enqueued = new EventEmitter();
+
+/** Wakes this process's idle workers: a job was just enqueued (called by the measurement service). */
+export function notifyJobEnqueued(): void {
+  enqueued.emit("job");
+}
+
+/** A device this worker measures on. */
+interface ServedDevice {
+  readonly provider: Provider;
+  readonly gpuIndex: number;
+}
+
+/**
+ * A measurement worker: registers this machine's devices, then claims jobs of those devices from the queue and
+ * measures their cells one at a time (claim → per cell group: build the zoo graph, run the profiler child, write
+ * the figures with provenance in one transaction → next), renewing its lease with heartbeats. A cancelled job,
+ * or one another worker took over, stops at once (the running child is killed); `stop()` hands the current job
+ * back to the queue.
+ */
+export class MeasurementWorker {
+  readonly workerId: string;
+  private readonly leaseMs: number;
+  private readonly heartbeatMs: number;
+  private readonly pollMs: number;
+  private readonly maxAttempts: number;
+  private devices = new Map<number, ServedDevice>();
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private current: AbortController | null = null;
+  private wake: (() => void) | null = null;
+  private readonly onEnqueued = () => this.wake?.();
+
+  constructor(private readonly options: MeasurementWorkerOptions) {
+    this.workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+    this.leaseMs = options.leaseMs ?? WORKER_DEFAULTS.leaseMs;
+    this.heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
+    this.pollMs = options.pollMs ?? WORKER_DEFAULTS.pollMs;
+    this.maxAttempts = options.maxAttempts ?? WORKER_DEFAULTS.maxAttempts;
+    if (!(this.heartbeatMs < this.leaseMs)) throw new RangeError(`heartbeatMs (${this.heartbeatMs}) must be below leaseMs (${this.leaseMs})`);
+  }
+
+  /** Registers this machine's devices (CPU, and GPUs where CUDA can run) and returns their ids. */
+  async register(): Promise<number[]> {
+    if (this.devices.size > 0) return [...this.devices.keys()];
+    const cpu = await registerDevice(this.options.db, describeDevice("cpu"));
+    this.devices.set(cpu.id, { provider: "cpu", gpuIndex: 0 });
+    const cuda = this.options.cuda ?? cudaAvailability().problem === null;
+    if (cuda) {
+      for (const gpu of listGpus()) {
+        const row = await registerDevice(this.options.db, describeDevice("gpu", gpu.index));
+        this.devices.set(row.id, { provider: "cuda", gpuIndex: gpu.index });
+      }
+    }
+    return [...this.devices.keys()];
+  }
+
+  /** Starts the claim loop in the background (after registering the devices). */
+  async start(): Promise<void> {
+    await this.register();
+    enqueued.on("job", this.onEnqueued);
+    this.loop ??= this.run();
+  }
+
+  /** Stops: kills a running measurement, hands the current job back to the queue, and waits for the loop to end. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    enqueued.off("job", this.onEnqueued);
+    this.current?.abort();
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Claims one job of this worker's devices and works it to its end; returns the claimed job or null. */
+  async runOnce(): Promise<JobRecord | null> {
+    const deviceIds = await this.register();
+    const job = await claimJob(this.options.db, { workerId: this.workerId, deviceIds, leaseMs: this.leaseMs, maxAttempts: this.maxAttempts });
+    if (job === null) return null;
+    await this.work(job);
+    return job;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      let job: JobRecord | null = null;
+      try {
+        job = await this.runOnce();
+      } catch (error) {
+        this.log(`worker ${this.workerId}: ${(error as Error).message}`);
+      }
+      if (job === null && !this.stopping) await this.sleep(this.pollMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = null;
+        done();
+      };
+    });
+  }
+
+  private async work(job: JobRecord): Promise<void> {
+    const { db } = this.options;
+    const device = this.devices.get(job.deviceId);
+    if (!device) throw new Error(`claimed job ${job.id} of device ${job.deviceId}, which this worker does not serve`);
+    this.emit({ type: "claimed", job });
+    this.log(`worker ${this.workerId}: job ${job.id} (${job.counts.pending + job.counts.running} cells to measure, claim ${job.claims})`);
+    const abort = new AbortController();
+    this.current = abort;
+    let lost: HeartbeatResult | null = null;
+    const beat = setInterval(() => {
+      heartbeat(db, job.id, this.workerId, this.leaseMs).then(
+        (result) => {
+          if (result !== "renewed" && lost === null) {
+            lost = result;
+            abort.abort();
+          }
+        },
+        (error) => this.log(`worker ${this.workerId}: heartbeat of job ${job.id} failed: ${(error as Error).message}`),
+      );
+    }, this.heartbeatMs);
+    const scratch = await mkdtemp(path.join(os.tmpdir(), "favor-worker-"));
+    let graph: PreparedModelGraph | GraphBuildError | null = null;
+    let graphKey = "";
+    const request = job.request as { force?: boolean; onlyMissing?: boolean; maxSecondsPerCell?: number };
+    const remeasure = request.force === true || request.onlyMissing === false;
+    const tally = { done: 0, failed: 0, skipped: 0 };
+    let outcome: JobStatus | "released" | "lost" | "cancelled";
+    try {
+      for (;;) {
+        if (abort.signal.aborted || this.stopping) break;
+        const pending = await pendingCells(db, job.id);
+        if (pending.length === 0) break;
+        const first = pending[0];
+        const task = taskOf(first.metricKey);
+        let group = pending.filter(
+          (c) => c.modelId === first.modelId && c.resolution === first.resolution && taskOf(c.metricKey) === task,
+        );
+        if (task === undefined) {
+          await finishCells(db, job.id, this.workerId, [], group.map((c) => end(c, "failed", "invalid-request", `${c.metricKey} cannot be measured`)), this.leaseMs);
+          tally.failed += group.length;
+          continue;
+        }
+        if (!remeasure) {
+          // Another job may have written the figure since this one was planned.
+          const existing = await existingFigures(db, job.deviceId, group);
+          const have = group.filter((c) => existing.has(figureKey(c.modelId, c.resolution, c.metricKey)));
+          if (have.length > 0) {
+            await finishCells(db, job.id, this.workerId, [], have.map((c) => end(c, "skipped", "exists", "the figure exists (measured since the job was planned)")), this.leaseMs);
+            tally.skipped += have.length;
+            group = group.filter((c) => !have.includes(c));
+            if (group.length === 0) continue;
+          }
+        }
+        const current = {
+          modelName: first.modelName,
+          resolution: first.resolution,
+          metrics: group.map((c) => c.metricKey),
+          task,
+          startedAt: new Date().toISOString(),
+        };
+        await startCells(db, job.id, this.workerId, group.map((c) => c.id), current, this.leaseMs);
+        this.emit({ type: "started", jobId: job.id, cells: group });
+
+        const key = `${first.modelId}@${first.resolution}`;
+        if (key !== graphKey) {
+          if (graph !== null && !(graph instanceof GraphBuildError)) await removeGraph(graph);
+          graphKey = key;
+          graph = await prepareZooGraph(scratch, first.modelName, await this.sourceIdOf(first), first.resolution).catch((error: unknown) =>
+            error instanceof GraphBuildError ? error : new GraphBuildError((error as Error).message),
+          );
+        }
+        let result: TaskOutcome;
+        if (graph instanceof GraphBuildError) {
+          result = { ok: false, kind: "invalid-graph", message: graph.message, details: {} };
+        } else {
+          const context: MeasureContext = {
+            provider: device.provider,
+            gpuIndex: device.gpuIndex,
+            threads: this.options.threads,
+            settings: this.options.settings,
+            timeoutMs: (request.maxSecondsPerCell ?? WORKER_DEFAULTS.cellTimeoutMs / 1000) * 1000,
+            memoryBytes: this.options.memoryBytes,
+            signal: abort.signal,
+            childEnv: this.options.childEnv,
+            fault: this.options.faultFor?.({ modelName: first.modelName, resolution: first.resolution, task }),
+            provenance: { job: job.id, worker: this.workerId, requestedProvider: (job.request as { provider?: string }).provider ?? null },
+          };
+          result = await measureTask(task, group.map((c) => c.metricKey), graph!, context);
+        }
+        // Cancelled, taken over or stopping: what the child measured (or not) is not written.
+        if (abort.signal.aborted || this.stopping) break;
+        if (result.ok) {
+          const figures: FigureWrite[] = result.figures.map((f) => {
+            const cell = group.find((c) => c.metricKey === f.metricKey)!;
+            return {
+              jobCellId: cell.id,
+              modelId: cell.modelId,
+              resolution: cell.resolution,
+              metricKey: f.metricKey,
+              deviceId: f.perDevice ? job.deviceId : null,
+              batchSize: f.batchSize,
+              value: f.value,
+              provenance: f.provenance,
+            };
+          });
+          await finishCells(db, job.id, this.workerId, figures, [], this.leaseMs);
+          tally.done += figures.length;
+          this.options.onFigures?.();
+        } else {
+          const failure = result;
+          await finishCells(db, job.id, this.workerId, [], group.map((c) => end(c, "failed", failure.kind, failure.message, failure.details)), this.leaseMs);
+          tally.failed += group.length;
+          this.log(`worker ${this.workerId}: job ${job.id}: ${first.modelName}@${first.resolution} ${task} failed (${failure.kind}): ${failure.message}`);
+        }
+        this.emit({ type: "cells", jobId: job.id, ...tally });
+      }
+      if (lost !== null) outcome = lost;
+      else if (this.stopping) outcome = (await releaseJob(db, job.id, this.workerId)) ? "released" : "lost";
+      else outcome = (await completeJob(db, job.id, this.workerId)) ?? "lost";
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      outcome = error.status === "cancelled" ? "cancelled" : "lost";
+    } finally {
+      clearInterval(beat);
+      this.current = null;
+      await rm(scratch, { recursive: true, force: true });
+    }
+    this.log(`worker ${this.workerId}: job ${job.id} ${outcome} (${tally.done} written, ${tally.failed} failed, ${tally.skipped} skipped)`);
+    this.emit({ type: "finished", jobId: job.id, status: outcome });
+  }
+
+  private sourceIds: Map<number, string> | null = null;
+
+  private async sourceIdOf(cell: JobCellRecord): Promise<string> {
+    if (this.sourceIds === null || !this.sourceIds.has(cell.modelId)) {
+      const rows = await this.options.db.query.models.findMany({ columns: { id: true, sourceId: true } });
+      this.sourceIds = new Map(rows.map((r) => [r.id, r.sourceId]));
+    }
+    return this.sourceIds.get(cell.modelId) ?? cell.modelName;
+  }
+
+  private emit(event: WorkerEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private log(line: string): void {
+    (this.options.log ?? console.log)(line);
+  }
+}
+
+function end(cell: JobCellRecord, status: CellEnd["status"], kind: string, reason: string, details?: Record<string, unknown>): CellEnd {
+  return { jobCellId: cell.id, status, kind, reason, details };
+}
