@@ -37,7 +37,7 @@ export interface ThroughputSettings {
 
 /** Settings of one inference-memory measurement. */
 export interface MemorySettings {
-  /** Runs at the batch size whose peak is taken (the first run also plans memory). */
+  /** Runs at the batch size over which the peak is taken (the paper: one forward pass). */
   readonly runs: number;
 }
 
@@ -85,7 +85,8 @@ export const DEFAULT_SETTINGS: MeasureSettings = {
     patience: 2,
     searchBudgetMs: 60_000,
   },
-  memory: { runs: 2 },
+  // One forward pass per batch size, as the paper measures inference memory.
+  memory: { runs: 1 },
   operators: { batchSize: 1, warmupRuns: 5, runs: 20, top: 15 },
   seed: 0,
 };
