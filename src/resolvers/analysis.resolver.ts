@@ -44,7 +44,7 @@ export class AnalysisResolver {
       "The Pareto front of any metrics (2 or more dimensions) over the runs or model@resolution rows in scope: every point with its values, rank, optimal flag, dominators and per-objective gap to the front, optionally one front per group; subjects missing a figure are excluded and counted by reason.",
   })
   async paretoFront(@Args(() => ParetoFrontArgs) args: ParetoFrontArgs): Promise<ParetoFront> {
-    return toFront(await this.analysis.paretoFront(args.objectives, scopeOf(args, args.level), args.groupBy));
+    return toFront(await this.analysis.paretoFront(args.objectives, scopeOf(args, args.level), args.groupBy, args.focus));
   }
 
   @Query(() => CorrelationMatrix, { description: "Pearson or Spearman correlations between metrics over the subjects in scope, with n per cell and the pairs ordered by strength." })
@@ -74,7 +74,8 @@ export class AnalysisResolver {
   @Query(() => Recommendation, { description: "The paper's decision (Fig. 6) from the data: the front of top-1 accuracy against the metric of the chosen constraint and stage, and each taxonomy class's best models on it." })
   async recommendations(@Args(() => RecommendationsArgs) args: RecommendationsArgs): Promise<Recommendation> {
     const result = await this.analysis.recommendations(args.constraint, args.stage, scopeOf(args, args.level), args.costMetric);
-    const front = toFront(result.front);
+    const subject = subjectMapper();
+    const front = toFront(result.front, subject);
     const byFrontPoint = new Map(result.front.points.map((p, i) => [p, front.points[i]]));
     return {
       ...result,
@@ -144,22 +145,26 @@ function pointMapper(subject: (s: Subject) => AnalysisSubject): (p: FrontPoint) 
 }
 
 function toFront(result: FrontResult, subject = subjectMapper()): ParetoFront {
-  const point = pointMapper(subject);
-  const points = result.points.map(point);
-  const byFrontPoint = new Map(result.points.map((p, i) => [p, points[i]]));
+  const built = new Map<FrontPoint, ParetoPoint>();
+  const toPoint = pointMapper(subject);
+  const point = (p: FrontPoint) => {
+    let node = built.get(p);
+    if (!node) built.set(p, (node = toPoint(p)));
+    return node;
+  };
   const exclusion = (e: Exclusion) => ({ ...e, subjects: e.subjects.map(subject) });
   return {
     objectives: result.objectives.map((o) => ({ metric: toMetric(o.metric), direction: o.direction as MetricDirection, bound: o.bound })),
     device: toDevice(result.device),
     level: result.level as SubjectLevel,
     scopeCount: result.scopeCount,
-    points,
-    front: points.filter((p) => p.optimal),
+    points: result.points.map(point),
+    front: result.front.map(point),
     excluded: result.excluded.map(exclusion),
     groups: result.groups.map((g) => ({
       key: g.key,
       scopeCount: g.scopeCount,
-      points: g.points.map((p) => byFrontPoint.get(p)!),
+      points: g.points.map(point),
       excluded: g.excluded.map(exclusion),
     })),
   };

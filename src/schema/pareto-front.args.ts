@@ -34,6 +34,9 @@ export class ParetoFrontArgs extends AnalysisScopeArgs {
   @Field(() => AggregateGroupBy, { nullable: true, description: "Compute one front per group (e.g. RESOLUTION); omitted = one front." })
   groupBy?: AggregateGroupBy | null;
 
+  @Field(() => [String], { nullable: true, description: "Return only these models' points (display names or benchmark ids), ranked against the whole scope: what beats them and by how much. `front` stays complete." })
+  focus?: string[] | null;
+
   @Field(() => SubjectLevel, { defaultValue: SubjectLevel.RUN, description: "Points are the paper's runs (default; duplicate runs are separate points) or model@resolution rows." })
   level!: SubjectLevel;
 }

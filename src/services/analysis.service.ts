@@ -96,6 +96,8 @@ export interface FrontResult {
   scopeCount: number;
   groups: FrontGroup[];
   points: FrontPoint[];
+  /** The optimal points of every group (not narrowed by `focus`). */
+  front: FrontPoint[];
   excluded: Exclusion[];
 }
 
@@ -242,13 +244,29 @@ export class AnalysisService {
   /**
    * Returns the Pareto analysis of `objectives` over the subjects in scope, optionally per group: every point
    * with its values, rank, optimal flag, dominators and per-objective gap, and the subjects left out for missing
-   * figures with the reason. BAD_USER_INPUT for no objectives, a repeated or unknown metric, or a bad scope.
+   * figures with the reason. With `focus` (model names or benchmark ids) only those models' points are returned,
+   * ranked against the whole scope ("what beats my model, and by how much"); `front` stays complete.
+   * BAD_USER_INPUT for no objectives, a repeated or unknown metric or model, or a bad scope.
    */
-  async paretoFront(objectives: readonly ObjectiveSpec[], scope: AnalysisScope, groupBy?: FrontGroupBy | null): Promise<FrontResult> {
+  async paretoFront(
+    objectives: readonly ObjectiveSpec[],
+    scope: AnalysisScope,
+    groupBy?: FrontGroupBy | null,
+    focus?: readonly string[] | null,
+  ): Promise<FrontResult> {
     if (objectives.length === 0) throw new BadUserInputError("paretoFront needs at least one objective", { objectives: [] });
     const resolved = await this.resolveObjectives(objectives);
+    const focusIds = focus == null ? null : new Set((await Promise.all(focus.map((name) => this.catalog.model(name)))).map((m) => m.id));
     const { subjects, device, level } = await this.load(scope);
-    return this.front(resolved, subjects, device, level, groupBy ?? null);
+    const result = this.front(resolved, subjects, device, level, groupBy ?? null);
+    if (!focusIds) return result;
+    const keep = (p: FrontPoint) => focusIds.has(p.subject.model.id);
+    return {
+      ...result,
+      front: result.front,
+      points: result.points.filter(keep),
+      groups: result.groups.map((g) => ({ ...g, points: g.points.filter(keep) })),
+    };
   }
 
   /**
@@ -517,6 +535,7 @@ export class AnalysisService {
       scopeCount: subjects.length,
       groups,
       points: groups.flatMap((g) => g.points),
+      front: groups.flatMap((g) => g.points.filter((p) => p.optimal)),
       excluded: [...excluded.values()],
     };
   }

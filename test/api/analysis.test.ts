@@ -171,6 +171,29 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
       }
     });
 
+    it("answers what beats a given model and by how much (focus)", async () => {
+      const objectives: Obj[] = [{ metric: "accuracyTop1", dir: "HIGHER" }, { metric: "throughput", dir: "HIGHER" }];
+      const runs = SEED.runs.filter((r) => r.resolution === 224);
+      const expected = expectedFront(runs, objectives);
+      const result = await ok(
+        `query($focus: [String!]) { paretoFront(objectives: [{metric: "accuracyTop1"}, {metric: "throughput"}], resolution: 224, focus: $focus) {
+          front { runId } points { rank optimal subject { model { name } run { runName runDate } } dominators { model { name } run { runName runDate } } gap { metric gap } }
+        } }`,
+        { focus: ["deit_small_patch16_LS"] },
+      );
+      const { points, front: optimal } = result.paretoFront;
+      const deit = runs.filter((r) => nameOf(r) === "DeiT-S (LS)");
+      expect(points).toHaveLength(deit.length);
+      expect(optimal).toHaveLength([...expected.rank.values()].filter((r) => r === 1).length);
+      for (const point of points) {
+        const run = seedRunOf(point);
+        expect(point.rank).toBe(expected.rank.get(run));
+        expect(point.dominators.map((d: any) => runKey(d.run)).sort()).toEqual(expected.dominators.get(run)!.map(runKey).sort());
+        if (!point.optimal) expect(point.gap.map((g: any) => g.metric)).toEqual(["accuracyTop1", "throughput"]);
+      }
+      await badInput(FRONT.replace("level: $level)", "level: $level, focus: [\"Nobody\"])"), { objectives: [{ metric: "params" }] }, /Unknown model "Nobody"/);
+    });
+
     it("excludes runs missing an objective and says why", async () => {
       const result = await front({ objectives: [{ metric: "accuracyTop1" }, { metric: "throughput" }], resolution: 384 });
       const runs = SEED.runs.filter((r) => r.resolution === 384);
