@@ -34,6 +34,8 @@ import "./switch.js";
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
   resolution: number;
+  /** Pre-training resolution of the run to reproduce (default: `resolution`); see BuildOptions. */
+  pretrainResolution?: number;
   numClasses?: number;
   dtype?: FloatDType;
   seed?: number;
@@ -45,6 +47,7 @@ export interface BuiltModelMetadata {
   sourceId: string;
   family: string;
   resolution: number;
+  pretrainResolution: number;
   numClasses: number;
   dtype: FloatDType;
   seed: number;
@@ -127,12 +130,15 @@ function construct(nameOrId: string, options: BuildModelOptions, weights: boolea
   const seed = options.seed ?? 0;
   const problem = resolutionProblem(model, options.resolution);
   if (problem) throw new ZooError(`${model.name}: ${problem}`);
+  const pretrainResolution = options.pretrainResolution ?? options.resolution;
+  const pretrainProblem = resolutionProblem(model, pretrainResolution);
+  if (pretrainProblem) throw new ZooError(`${model.name}: pretrainResolution: ${pretrainProblem}`);
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new ZooError(`numClasses must be a positive integer, got ${numClasses}`);
   if (dtype !== "float32" && dtype !== "float16") throw new ZooError(`dtype must be float32 or float16, got ${String(dtype)}`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ZooError(`seed must be an integer in [0, 2^32), got ${seed}`);
 
   const b = new GraphBuilder({ name: model.sourceId, dtype, seed, opset: DEFAULT_OPSET, weights });
-  const logits = model.build(b, { resolution: options.resolution, numClasses, dtype, seed });
+  const logits = model.build(b, { resolution: options.resolution, pretrainResolution, numClasses, dtype, seed });
   const [batch, classes] = logits.shape;
   if (logits.shape.length !== 2 || batch !== BATCH || classes !== numClasses) {
     throw new Error(`${model.name} builder returned logits of shape [${logits.shape.join(",")}], expected [${BATCH},${numClasses}]`);
@@ -143,6 +149,7 @@ function construct(nameOrId: string, options: BuildModelOptions, weights: boolea
     sourceId: model.sourceId,
     family: model.family,
     resolution: options.resolution,
+    pretrainResolution,
     numClasses,
     dtype,
     seed,
