@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 
 import type { Tensor } from "../../../src/measure/onnx/index.js";
-import { GraphBuilder } from "../../../src/measure/onnx/index.js";
+import { analyzeModel, GraphBuilder } from "../../../src/measure/onnx/index.js";
 import { describeModel, getModel } from "../../../src/measure/zoo/registry.js";
 
 /** Shared helpers of the data-dependent zoo families' tests (switch, routing, token learner, ToMe, EViT, DynamicViT, Sinkhorn). */
@@ -12,7 +12,7 @@ interface SeedRun {
   sourceModelId: string;
   pretrainResolution: number;
   resolution: number;
-  metrics: { params: number; macs: number };
+  metrics: { params: number; macs: number; flops: number };
 }
 
 const RUNS: SeedRun[] = (JSON.parse(readFileSync(new URL("../../../data/wtf-benchmark.json", import.meta.url), "utf8")) as { runs: SeedRun[] }).runs;
@@ -31,6 +31,20 @@ export function parameterTable(name: string): Array<{ pretrainResolution: number
   return runsOf(model.sourceId).map((r) => {
     if (!cache.has(r.resolution)) cache.set(r.resolution, describeModel(name, { resolution: r.resolution }).metadata.parameters);
     return { pretrainResolution: r.pretrainResolution, resolution: r.resolution, expected: r.metrics.params, built: cache.get(r.resolution)! };
+  });
+}
+
+/** Relative differences of the graph's MACs and FLOPs (core analyzer, batch 1) to every run's figures. */
+export function computeTable(name: string): Array<{ resolution: number; macs: number; flops: number; macsDiff: number; flopsDiff: number }> {
+  const model = getModel(name);
+  const cache = new Map<number, { macs: number; flops: number }>();
+  return runsOf(model.sourceId).map((r) => {
+    if (!cache.has(r.resolution)) {
+      const s = analyzeModel(describeModel(name, { resolution: r.resolution }).graph);
+      cache.set(r.resolution, { macs: s.macs, flops: s.flops });
+    }
+    const { macs, flops } = cache.get(r.resolution)!;
+    return { resolution: r.resolution, macs, flops, macsDiff: (macs - r.metrics.macs) / r.metrics.macs, flopsDiff: (flops - r.metrics.flops) / r.metrics.flops };
   });
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { buildDynamicVit } from "../../../src/measure/zoo/dynamic-vit.js";
-import { buildGraph, images, maxAbsDiff, parameterTable, rows, run, smokeRun, topk } from "./dynamic-helpers.js";
+import { buildGraph, computeTable, images, maxAbsDiff, parameterTable, rows, run, smokeRun, topk } from "./dynamic-helpers.js";
 
 describe("DynamicViT-S", () => {
   it("has the dataset's parameter count for every run", () => {
@@ -33,5 +33,14 @@ describe("DynamicViT-S", () => {
       });
     }
     expect(new Set(kept.filter((_, i) => i % 3 === 0)).size).toBeGreaterThan(1);
+  });
+
+  it("has MACs and FLOPs within 0.5% of every run's (core counter, torchprofile/fvcore conventions)", () => {
+    for (const name of ["DynamicViT-S"]) {
+      for (const row of computeTable(name)) {
+        expect(Math.abs(row.macsDiff), `${name} MACs @${row.resolution}`).toBeLessThan(0.005);
+        expect(Math.abs(row.flopsDiff), `${name} FLOPs @${row.resolution}`).toBeLessThan(0.005);
+      }
+    }
   });
 });

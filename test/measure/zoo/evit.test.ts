@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { GraphBuilder } from "../../../src/measure/onnx/index.js";
 import { buildEvit } from "../../../src/measure/zoo/evit.js";
-import { buildGraph, images, maxAbsDiff, parameterTable, rows, run, smokeRun, topk, values } from "./dynamic-helpers.js";
+import { buildGraph, computeTable, images, maxAbsDiff, parameterTable, rows, run, smokeRun, topk, values } from "./dynamic-helpers.js";
 
 const TINY = { embedDim: 32, depth: 2, numHeads: 2, mlpRatio: 2, patchSize: 16 };
 
@@ -71,5 +71,14 @@ describe("EViT-S and EViT-S (fuse)", () => {
   it("rejects keep rates outside (0, 1] and schedules of the wrong length", () => {
     expect(() => buildGraph((b) => buildEvit(b, { resolution: 64, numClasses: 10, fuse: false, keepRates: [0, 1], dims: TINY }))).toThrow(/keep rate/);
     expect(() => buildGraph((b) => buildEvit(b, { resolution: 64, numClasses: 10, fuse: false, keepRates: [1], dims: TINY }))).toThrow(/1 keep rates for 2 blocks/);
+  });
+
+  it("has MACs and FLOPs within 0.5% of every run's (core counter, torchprofile/fvcore conventions)", () => {
+    for (const name of ["EViT-S", "EViT-S (fuse)"]) {
+      for (const row of computeTable(name)) {
+        expect(Math.abs(row.macsDiff), `${name} MACs @${row.resolution}`).toBeLessThan(0.005);
+        expect(Math.abs(row.flopsDiff), `${name} FLOPs @${row.resolution}`).toBeLessThan(0.005);
+      }
+    }
   });
 });

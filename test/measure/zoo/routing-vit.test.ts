@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 
 import { BATCH } from "../../../src/measure/onnx/index.js";
 import { buildRoutingVit, clusteredAttention, routingGeometry } from "../../../src/measure/zoo/routing-vit.js";
-import { buildGraph, images, maxAbsDiff, parameterTable, rows, run, smokeRun, topk, values } from "./dynamic-helpers.js";
+import { buildGraph, computeTable, images, maxAbsDiff, parameterTable, rows, run, smokeRun, topk, values } from "./dynamic-helpers.js";
 
 /** KmeansAttentionDDP at inference in plain JS for one head: q, k, v [t][d], means [c][d]. */
 function routedReference(q: number[][], k: number[][], v: number[][], means: number[][], w: number): number[][] {
@@ -94,5 +94,14 @@ describe("Routing ViT-S", () => {
       members.push(idx.flat());
     }
     expect(members[0]).not.toEqual(members[1]);
+  });
+
+  it("has FLOPs within 1% of every run's and MACs within 3% (torchprofile leaves the routed einsums uncounted)", () => {
+    for (const row of computeTable("Routing ViT-S")) {
+      expect(Math.abs(row.flopsDiff), `FLOPs @${row.resolution}`).toBeLessThan(0.01);
+      // The graph counts the centroid similarities and windowed attention products (4.5 M MACs per block at 224) that torchprofile skips.
+      expect(row.macsDiff, `MACs @${row.resolution}`).toBeGreaterThan(0);
+      expect(row.macsDiff, `MACs @${row.resolution}`).toBeLessThan(0.03);
+    }
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 
 import { BATCH } from "../../../src/measure/onnx/index.js";
 import { buildSinkhornCait, largestDivisorAtMost, sinkhornAttention } from "../../../src/measure/zoo/sinkhorn-cait.js";
-import { buildGraph, images, maxAbsDiff, parameterTable, run, smokeRun, values } from "./dynamic-helpers.js";
+import { buildGraph, computeTable, images, maxAbsDiff, parameterTable, run, smokeRun, values } from "./dynamic-helpers.js";
 
 const { onnx } = pkg;
 
@@ -99,5 +99,14 @@ describe("Sinkhorn CaiT-S", () => {
     for (const variant of [1, 2]) picks.push(values((await run(session, images(1, 112, variant)))["blocks.0.sinkhorn.bucket_idx"]));
     expect(picks[0]).toHaveLength(2 * 7);
     expect(picks[0]).not.toEqual(picks[1]);
+  });
+
+  it("has FLOPs within 0.1% of every run's and MACs within 3% (torchprofile leaves the bucketed einsums uncounted)", () => {
+    for (const row of computeTable("Sinkhorn CaiT-S")) {
+      expect(Math.abs(row.flopsDiff), `FLOPs @${row.resolution}`).toBeLessThan(0.001);
+      // fvcore counts the einsums (FLOPs agree); torchprofile did not, so the dataset's MACs lack ~9 M per block at 224.
+      expect(row.macsDiff, `MACs @${row.resolution}`).toBeGreaterThan(0);
+      expect(row.macsDiff, `MACs @${row.resolution}`).toBeLessThan(0.03);
+    }
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 
 import { BATCH } from "../../../src/measure/onnx/index.js";
 import { buildSwitchVit, switchCapacity, switchMlp } from "../../../src/measure/zoo/switch.js";
-import { argmax, buildGraph, images, maxAbsDiff, parameterTable, rows, run, smokeRun, values } from "./dynamic-helpers.js";
+import { argmax, buildGraph, computeTable, images, maxAbsDiff, parameterTable, rows, run, smokeRun, values } from "./dynamic-helpers.js";
 
 const { onnx } = pkg;
 
@@ -94,5 +94,14 @@ describe("Switch-S (8 experts)", () => {
       routes.push(r);
     }
     expect(routes[0]).not.toEqual(routes[1]);
+  });
+
+  it("has the dataset's MACs plus the expert-capacity padding (within 0.5%, the ViT-S baseline's own offset)", () => {
+    for (const row of computeTable("Switch-S (8 experts)")) {
+      const tokens = (row.resolution / 16) ** 2 + 1;
+      const padding = 12 * (8 * switchCapacity(tokens, 8) - tokens) * 2 * 384 * 1536;
+      const dataset = row.macs / (1 + row.macsDiff);
+      expect(Math.abs(row.macs - padding - dataset) / dataset, `@${row.resolution}`).toBeLessThan(0.005);
+    }
   });
 });

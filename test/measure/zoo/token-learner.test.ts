@@ -2,7 +2,7 @@ import pkg from "onnx-proto";
 import { describe, expect, it } from "vitest";
 
 import { buildTokenLearnerVit } from "../../../src/measure/zoo/token-learner.js";
-import { buildGraph, images, maxAbsDiff, parameterTable, rows, run, smokeRun } from "./dynamic-helpers.js";
+import { buildGraph, computeTable, images, maxAbsDiff, parameterTable, rows, run, smokeRun } from "./dynamic-helpers.js";
 
 const { onnx } = pkg;
 const TINY = { embedDim: 32, depth: 4, numHeads: 2, mlpRatio: 2, patchSize: 16 };
@@ -44,5 +44,14 @@ describe("TokenLearner-S (8/50) and (8/75)", () => {
       weights.push(w);
     }
     expect(maxAbsDiff(weights[0].flat(), weights[1].flat())).toBeGreaterThan(1e-4);
+  });
+
+  it("has MACs and FLOPs within 0.5% of every run's (core counter, torchprofile/fvcore conventions)", () => {
+    for (const name of ["TokenLearner-S (8/50)", "TokenLearner-S (8/75)"]) {
+      for (const row of computeTable(name)) {
+        expect(Math.abs(row.macsDiff), `${name} MACs @${row.resolution}`).toBeLessThan(0.005);
+        expect(Math.abs(row.flopsDiff), `${name} FLOPs @${row.resolution}`).toBeLessThan(0.005);
+      }
+    }
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 
 import { BATCH } from "../../../src/measure/onnx/index.js";
 import { buildToMe, mergeTokens } from "../../../src/measure/zoo/tome.js";
-import { argmax, buildGraph, images, maxAbsDiff, parameterTable, rows, run, smokeRun, topk, values } from "./dynamic-helpers.js";
+import { argmax, buildGraph, computeTable, images, maxAbsDiff, parameterTable, rows, run, smokeRun, topk, values } from "./dynamic-helpers.js";
 
 const TINY = { embedDim: 32, depth: 2, numHeads: 2, mlpRatio: 2, patchSize: 16 };
 
@@ -91,5 +91,14 @@ describe("ToMe-S (r8)", () => {
     const expectedSize = [...ref.unm.map((u) => size[2 * u]), ...dstSum.map((d) => d.w)];
     expect(maxAbsDiff(values(out.logits), expected)).toBeLessThan(1e-5);
     expect(values(out.size_out)).toEqual(expectedSize);
+  });
+
+  it("has MACs and FLOPs within 0.5% of every run's (core counter, torchprofile/fvcore conventions)", () => {
+    for (const name of ["ToMe-S (r8)"]) {
+      for (const row of computeTable(name)) {
+        expect(Math.abs(row.macsDiff), `${name} MACs @${row.resolution}`).toBeLessThan(0.005);
+        expect(Math.abs(row.flopsDiff), `${name} FLOPs @${row.resolution}`).toBeLessThan(0.005);
+      }
+    }
   });
 });
