@@ -113,7 +113,7 @@ def measure_and_read(model, resolution, token):
     for device in devices:
         rows = gql(CELLS, {"name": model, "resolution": resolution, "device": str(device["id"])})["models"]["edges"]
         for edge in rows:
-            measured = [m for m in edge["node"]["metrics"] if m["source"] == "measured" and m["deviceId"] == device["id"]]
+            measured = [m for m in edge["node"]["metrics"] if m["source"].lower() == "measured" and m["deviceId"] == device["id"]]
             if measured:
                 frame = pd.DataFrame(measured).drop(columns=["provenance"])
                 frame.insert(0, "device", device["name"])

@@ -5,6 +5,9 @@ import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { eq } from "drizzle-orm";
+
+import { cells, devices, models } from "../../src/db/schema/index.js";
 import { SEED, MODELS } from "../helpers/seed-fixture.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
@@ -176,5 +179,30 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard in Chromium", () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     console.log(`dashboard screenshot: ${SCREENSHOT}`);
     expect(existsSync(SCREENSHOT)).toBe(true);
+  });
+
+  it("offers a device selector once measured cells exist, and shows them next to the paper's", async () => {
+    // A measuring machine's figures, written as the measurement worker writes them: model@resolution cells.
+    const { db } = api.server.app.services.database;
+    const [device] = await db.insert(devices).values({ name: "Test CPU (browser test)", kind: "cpu", description: { source: "test" } }).returning();
+    const [vitTi] = await db.select().from(models).where(eq(models.name, "ViT-Ti/16"));
+    await db.insert(cells).values({
+      modelId: vitTi.id, resolution: 224, metricKey: "throughput", deviceId: device.id, batchSize: 8, value: 321.5,
+      source: "measured", provenance: { source: "browser test" },
+    });
+    api.server.app.services.catalog.invalidate();
+    await page.goto(`${api.url}/?x=throughput&y=accuracyTop1`);
+    await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60_000 });
+    expect(await page.isVisible("#device-field")).toBe(true);
+    await andRedraw(page, () => page.selectOption("#device", String(device.id)));
+    const vitTiRuns = SEED.runs.filter((r) => r.sourceModelId === "ViT-Ti/16" && r.resolution === 224).length;
+    let d = await drawn(page);
+    expect(d.points).toBe(vitTiRuns);
+    const throughputs = await page.evaluate(() => window.__favor.view.data("points").map((p: { x: number }) => p.x));
+    expect(new Set(throughputs)).toEqual(new Set([321.5]));
+    await andRedraw(page, () => page.check("#compare"));
+    d = await drawn(page);
+    expect(d.points).toBe(vitTiRuns + SEED.runs.filter((r) => r.metrics.throughput !== undefined).length);
+    expect(await page.locator("#plot svg").innerHTML()).toContain("Test CPU (browser test)");
   });
 });

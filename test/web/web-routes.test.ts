@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { eq } from "drizzle-orm";
+
+import { cells, devices, models } from "../../src/db/schema/index.js";
 import { SEED_METRIC_SOURCES } from "../../src/db/seed-file.js";
 import { SEED } from "../helpers/seed-fixture.js";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/test-server.js";
@@ -183,6 +186,28 @@ describe.each(BACKENDS)("dashboard, plots and exports over HTTP (%s)", (backend)
       const seed = SEED.runs.find((r) => r.runName === vitTi.runName && r.runDate === vitTi.runDate)!;
       expect(vitTi.params).toBe(seed.metrics.params);
       expect(vitTi.throughputBatchSize).toBe(seed.throughputBatchSize);
+    });
+
+    it("exports a measuring device's figures with `device`, naming the measured columns", async () => {
+      const { db } = api.server.app.services.database;
+      const [device] = await db.insert(devices).values({ name: "Export test CPU", kind: "cpu", description: {} }).returning();
+      const [vitTi] = await db.select().from(models).where(eq(models.name, "ViT-Ti/16"));
+      await db.insert(cells).values({
+        modelId: vitTi.id, resolution: 224, metricKey: "throughput", deviceId: device.id, batchSize: 4, value: 456.25,
+        source: "measured", provenance: { source: "export test" },
+      });
+      api.server.app.services.catalog.invalidate();
+      const csv = parseCsv((await get(api, `/export/runs.csv?device=${encodeURIComponent(device.name)}&name=ViT-Ti/16&resolution=224`)).body);
+      const [header, ...rows] = csv;
+      expect(rows).toHaveLength(SEED.runs.filter((r) => r.sourceModelId === "ViT-Ti/16" && r.resolution === 224).length);
+      for (const row of rows) {
+        expect(row[header.indexOf("throughput [images/s]")]).toBe("456.25");
+        expect(row[header.indexOf("throughput_batch_size [images]")]).toBe("4");
+        expect(row[header.indexOf("measured_metrics")]).toBe("throughput");
+        expect(row[header.indexOf("inferenceMemoryB1 [bytes]")]).toBe(""); // not measured on this device: no A100 figure mixed in
+      }
+      const svg = await get(api, `/plots/scatter.svg?device=${device.id}&name=ViT-Ti/16`);
+      expect(svg.status).toBe(200);
     });
 
     it("answers HEAD with headers only", async () => {

@@ -229,7 +229,7 @@ function normaliseRun(node) {
   const measured = new Set();
   for (const m of node.metrics ?? []) {
     values[m.key] = m.value;
-    if (m.source === "measured") measured.add(m.key);
+    if (String(m.source).toLowerCase() === "measured") measured.add(m.key);
   }
   return {
     id: String(node.id),
