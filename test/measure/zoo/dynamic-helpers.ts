@@ -27,10 +27,11 @@ export function runsOf(sourceId: string): SeedRun[] {
 /** Returns [resolutions, dataset parameter count, built graph's parameter count] for every run of a zoo model. */
 export function parameterTable(name: string): Array<{ pretrainResolution: number; resolution: number; expected: number; built: number }> {
   const model = getModel(name);
-  const cache = new Map<number, number>();
+  const cache = new Map<string, number>();
   return runsOf(model.sourceId).map((r) => {
-    if (!cache.has(r.resolution)) cache.set(r.resolution, describeModel(name, { resolution: r.resolution }).metadata.parameters);
-    return { pretrainResolution: r.pretrainResolution, resolution: r.resolution, expected: r.metrics.params, built: cache.get(r.resolution)! };
+    const key = `${r.pretrainResolution}->${r.resolution}`;
+    if (!cache.has(key)) cache.set(key, describeModel(name, { resolution: r.resolution, pretrainResolution: r.pretrainResolution }).metadata.parameters);
+    return { pretrainResolution: r.pretrainResolution, resolution: r.resolution, expected: r.metrics.params, built: cache.get(key)! };
   });
 }
 
