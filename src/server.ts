@@ -187,7 +187,10 @@ function contextFor(req: IncomingMessage, app: AppHandle): FavorContext {
     services: app.services,
     config: app.config,
     auth: { token, authorized: token !== null && app.config.tokens.includes(token) },
-    loaders: { epochs: createBatchLoader((ids: number[]) => app.services.runs.epochsOf(ids)) },
+    loaders: {
+      epochs: createBatchLoader((ids: number[]) => app.services.runs.epochsOf(ids)),
+      provenance: createBatchLoader((ids: number[]) => app.services.subjects.provenanceOf(ids)),
+    },
     req,
   };
 }

@@ -11,6 +11,9 @@ export interface FavorContext {
   /** The bearer token of the request and whether FAVOR_TOKENS allows it (mutations check `authorized`). */
   auth: { token: string | null; authorized: boolean };
   /** Per-request batch loaders (avoid one query per row). */
-  loaders: { epochs: (runId: number) => Promise<RunEpochRow[] | undefined> };
+  loaders: {
+    epochs: (runId: number) => Promise<RunEpochRow[] | undefined>;
+    provenance: (cellId: number) => Promise<Record<string, unknown> | undefined>;
+  };
   req: IncomingMessage;
 }

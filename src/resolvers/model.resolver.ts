@@ -20,12 +20,14 @@ export class ModelResolver {
   }
 
   @Query(() => Model, { description: "One model by display name or benchmark id; BAD_USER_INPUT if unknown." })
-  model(@Arg("name", () => String, { description: "Display name (\"ViT-S/16\") or benchmark id (\"deit_small_patch16_LS\")." }) name: string): Promise<Model> {
+  async model(@Arg("name", () => String, { description: "Display name (\"ViT-S/16\") or benchmark id (\"deit_small_patch16_LS\")." }) name: string): Promise<Model> {
+    await this.services.catalog.sync();
     return this.services.models.byName(name);
   }
 
   @Query(() => [Model], { description: "Every benchmarked model, ordered by name." })
-  modelList(): Promise<Model[]> {
+  async modelList(): Promise<Model[]> {
+    await this.services.catalog.sync();
     return this.services.models.all();
   }
 

@@ -50,7 +50,7 @@ function toMetricValue(cell: CellValue, metric: MetricRow): MetricValue {
     batchSize: cell.batchSize,
     deviceId: cell.deviceId,
     source: cell.source as CellSource,
-    provenance: cell.provenance,
+    cellId: cell.id,
     jobId: cell.jobId,
     createdAt: cell.createdAt,
     owner: cell.owner === "run" ? SubjectLevel.RUN : SubjectLevel.MODEL_RESOLUTION,

@@ -1,4 +1,4 @@
-import { GraphQLDateTime, GraphQLJSONObject } from "graphql-scalars";
+import { GraphQLDateTime } from "graphql-scalars";
 import { Field, Float, Int, ObjectType } from "type-graphql";
 
 import { CellSource, SubjectLevel } from "./catalog.enums.js";
@@ -27,9 +27,6 @@ export class MetricValue {
   @Field(() => CellSource, { description: "paper or measured." })
   source!: CellSource;
 
-  @Field(() => GraphQLJSONObject, { description: "Where the figure came from: source file and field for the paper; runtime, provider, threads, iterations, spread for measurements." })
-  provenance!: Record<string, unknown>;
-
   @Field(() => Float, { nullable: true, description: "The measurement job that wrote the figure (measured figures only)." })
   jobId!: number | null;
 
@@ -38,4 +35,7 @@ export class MetricValue {
 
   @Field(() => SubjectLevel, { description: "Whether the figure belongs to the paper run (RUN) or to the model@resolution (MODEL_RESOLUTION, measurements)." })
   owner!: SubjectLevel;
+
+  /** Not in the schema: the cell's id (provenance and device are resolved from it by MetricValueResolver). */
+  cellId!: number;
 }

@@ -37,6 +37,7 @@ export class AggregatesService {
    */
   async byGroup(metricKey: string, groupBy: AggregateGroupBy, level: SubjectLevel, filter: SubjectFilter | null | undefined,
     deviceId: number | null): Promise<AggregateRow[]> {
+    await this.catalog.sync();
     const metric = await this.catalog.metric(metricKey);
     const where = await this.subjects.filterSql(filter ?? {}, deviceId);
     const groupColumn = GROUP_COLUMNS[groupBy];

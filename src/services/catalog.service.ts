@@ -4,6 +4,7 @@ import { BadUserInputError } from "../errors/index.js";
 import { queryRows, type FavorDb } from "../db/client.js";
 import { devices, metrics, models } from "../db/schema/index.js";
 import type { DeviceRow, MetricRow, ModelRow } from "../db/schema/index.js";
+import type { DataVersion } from "./data-version.js";
 
 /** Values a filter may name, read from the database (cached briefly: measurements can add resolutions). */
 export interface Vocabulary {
@@ -19,21 +20,42 @@ const VOCABULARY_TTL_MS = 10_000;
 
 /**
  * The catalogue use cases: metrics, devices, models and the values filters may name, with the lookups that turn a
- * client's key or name into a row or a BAD_USER_INPUT error naming it. Rows change rarely, so they are cached;
- * `invalidate()` drops the caches (call it after writing devices or cells).
+ * client's key or name into a row or a BAD_USER_INPUT error naming it. Rows change rarely, so they are cached and
+ * dropped when the data version moves (`sync`), or by `invalidate()`; the vocabulary also expires after 10 s.
  */
 export class CatalogService {
   private metricsCache?: Promise<MetricRow[]>;
   private devicesCache?: Promise<DeviceRow[]>;
   private vocabularyCache?: { at: number; value: Promise<Vocabulary> };
+  private seenVersion?: number;
 
-  constructor(private readonly db: FavorDb) {}
+  constructor(
+    private readonly db: FavorDb,
+    private readonly version: DataVersion,
+  ) {}
 
   /** Drops every cache so the next call reads the database. */
   invalidate(): void {
     this.metricsCache = undefined;
     this.devicesCache = undefined;
     this.vocabularyCache = undefined;
+  }
+
+  /**
+   * Drops the caches when the data version moved (another process wrote models, devices, metrics or figures).
+   * With a version, synchronous; without, reads it first. Entry points call it once per request.
+   */
+  sync(version: number): void;
+  sync(): Promise<void>;
+  sync(version?: number): void | Promise<void> {
+    const apply = (v: number) => {
+      if (v !== this.seenVersion) {
+        this.invalidate();
+        this.seenVersion = v;
+      }
+    };
+    if (version !== undefined) return apply(version);
+    return this.version.current().then(apply);
   }
 
   /** Returns the metric catalogue ordered by stage, then key. */

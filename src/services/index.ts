@@ -1,6 +1,7 @@
 import type { FavorDatabase } from "../db/client.js";
 import { AggregatesService } from "./aggregates.service.js";
 import { CatalogService } from "./catalog.service.js";
+import { DataVersion } from "./data-version.js";
 import { ModelsService } from "./models.service.js";
 import { RunsService } from "./runs.service.js";
 import { SubjectQueryService } from "./subject-query.js";
@@ -9,6 +10,7 @@ import { TaxonomyService } from "./taxonomy.service.js";
 export * from "./aggregates.service.js";
 export * from "./batch-loader.js";
 export * from "./catalog.service.js";
+export * from "./data-version.js";
 export * from "./models.service.js";
 export * from "./pagination.js";
 export * from "./runs.service.js";
@@ -21,6 +23,7 @@ export * from "./taxonomy.service.js";
  */
 export interface Services {
   database: FavorDatabase;
+  dataVersion: DataVersion;
   catalog: CatalogService;
   subjects: SubjectQueryService;
   models: ModelsService;
@@ -32,10 +35,12 @@ export interface Services {
 /** Returns the services over an open database. */
 export function createServices(database: FavorDatabase): Services {
   const { db } = database;
-  const catalog = new CatalogService(db);
-  const subjects = new SubjectQueryService(db, catalog);
+  const dataVersion = new DataVersion(db);
+  const catalog = new CatalogService(db, dataVersion);
+  const subjects = new SubjectQueryService(db, catalog, dataVersion);
   return {
     database,
+    dataVersion,
     catalog,
     subjects,
     models: new ModelsService(catalog, subjects),

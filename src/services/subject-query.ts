@@ -4,6 +4,7 @@ import { BadUserInputError } from "../errors/index.js";
 import { queryRows, type FavorDb } from "../db/client.js";
 import type { MetricRow, ModelRow, RunRow } from "../db/schema/index.js";
 import type { CatalogService } from "./catalog.service.js";
+import { VersionedCache, type DataVersion } from "./data-version.js";
 
 /**
  * Subjects are what figures belong to and what lists, filters, orderings, aggregates (and the Pareto work) range over:
@@ -80,7 +81,7 @@ export interface CellValue {
   batchSize: number | null;
   deviceId: number | null;
   source: "paper" | "measured";
-  provenance: Record<string, unknown>;
+  /** Not loaded with the figure (it is large and rarely asked for): see SubjectQueryService.provenanceOf. */
   jobId: number | null;
   createdAt: Date;
   /** Whether the figure belongs to the paper run or to the model@resolution (a measurement). */
@@ -177,7 +178,8 @@ function preferCell(a: CellValue, b: CellValue): number {
 /** A validated filter, ready to become SQL. */
 interface CheckedQuery {
   where: SQL[];
-  order: SQL[];
+  /** Ordering keys: an expression and its direction. */
+  order: Array<{ expr: SQL; direction: SQL }>;
 }
 
 /**
@@ -186,33 +188,77 @@ interface CheckedQuery {
  * with their figures. Used by runs/models lists, aggregates, and the Pareto and correlation work.
  */
 export class SubjectQueryService {
+  private readonly cache = new VersionedCache<SubjectPage>();
+
   constructor(
     private readonly db: FavorDb,
     private readonly catalog: CatalogService,
+    private readonly version: DataVersion,
   ) {}
 
-  /** Returns one page of subjects matching `query`, and how many match in all. */
+  /**
+   * Returns one page of subjects matching `query`, and how many match in all. Pages are cached per data version
+   * (one single-row read per call decides), so a figure written by any process is seen by the next call.
+   * The subjects are shared with other callers: read them, do not mutate them (the array is yours).
+   */
   async find(query: SubjectQuery): Promise<SubjectPage> {
+    const version = await this.version.current();
+    this.catalog.sync(version);
+    const key = JSON.stringify([query.level, query.filter ?? null, query.orderBy ?? null, query.deviceId ?? null, query.limit ?? null, query.offset ?? null]);
+    const page = await this.cache.get(key, version, () => this.load(query));
+    return { subjects: [...page.subjects], totalCount: page.totalCount };
+  }
+
+  private async load(query: SubjectQuery): Promise<SubjectPage> {
     const deviceId = query.deviceId ?? null;
     const checked = await this.check(query.filter ?? {}, query.orderBy ?? [], deviceId);
     const where = checked.where.length ? sql`WHERE ${sql.join(checked.where, sql` AND `)}` : sql``;
     const limit = query.limit ?? 1_000_000;
     const offset = query.offset ?? 0;
+    // One round trip: the page (ordering keys exported as o0, o1, ... so the outer query keeps the order) and, per
+    // row, its cells as one JSON array (cheaper to parse than a row per cell).
+    const keys = checked.order.map((o, i) => ({ ...o, name: sql.raw(`o${i}`) }));
+    const orderColumns = keys.map((k) => sql`, ${k.expr} AS ${k.name}`);
+    const innerOrder = [...keys.map((k) => sql`${k.name} ${k.direction} NULLS LAST`), sql`m.name`, sql`s.resolution`, sql`s.run_id NULLS LAST`];
+    const outerOrder = [...keys.map((k) => sql`page.${k.name} ${k.direction} NULLS LAST`), sql`page.m_name`, sql`page.resolution`, sql`page.run_id NULLS LAST`];
     const rows = await queryRows<RawSubjectRow>(
       this.db,
-      sql`SELECT ${SELECT_COLUMNS}, count(*) OVER ()::int AS total_count
-          FROM (${subjectsSql(query.level)}) s
-          JOIN models m ON m.id = s.model_id
-          LEFT JOIN runs r ON r.id = s.run_id
-          ${where}
-          ORDER BY ${sql.join([...checked.order, sql`m.name`, sql`s.resolution`, sql`s.run_id NULLS LAST`], sql`, `)}
-          LIMIT ${limit} OFFSET ${offset}`,
+      sql`SELECT page.*, COALESCE((
+            SELECT json_agg(json_build_array(c.id, c.run_id IS NOT NULL, c.metric_key, c.value, c.batch_size, c.device_id,
+                                             c.source, c.job_id, c.created_at) ORDER BY c.id)
+            FROM cells c
+            WHERE c.run_id = page.run_id OR (c.run_id IS NULL AND c.model_id = page.model_id AND c.resolution = page.resolution)
+          ), '[]'::json) AS cells
+          FROM (
+            SELECT ${SELECT_COLUMNS}, count(*) OVER ()::int AS total_count ${sql.join(orderColumns, sql``)}
+            FROM (${subjectsSql(query.level)}) s
+            JOIN models m ON m.id = s.model_id
+            LEFT JOIN runs r ON r.id = s.run_id
+            ${where}
+            ORDER BY ${sql.join(innerOrder, sql`, `)}
+            LIMIT ${limit} OFFSET ${offset}
+          ) page
+          ORDER BY ${sql.join(outerOrder, sql`, `)}`,
     );
     let totalCount = rows[0]?.total_count ?? 0;
     if (rows.length === 0 && offset > 0) totalCount = await this.count(query.level, where);
-    const subjects = rows.map((row) => toSubject(row, query.level, deviceId));
-    await this.attachValues(subjects, deviceId);
+    const metrics = await this.catalog.listMetrics();
+    const subjects = rows.map((row) => {
+      const subject = toSubject(row, query.level, deviceId);
+      pickValues(subject, parseCells(row.cells), metrics, deviceId);
+      return subject;
+    });
     return { subjects, totalCount };
+  }
+
+  /** Returns the provenance of the cells with these ids, by id. */
+  async provenanceOf(cellIds: readonly number[]): Promise<Map<number, Record<string, unknown>>> {
+    if (cellIds.length === 0) return new Map();
+    const rows = await queryRows<{ id: number; provenance: unknown }>(
+      this.db,
+      sql`SELECT id, provenance FROM cells WHERE id IN (${sql.join(cellIds.map((id) => sql`${id}`), sql`, `)})`,
+    );
+    return new Map(rows.map((row) => [Number(row.id), json(row.provenance)]));
   }
 
   /**
@@ -302,7 +348,7 @@ export class SubjectQueryService {
       }
     }
 
-    const order: SQL[] = [];
+    const order: CheckedQuery["order"] = [];
     for (const spec of orderBy) {
       const direction = spec.direction === "DESC" ? sql`DESC` : sql`ASC`;
       if ((spec.field == null) === (spec.metric == null)) {
@@ -310,62 +356,46 @@ export class SubjectQueryService {
       }
       if (spec.metric != null) {
         const metric = await this.catalog.metric(spec.metric);
-        order.push(sql`${metricValueSql(metric, deviceId)} ${direction} NULLS LAST`);
+        order.push({ expr: metricValueSql(metric, deviceId), direction });
       } else {
         const column = SORT_FIELDS[spec.field as SortField];
         if (!column) throw new BadUserInputError(`Unknown order field "${spec.field}"`, { field: spec.field });
-        order.push(sql`${column} ${direction} NULLS LAST`);
+        order.push({ expr: column, direction });
       }
     }
     return { where, order };
   }
 
-  /** Loads every cell of the page's runs and model@resolutions in one query and picks each subject's figures. */
-  private async attachValues(subjects: Subject[], deviceId: number | null): Promise<void> {
-    if (subjects.length === 0) return;
-    const runIds = [...new Set(subjects.flatMap((s) => (s.run ? [s.run.id] : [])))];
-    const pairs = [...new Map(subjects.map((s) => [`${s.model.id}@${s.resolution}`, [s.model.id, s.resolution]])).values()];
-    const runPart = runIds.length ? sql`c.run_id IN (${sql.join(runIds.map((id) => sql`${id}`), sql`, `)})` : sql`FALSE`;
-    const pairPart = sql`(c.run_id IS NULL AND (c.model_id, c.resolution) IN (${sql.join(
-      pairs.map(([m, r]) => sql`(${m}::int, ${r}::int)`),
-      sql`, `,
-    )}))`;
-    const cellRows = await queryRows<RawCellRow>(
-      this.db,
-      sql`SELECT c.id, c.run_id, c.model_id, c.resolution, c.metric_key, c.device_id, c.batch_size, c.value, c.source,
-                 c.provenance, c.job_id, c.created_at
-          FROM cells c WHERE ${runPart} OR ${pairPart}`,
-    );
-    const metricsByKey = new Map((await this.catalog.listMetrics()).map((m) => [m.key, m]));
-    const byRun = new Map<number, CellValue[]>();
-    const byPair = new Map<string, CellValue[]>();
-    for (const row of cellRows) {
-      const cell = toCell(row);
-      if (row.run_id != null) push(byRun, Number(row.run_id), cell);
-      else push(byPair, `${row.model_id}@${row.resolution}`, cell);
-    }
-    for (const subject of subjects) {
-      const candidates = [
-        subject.run ? byRun.get(subject.run.id) ?? [] : [],
-        byPair.get(`${subject.model.id}@${subject.resolution}`) ?? [],
-      ];
-      for (const [key, metric] of metricsByKey) {
-        for (const group of candidates) {
-          const best = group.filter((c) => c.metricKey === key && cellMatches(c, metric, deviceId)).sort(preferCell)[0];
-          if (best) {
-            subject.values.set(key, best);
-            break;
-          }
-        }
+}
+
+/** Sets `subject.values` from its cells by the lookup rule: run cells first, then model@resolution cells. */
+function pickValues(subject: Subject, cells: CellValue[], metrics: readonly MetricRow[], deviceId: number | null): void {
+  const groups = [cells.filter((c) => c.owner === "run"), cells.filter((c) => c.owner === "modelResolution")];
+  for (const metric of metrics) {
+    for (const group of groups) {
+      const best = group.filter((c) => c.metricKey === metric.key && cellMatches(c, metric, deviceId)).sort(preferCell)[0];
+      if (best) {
+        subject.values.set(metric.key, best);
+        break;
       }
     }
   }
 }
 
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
+/** Parses the page query's per-row JSON array of cells. */
+function parseCells(value: unknown): CellValue[] {
+  const list = (typeof value === "string" ? JSON.parse(value) : value) as unknown[][];
+  return list.map(([id, isRunCell, metricKey, cellValue, batchSize, deviceId, source, jobId, createdAt]) => ({
+    id: Number(id),
+    metricKey: metricKey as string,
+    value: Number(cellValue),
+    batchSize: batchSize as number | null,
+    deviceId: deviceId as number | null,
+    source: source as CellValue["source"],
+    jobId: jobId == null ? null : Number(jobId),
+    createdAt: new Date(createdAt as string),
+    owner: isRunCell ? "run" : "modelResolution",
+  }));
 }
 
 function camel(words: string): string {
@@ -404,22 +434,10 @@ interface RawSubjectRow {
   r_hyperparameters: unknown;
   r_pretrain_hyperparameters: unknown;
   total_count: number;
+  /** JSON array of [id, isRunCell, metricKey, value, batchSize, deviceId, source, jobId, createdAt]. */
+  cells: unknown;
 }
 
-interface RawCellRow {
-  id: number;
-  run_id: number | null;
-  model_id: number | null;
-  resolution: number | null;
-  metric_key: string;
-  device_id: number | null;
-  batch_size: number | null;
-  value: number;
-  source: "paper" | "measured";
-  provenance: unknown;
-  job_id: number | string | null;
-  created_at: Date | string;
-}
 
 /** node-postgres returns jsonb parsed; be tolerant of a driver that returns text. */
 function json(value: unknown): Record<string, unknown> {
@@ -457,19 +475,4 @@ function toSubject(row: RawSubjectRow, level: SubjectLevel, deviceId: number | n
           pretrainHyperparameters: json(row.r_pretrain_hyperparameters),
         };
   return { level, model, resolution: row.resolution, run, runCount: row.run_count, deviceId, values: new Map() };
-}
-
-function toCell(row: RawCellRow): CellValue {
-  return {
-    id: row.id,
-    metricKey: row.metric_key,
-    value: Number(row.value),
-    batchSize: row.batch_size,
-    deviceId: row.device_id,
-    source: row.source,
-    provenance: json(row.provenance),
-    jobId: row.job_id == null ? null : Number(row.job_id),
-    createdAt: new Date(row.created_at),
-    owner: row.run_id != null ? "run" : "modelResolution",
-  };
 }

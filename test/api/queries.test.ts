@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { METRIC_CATALOG } from "../../src/db/metric-catalog.js";
 import { MODELS, SEED, runKey, runsByConfiguration } from "../helpers/seed-fixture.js";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/test-server.js";
 
@@ -171,7 +172,9 @@ describe.each(BACKENDS)("queries over HTTP (%s)", (backend) => {
       expect(byKey.get("accuracyTop1")).toMatchObject({ unit: "fraction", direction: "HIGHER", stage: "QUALITY", perDevice: false });
       expect(byKey.get("inferenceMemoryB64")).toMatchObject({ unit: "bytes", direction: "LOWER", stage: "INFERENCE", perDevice: true, batchSize: 64 });
       expect(byKey.get("flops")).toMatchObject({ stage: "THEORETICAL", perDevice: false });
-      expect(data.inference.map((m: any) => m.key).sort()).toEqual(["inferenceMemoryB1", "inferenceMemoryB128", "inferenceMemoryB32", "inferenceMemoryB64", "throughput"]);
+      expect(data.metrics.map((m: any) => m.key).sort()).toEqual(METRIC_CATALOG.map((m) => m.key).sort());
+      expect(data.inference.map((m: any) => m.key).sort()).toEqual(METRIC_CATALOG.filter((m) => m.stage === "INFERENCE").map((m) => m.key).sort());
+      expect(data.inference.map((m: any) => m.key)).toEqual(expect.arrayContaining(["inferenceMemoryB1", "inferenceMemoryB128", "inferenceMemoryB32", "inferenceMemoryB64", "throughput"]));
     });
 
     it("lists the paper's GPUs exactly as recorded", async () => {

@@ -1,0 +1,178 @@
+/**
+ * API benchmark (issue 2): the full-table query (all 90 runs with 10 metrics) at 32 connections with autocannon,
+ * against Favor on real PostgreSQL and against a bare Apollo Server returning the same JSON from memory.
+ * Prints req/s, p50 and p99 latency of both and the ratio. Targets: Favor ≥ 70% of bare, p99 ≤ 25 ms.
+ *
+ *   npm run bench:api                       # PostgreSQL from BENCH_DATABASE_URL / TEST_DATABASE_URL / local `test`
+ *   BENCH_DURATION_S=20 npm run bench:api
+ *
+ * Each server runs in its own child process so the load generator does not share its event loop. Favor gets a
+ * fresh database (CREATE DATABASE favor_bench_…, dropped afterwards), in production mode.
+ */
+import "reflect-metadata";
+
+import { fork, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+
+import autocannon from "autocannon";
+import pg from "pg";
+
+const CONNECTIONS = 32;
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const WARMUP_S = 3;
+const METRICS = [
+  "accuracyTop1", "accuracyTop5", "params", "flops", "macs", "throughput",
+  "inferenceMemoryB1", "inferenceMemoryB64", "trainingMemoryTotal", "fineTuneTime",
+];
+/** The full-table query: what a dashboard table loads. */
+export const FULL_TABLE_QUERY = `query FullTable {
+  runs(first: 100) {
+    totalCount
+    edges { node {
+      id runName resolution pretrainResolution
+      model { name family taxonomyClass }
+      metrics(keys: ${JSON.stringify(METRICS)}) { key value unit batchSize }
+    } }
+  }
+}`;
+const BODY = JSON.stringify({ query: FULL_TABLE_QUERY });
+
+// ---- child roles -------------------------------------------------------------------------------------------------
+
+async function serveFavor(databaseUrl: string): Promise<void> {
+  const { loadConfig } = await import("../src/config.js");
+  const { startServer } = await import("../src/server.js");
+  const server = await startServer({
+    config: { ...loadConfig({}), port: 0, databaseUrl, production: true, worker: false },
+    routes: [],
+  });
+  process.send!({ url: `${server.url}/graphql` });
+  process.on("disconnect", () => void server.stop().then(() => process.exit(0)));
+}
+
+async function serveBare(data: unknown): Promise<void> {
+  const { ApolloServer } = await import("@apollo/server");
+  const { startStandaloneServer } = await import("@apollo/server/standalone");
+  const { readFileSync } = await import("node:fs");
+  const typeDefs = readFileSync(new URL("../schema.graphql", import.meta.url), "utf8");
+  const fullTable = (data as { runs: unknown }).runs;
+  const server = new ApolloServer({
+    typeDefs,
+    resolvers: { Query: { runs: () => fullTable } },
+    stopOnTerminationSignals: false,
+  });
+  const { url } = await startStandaloneServer(server, { listen: { port: 0, host: "127.0.0.1" } });
+  process.send!({ url });
+  process.on("disconnect", () => void server.stop().then(() => process.exit(0)));
+}
+
+// ---- parent ------------------------------------------------------------------------------------------------------
+
+interface Figures {
+  name: string;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+function startChild(role: string, payload: unknown): Promise<{ child: ChildProcess; url: string }> {
+  // Both servers as deployed: NODE_ENV=production (graphql-js skips its development-only checks).
+  const child = fork(fileURLToPath(import.meta.url), [role], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    env: { ...process.env, NODE_ENV: "production" },
+  });
+  return new Promise((resolve, reject) => {
+    child.once("message", (message) => {
+      if ((message as { ready?: boolean }).ready) {
+        child.send(payload as string);
+        child.once("message", (m) => resolve({ child, url: (m as { url: string }).url }));
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`${role} server exited with code ${code}`)));
+  });
+}
+
+function load(url: string, duration: number): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: BODY,
+  });
+}
+
+async function measure(name: string, url: string): Promise<Figures> {
+  await load(url, WARMUP_S);
+  const result = await load(url, DURATION_S);
+  return {
+    name,
+    reqPerSec: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+async function main(): Promise<void> {
+  const adminUrl =
+    process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+  const dbName = `favor_bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
+  const children: ChildProcess[] = [];
+  try {
+    const favor = await startChild("--serve-favor", databaseUrl);
+    children.push(favor.child);
+    const response = await fetch(favor.url, { method: "POST", headers: { "content-type": "application/json" }, body: BODY });
+    const json = (await response.json()) as { data: { runs: { edges: unknown[] } }; errors?: unknown };
+    if (json.errors || json.data.runs.edges.length !== 90) throw new Error(`unexpected answer: ${JSON.stringify(json).slice(0, 300)}`);
+    const bytes = Buffer.byteLength(JSON.stringify(json));
+    const bare = await startChild("--serve-bare", json.data);
+    children.push(bare.child);
+    const same = await (await fetch(bare.url, { method: "POST", headers: { "content-type": "application/json" }, body: BODY })).json();
+    if (JSON.stringify(same) !== JSON.stringify(json)) throw new Error("the bare server's answer differs from Favor's");
+
+    console.log(`full-table query: 90 runs × ${METRICS.length} metrics, ${bytes} bytes; ${CONNECTIONS} connections, ${DURATION_S} s (after ${WARMUP_S} s warm-up)`);
+    const favorFigures = await measure("favor (postgres)", favor.url);
+    const bareFigures = await measure("bare apollo (memory)", bare.url);
+    console.log("");
+    console.log("| server | req/s | p50 ms | p99 ms | errors | non-2xx |");
+    console.log("|---|---:|---:|---:|---:|---:|");
+    for (const f of [favorFigures, bareFigures]) {
+      console.log(`| ${f.name} | ${f.reqPerSec.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.non2xx} |`);
+    }
+    const ratio = favorFigures.reqPerSec / bareFigures.reqPerSec;
+    console.log("");
+    console.log(`ratio favor/bare: ${(ratio * 100).toFixed(1)}% (target ≥ 70%); favor p99 ${favorFigures.p99} ms (target ≤ 25 ms)`);
+    console.log(`verdict: ${ratio >= 0.7 && favorFigures.p99 <= 25 ? "targets met" : "targets NOT met"}`);
+  } finally {
+    for (const child of children) child.disconnect();
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once("exit", r)))));
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+const role = process.argv[2];
+if (role === "--serve-favor" || role === "--serve-bare") {
+  process.once("message", (payload) => {
+    (role === "--serve-favor" ? serveFavor(payload as string) : serveBare(payload)).catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+  });
+  process.send!({ ready: true });
+} else {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
