@@ -1,11 +1,12 @@
 /**
- * npm run bench:measure [-- --model "ViT-Ti/16" --resolution 224 --threads N --seconds 5]
+ * npm run bench:measure [-- --model "ViT-Ti/16" --resolution 224 --threads N --seconds 5 --rounds 3]
  *
  * Prints three figures for the profiler (src/measure/profiler) on this machine's CPU:
  * 1. fill time: wall time to fill all inference cells of the model (latency, throughput with its batch
  *    search, memory at batch 1/32/64/128, operator breakdown) with the default settings (target ≤ 60 s);
  * 2. ratio: the profiler's throughput against a bare `session.run` loop in this process, same graph, batch
- *    and threads, interleaved bare/profiler/bare/profiler (target ≥ 97%);
+ *    and threads, the same seeded input, alternating bare/profiler for --rounds rounds; ratio of the medians
+ *    (target ≥ 97%), with the bare loop's own spread as the noise floor;
  * 3. spread: relative difference of two repeated measurements of the same cell (target ≤ 3%).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -13,11 +14,12 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
-import { InferenceSession, Tensor } from "onnxruntime-node";
+import { InferenceSession } from "onnxruntime-node";
 
 import { describeDevice } from "../src/measure/device/index.js";
 import type { ProfileOutcome, ThroughputMeasurement } from "../src/measure/profiler/index.js";
-import { profileMetric, profileModel, relativeDifference } from "../src/measure/profiler/index.js";
+import { DEFAULT_SETTINGS, percentile, profileMetric, profileModel, relativeDifference } from "../src/measure/profiler/index.js";
+import { inputSignatures, randomFeeds, resolveInputShapes } from "../src/measure/profiler/session-feeds.js";
 import { buildModel } from "../src/measure/zoo/index.js";
 
 const { values: args } = parseArgs({
@@ -26,11 +28,13 @@ const { values: args } = parseArgs({
     resolution: { type: "string", default: "224" },
     threads: { type: "string", default: String(os.availableParallelism()) },
     seconds: { type: "string", default: "5" },
+    rounds: { type: "string", default: "3" },
   },
 });
 const resolution = Number(args.resolution);
 const threads = Number(args.threads);
 const loopMs = Number(args.seconds) * 1000;
+const rounds = Number(args.rounds);
 
 const device = describeDevice("cpu");
 console.log(`device: ${device.name} [${device.id}], ${(device.cpu.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${device.os.distribution ?? device.os.platform}`);
@@ -54,7 +58,7 @@ try {
   const batch = (throughputCell.measurement as ThroughputMeasurement).batchSize;
   console.log(`fill time: ${fillS.toFixed(1)} s for ${cells.length} cells (target ≤ 60 s)\n`);
 
-  // 2 + 3. Profiler vs bare loop at the chosen batch, interleaved; the profiler runs twice for the spread.
+  // 2 + 3. Profiler vs bare loop at the chosen batch, alternating; two profiler runs also give the spread.
   const rule = { warmupRuns: 3, minRuns: 10, minDurationMs: loopMs, maxRuns: 1_000_000, maxDurationMs: loopMs * 4 };
   const profiled = (): Promise<ThroughputMeasurement> =>
     profileMetric({
@@ -66,19 +70,22 @@ try {
       if (!o.ok) throw new Error(`profiler failed: ${o.kind}: ${o.message}`);
       return o.measurement as ThroughputMeasurement;
     });
-  const bare1 = await bareLoop(graphPath, batch, threads, rule.warmupRuns, loopMs);
-  const prof1 = await profiled();
-  const bare2 = await bareLoop(graphPath, batch, threads, rule.warmupRuns, loopMs);
-  const prof2 = await profiled();
-  const bareMean = (bare1 + bare2) / 2;
-  const profMean = (prof1.imagesPerSecond + prof2.imagesPerSecond) / 2;
-  const profWall = (m: ThroughputMeasurement): number => (m.batchSize * m.summaryMs.count * 1000) / m.wallMs;
-  const profWallMean = (profWall(prof1) + profWall(prof2)) / 2;
-  console.log(`throughput at batch ${batch}, ${threads} threads, ≥ ${loopMs / 1000} s per loop:`);
-  console.log(`  bare session.run loop: ${bare1.toFixed(1)}, ${bare2.toFixed(1)} images/s`);
-  console.log(`  profiler (child):      ${prof1.imagesPerSecond.toFixed(1)}, ${prof2.imagesPerSecond.toFixed(1)} images/s`);
-  console.log(`ratio profiler / bare: ${(100 * (profMean / bareMean)).toFixed(1)}% (target ≥ 97%); by wall time incl. loop overhead: ${(100 * (profWallMean / bareMean)).toFixed(1)}%`);
-  const tpSpread = relativeDifference(prof1.imagesPerSecond, prof2.imagesPerSecond);
+  const bare: number[] = [];
+  const prof: ThroughputMeasurement[] = [];
+  for (let i = 0; i < rounds; i++) {
+    bare.push(await bareLoop(graphPath, batch, threads, rule.warmupRuns, loopMs));
+    prof.push(await profiled());
+  }
+  const profIps = prof.map((m) => m.imagesPerSecond);
+  const profWall = prof.map((m) => (m.batchSize * m.summaryMs.count * 1000) / m.wallMs);
+  const ratio = median(profIps) / median(bare);
+  const ratioWall = median(profWall) / median(bare);
+  const bareSpread = (Math.max(...bare) - Math.min(...bare)) / median(bare);
+  console.log(`throughput at batch ${batch}, ${threads} threads, ≥ ${loopMs / 1000} s per loop, ${rounds} rounds:`);
+  console.log(`  bare session.run loop: ${bare.map((x) => x.toFixed(1)).join(", ")} images/s (range ${(100 * bareSpread).toFixed(1)}% of the median)`);
+  console.log(`  profiler (child):      ${profIps.map((x) => x.toFixed(1)).join(", ")} images/s`);
+  console.log(`ratio profiler / bare (medians): ${(100 * ratio).toFixed(1)}% (target ≥ 97%); by wall time incl. loop overhead: ${(100 * ratioWall).toFixed(1)}%`);
+  const tpSpread = relativeDifference(profIps[0], profIps[1] ?? profIps[0]);
   console.log(`spread of two throughput measurements: ${(100 * tpSpread).toFixed(2)}% (target ≤ 3%)`);
 
   const latency = async (): Promise<number> => {
@@ -98,8 +105,9 @@ try {
       threads,
       fillSeconds: round(fillS),
       throughputBatch: batch,
-      ratio: round(profMean / bareMean, 4),
-      ratioWall: round(profWallMean / bareMean, 4),
+      ratio: round(ratio, 4),
+      ratioWall: round(ratioWall, 4),
+      bareRange: round(bareSpread, 4),
       throughputSpread: round(tpSpread, 4),
       latencyP50Spread: round(latSpread, 4),
     })}`,
@@ -117,10 +125,9 @@ async function bareLoop(file: string, batch: number, intraOp: number, warmup: nu
     graphOptimizationLevel: "all",
     executionMode: "sequential",
   });
-  const [, c, h, w] = [batch, 3, resolution, resolution];
-  const data = new Float32Array(batch * c * h * w);
-  for (let i = 0; i < data.length; i++) data[i] = Math.sin(i);
-  const feeds = { [session.inputNames[0]]: new Tensor("float32", data, [batch, c, h, w]) };
+  // The same seeded input the profiler's child feeds.
+  const inputs = inputSignatures(session);
+  const feeds = randomFeeds(inputs, resolveInputShapes(inputs, batch, null), DEFAULT_SETTINGS.seed);
   for (let i = 0; i < warmup; i++) await session.run(feeds);
   let runs = 0;
   const start = performance.now();
@@ -147,6 +154,10 @@ function describeCell(c: ProfileOutcome): string {
     case "operators":
       return `operators b${m.batchSize}: ${m.operators.slice(0, 5).map((o) => `${o.opType} ${(100 * o.share).toFixed(1)}%`).join(", ")} ${wall}`;
   }
+}
+
+function median(xs: ReadonlyArray<number>): number {
+  return percentile(xs, 0.5);
 }
 
 function round(x: number, digits = 2): number {
