@@ -48,6 +48,16 @@ export function gatherTokens(b: GraphBuilder, x: Tensor, idx: Tensor): Tensor {
   return b.gatherElements(x, expandIndices(b, idx, c), 1);
 }
 
+/**
+ * Returns ScatterElements(data, indices, updates, reduction "add") along `axis`. onnxruntime's CPU provider
+ * has no float16 kernel for the add reduction, so float16 operands are scattered in float32 and cast back.
+ */
+export function scatterAdd(b: GraphBuilder, data: Tensor, indices: Tensor, updates: Tensor, axis: number): Tensor {
+  if (data.dtype !== "float16") return b.op("ScatterElements", [data, indices, updates], { axis, reduction: "add" });
+  const summed = b.op("ScatterElements", [b.cast(data, "float32"), indices, b.cast(updates, "float32")], { axis, reduction: "add" });
+  return b.cast(summed, "float16");
+}
+
 /** Returns the indices of the k largest entries along the last axis, sorted descending (torch.topk / argsort). */
 export function topKIndices(b: GraphBuilder, x: Tensor, k: number, largest = true): Tensor {
   return b.topK(x, k, -1, largest)[1];

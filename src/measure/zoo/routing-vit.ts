@@ -1,7 +1,7 @@
 import type { GraphBuilder, Tensor, VitDims } from "../onnx/index.js";
 import { buildVit, fromHeads, linear, streamFor, toHeads, VIT_SIZES } from "../onnx/index.js";
 import type { DynamicBuildOptions } from "./blocks-dynamic.js";
-import { floatConstant, l2Normalize, probe, zerosLike } from "./blocks-dynamic.js";
+import { floatConstant, l2Normalize, probe, scatterAdd, zerosLike } from "./blocks-dynamic.js";
 import { defineModel } from "./zoo-model.js";
 
 /**
@@ -91,10 +91,10 @@ export function clusteredAttention(b: GraphBuilder, q: Tensor, k: Tensor, v: Ten
   const dots = b.softmax(b.mul(b.matmul(qw, b.transpose(kw, [0, 1, 2, 4, 3])), dh ** -0.5), -1);
   const so = b.reshape(b.matmul(dots, vw), [0, h, c * w, dh]);
   // scatter_mean over the tokens each window slot came from.
-  const numer = b.op("ScatterElements", [zerosLike(b, q), expandIdx(qIdx), so], { axis: 2, reduction: "add" });
+  const numer = scatterAdd(b, zerosLike(b, q), expandIdx(qIdx), so, 2);
   const slots = b.unsqueeze(qIdx, [-1]);
   const ones = b.op("ConstantOfShape", [b.op("Shape", [slots])], { value: { tensor: { dtype: q.dtype, dims: [1], data: [1] } } });
-  const counts = b.op("ScatterElements", [zerosLike(b, b.slice(q, [0], [1], [3])), slots, ones], { axis: 2, reduction: "add" });
+  const counts = scatterAdd(b, zerosLike(b, b.slice(q, [0], [1], [3])), slots, ones, 2);
   return b.div(numer, b.add(counts, 1e-5));
 }
 

@@ -1,7 +1,7 @@
 import type { GraphBuilder, Tensor, VitDims } from "../onnx/index.js";
 import { addPosEmbed, batchShape, classifierHead, imageInput, patchEmbed, prependClassToken, VIT_SIZES } from "../onnx/index.js";
 import type { DynamicBuildOptions } from "./blocks-dynamic.js";
-import { expandIndices, hookedBlock, probe, topKIndices } from "./blocks-dynamic.js";
+import { expandIndices, hookedBlock, probe, scatterAdd, topKIndices } from "./blocks-dynamic.js";
 import { defineModel } from "./zoo-model.js";
 
 /**
@@ -96,7 +96,7 @@ export function mergeTokens(
   const dst = b.slice(xs, [1], [t], [1], [2]);
   const unm = b.gatherElements(src, expandIndices(b, unmIdx, c + 1), 1);
   const moved = b.gatherElements(src, expandIndices(b, srcIdx, c + 1), 1);
-  const summed = b.op("ScatterElements", [dst, expandIndices(b, dstIdx, c + 1), moved], { axis: 1, reduction: "add" });
+  const summed = scatterAdd(b, dst, expandIndices(b, dstIdx, c + 1), moved, 1);
   const [xm, sizeOut] = b.split(b.concat([unm, summed], 1), [c, 1], -1);
   return { x: b.div(xm, sizeOut), size: sizeOut };
 }
