@@ -1,10 +1,12 @@
 /**
  * `npm start`: opens the database (migrate + seed when empty), serves GraphQL at http://localhost:$PORT/graphql,
- * and drains and closes on SIGTERM/SIGINT.
+ * runs a measurement worker in the process (FAVOR_WORKER=1, the default), and drains and closes on SIGTERM/SIGINT.
  */
 import "reflect-metadata";
 
 import { loadConfig } from "./config.js";
+import { MeasurementWorker } from "./measure/jobs/measurement-worker.js";
+import { workerOptionsFromEnv } from "./measure/jobs/worker-config.js";
 import { startServer } from "./server.js";
 
 const config = loadConfig();
@@ -14,13 +16,21 @@ console.log(`favor: opening ${where}...`);
 try {
   const server = await startServer({ config });
   console.log(`favor: GraphQL at ${server.url.replace("127.0.0.1", "localhost")}/graphql (health: /healthz)`);
+  const { services } = server.app;
+  const worker = config.worker
+    ? new MeasurementWorker({ db: services.database.db, onFigures: () => services.catalog.invalidate(), ...workerOptionsFromEnv() })
+    : null;
+  await worker?.start();
+  if (worker) console.log(`favor: measurement worker ${worker.workerId} running (FAVOR_WORKER=0 turns it off)`);
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`favor: ${signal}, draining...`);
-    server.stop().then(
+    Promise.resolve(worker?.stop())
+      .then(() => server.stop())
+      .then(
       () => {
         console.log("favor: stopped");
         process.exit(0);

@@ -3,6 +3,7 @@ import type { NonEmptyArray } from "type-graphql";
 import { AggregateResolver } from "./aggregate.resolver.js";
 import { AnalysisResolver } from "./analysis.resolver.js";
 import { CatalogResolver, MetricValueResolver } from "./catalog.resolver.js";
+import { MeasurementResolver } from "./measurement.resolver.js";
 import { ModelResolutionResolver } from "./model-resolution.resolver.js";
 import { ModelResolver } from "./model.resolver.js";
 import { RunResolver } from "./run.resolver.js";
@@ -23,4 +24,5 @@ export const resolvers: NonEmptyArray<Function> = [
   MetricValueResolver,
   AggregateResolver,
   AnalysisResolver,
+  MeasurementResolver,
 ];

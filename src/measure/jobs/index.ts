@@ -4,3 +4,4 @@ export * from "./device-registry.js";
 export * from "./job-queue.js";
 export * from "./measurable-metrics.js";
 export * from "./measurement-worker.js";
+export * from "./worker-config.js";

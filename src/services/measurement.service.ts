@@ -1,0 +1,307 @@
+import { GraphQLError } from "graphql";
+
+import { BadUserInputError } from "../errors/index.js";
+import type { FavorDb } from "../db/client.js";
+import type { DeviceRow, ModelRow } from "../db/schema/index.js";
+import type { LocalDevice } from "../measure/jobs/device-registry.js";
+import { localDevice, providerOfDevice, registerDevice, stableIdOf } from "../measure/jobs/device-registry.js";
+import type { JobCellRecord, JobCellStatus, JobRecord, JobStatus, PlannedCell } from "../measure/jobs/job-queue.js";
+import {
+  cancelJob, enqueueJob, existingFigures, figureKey, getJob, jobCells, listJobs, QueueFullError,
+} from "../measure/jobs/job-queue.js";
+import { MEASURABLE_METRICS, metricOrder } from "../measure/jobs/measurable-metrics.js";
+import { notifyJobEnqueued } from "../measure/jobs/measurement-worker.js";
+import type { RequestedProvider } from "../measure/profiler/provider.js";
+import { ProviderUnavailableError } from "../measure/profiler/provider.js";
+import { findModel, resolutionProblem } from "../measure/zoo/registry.js";
+import type { CatalogService } from "./catalog.service.js";
+import { pageRequest, toConnection, type ConnectionData } from "./pagination.js";
+
+/** Bounds of a measurement request. */
+export interface MeasurementLimits {
+  /** Largest number of cells (models × resolutions × metrics) one job may ask for. */
+  readonly maxCellsPerJob: number;
+  /** Largest number of jobs queued or running at once. */
+  readonly maxActiveJobs: number;
+  readonly minResolution: number;
+  readonly maxResolution: number;
+  /** Largest per-cell time budget a request may set (seconds). */
+  readonly maxSecondsPerCell: number;
+  /** Per-cell time budget when the request sets none (seconds). */
+  readonly defaultSecondsPerCell: number;
+}
+
+/** The default limits; FAVOR_MAX_CELLS_PER_JOB and FAVOR_MAX_ACTIVE_JOBS override the first two. */
+export const DEFAULT_MEASUREMENT_LIMITS: MeasurementLimits = {
+  maxCellsPerJob: 2_000,
+  maxActiveJobs: 20,
+  minResolution: 32,
+  maxResolution: 1_024,
+  maxSecondsPerCell: 3_600,
+  defaultSecondsPerCell: 300,
+};
+
+/** Returns the limits with the environment's overrides; throws naming a malformed variable. */
+export function measurementLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): MeasurementLimits {
+  const int = (name: string, fallback: number) => {
+    const text = env[name];
+    if (text === undefined || text === "") return fallback;
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${text}"`);
+    return value;
+  };
+  return {
+    ...DEFAULT_MEASUREMENT_LIMITS,
+    maxCellsPerJob: int("FAVOR_MAX_CELLS_PER_JOB", DEFAULT_MEASUREMENT_LIMITS.maxCellsPerJob),
+    maxActiveJobs: int("FAVOR_MAX_ACTIVE_JOBS", DEFAULT_MEASUREMENT_LIMITS.maxActiveJobs),
+  };
+}
+
+/** A `measure` request as the API receives it. */
+export interface MeasureRequest {
+  models?: readonly string[] | null;
+  allModels?: boolean | null;
+  resolutions?: readonly number[] | null;
+  metrics?: readonly string[] | null;
+  device?: string | null;
+  provider?: RequestedProvider | null;
+  onlyMissing?: boolean | null;
+  force?: boolean | null;
+  maxSecondsPerCell?: number | null;
+}
+
+/** A job as the API returns it: the record, its device, and its failed cells. */
+export interface MeasurementJobView extends JobRecord {
+  device: DeviceRow;
+  /** Failed cells (at most `errorLimit`, oldest first). */
+  errors: JobCellRecord[];
+}
+
+/** How many failed cells a job view lists. */
+const ERROR_LIMIT = 100;
+
+/**
+ * The measurement use cases: validate a `measure` request (BAD_USER_INPUT naming any unknown model, metric or
+ * device, a resolution out of range or unbuildable, an unavailable provider, a request over the limits), expand
+ * it to cells for its device (skipping figures that exist unless forced), queue it as a job, and read, list and
+ * cancel jobs. The measuring itself is the workers' (src/measure/jobs).
+ */
+export class MeasurementService {
+  constructor(
+    private readonly db: FavorDb,
+    private readonly catalog: CatalogService,
+    private readonly limits: MeasurementLimits = DEFAULT_MEASUREMENT_LIMITS,
+    private readonly deviceOf: (provider: RequestedProvider) => LocalDevice = localDevice,
+  ) {}
+
+  /** Validates and queues a request; returns the job at once (queued, or succeeded when nothing is left to do). */
+  async request(input: MeasureRequest): Promise<MeasurementJobView> {
+    const models = await this.models(input);
+    const resolutions = this.resolutions(input.resolutions);
+    for (const { zooName, model } of models) {
+      for (const r of resolutions) {
+        const problem = resolutionProblem(findModel(zooName)!, r);
+        if (problem) throw new BadUserInputError(`${model.name} cannot be built at resolution ${r}: ${problem}`, { model: model.name, resolution: r });
+      }
+    }
+    const metrics = await this.metrics(input.metrics);
+    const cellCount = models.length * resolutions.length * metrics.length;
+    if (cellCount > this.limits.maxCellsPerJob) {
+      throw new BadUserInputError(
+        `The request asks for ${cellCount} cells (${models.length} models × ${resolutions.length} resolutions × ${metrics.length} metrics); ` +
+          `one job may measure at most ${this.limits.maxCellsPerJob}`,
+        { cells: cellCount, maxCellsPerJob: this.limits.maxCellsPerJob },
+      );
+    }
+    const budget = input.maxSecondsPerCell ?? this.limits.defaultSecondsPerCell;
+    if (!Number.isFinite(budget) || budget <= 0 || budget > this.limits.maxSecondsPerCell) {
+      throw new BadUserInputError(`maxSecondsPerCell ${budget} is out of range: use more than 0 and at most ${this.limits.maxSecondsPerCell}`, {
+        maxSecondsPerCell: budget,
+      });
+    }
+    const requested = input.provider ?? "auto";
+    const { device, provider, reason } = await this.device(input.device ?? null, requested);
+    const force = input.force === true || input.onlyMissing === false;
+
+    const planned: PlannedCell[] = [];
+    for (const { model } of models) {
+      for (const resolution of resolutions) {
+        for (const metricKey of metrics) planned.push({ modelId: model.id, resolution, metricKey });
+      }
+    }
+    const existing = force ? new Set<string>() : await existingFigures(this.db, device.id, planned);
+    const cells = planned.map((c) =>
+      existing.has(figureKey(c.modelId, c.resolution, c.metricKey))
+        ? { ...c, skip: { kind: "exists", reason: "the figure exists (onlyMissing); pass force: true to measure it again" } }
+        : c,
+    );
+    const request = {
+      models: models.map((m) => m.model.name),
+      resolutions,
+      metrics,
+      provider: requested,
+      providerUsed: provider,
+      providerReason: reason,
+      device: { id: device.id, name: device.name },
+      onlyMissing: !force,
+      force,
+      maxSecondsPerCell: budget,
+    };
+    let jobId: number;
+    try {
+      jobId = await enqueueJob(this.db, { request, deviceId: device.id, provider, cells, maxActiveJobs: this.limits.maxActiveJobs });
+    } catch (error) {
+      if (error instanceof QueueFullError) {
+        throw new GraphQLError(error.message, { extensions: { code: "QUEUE_FULL", active: error.active, limit: error.limit } });
+      }
+      throw error;
+    }
+    notifyJobEnqueued();
+    return (await this.job(jobId))!;
+  }
+
+  /** Returns a job by id, or null when there is none; BAD_USER_INPUT for an id that is not a positive integer. */
+  async job(id: string | number): Promise<MeasurementJobView | null> {
+    const record = await getJob(this.db, parseJobId(id));
+    return record === null ? null : this.view(record);
+  }
+
+  /** Returns one page of jobs (newest first), optionally only those in the given states. */
+  async jobs(statuses: readonly JobStatus[] | null | undefined, first?: number | null, after?: string | null): Promise<ConnectionData<MeasurementJobView>> {
+    const page = pageRequest(first, after);
+    const { jobs, totalCount } = await listJobs(this.db, { statuses, offset: page.offset, limit: page.limit });
+    return toConnection(await Promise.all(jobs.map((j) => this.view(j))), page, totalCount);
+  }
+
+  /** Returns a job's cells in planned order, optionally only those in the given states. */
+  cells(jobId: number, statuses?: readonly JobCellStatus[] | null): Promise<JobCellRecord[]> {
+    return jobCells(this.db, jobId, statuses);
+  }
+
+  /** Cancels a queued or running job and returns it; BAD_USER_INPUT for an unknown job or one that has ended. */
+  async cancel(id: string | number): Promise<MeasurementJobView> {
+    const jobId = parseJobId(id);
+    const before = await getJob(this.db, jobId);
+    if (before === null) throw new BadUserInputError(`Unknown measurement job "${id}"`, { id: String(id) });
+    if (!(await cancelJob(this.db, jobId))) {
+      const now = (await getJob(this.db, jobId))!;
+      throw new BadUserInputError(`Measurement job ${jobId} has already ended (${now.status}); only queued or running jobs can be cancelled`, {
+        id: String(id),
+        status: now.status,
+      });
+    }
+    return (await this.job(jobId))!;
+  }
+
+  private async view(record: JobRecord): Promise<MeasurementJobView> {
+    const device = await this.catalog.device(record.deviceId);
+    const errors = record.counts.failed > 0 ? (await jobCells(this.db, record.id, ["failed"])).slice(0, ERROR_LIMIT) : [];
+    return { ...record, device, errors };
+  }
+
+  private async models(input: MeasureRequest): Promise<Array<{ model: ModelRow; zooName: string }>> {
+    const names = input.models ?? [];
+    if (input.allModels === true && names.length > 0) {
+      throw new BadUserInputError("Give either `models` or `allModels: true`, not both", { models: names });
+    }
+    if (input.allModels === true) {
+      const { models } = await this.catalog.vocabulary();
+      return models.flatMap((model) => {
+        const zoo = findModel(model.name) ?? findModel(model.sourceId);
+        return zoo ? [{ model, zooName: zoo.name }] : [];
+      });
+    }
+    if (names.length === 0) throw new BadUserInputError("Name the models to measure (`models`) or pass `allModels: true`", { models: [] });
+    unique(names, "model");
+    const result: Array<{ model: ModelRow; zooName: string }> = [];
+    for (const name of names) {
+      const model = await this.catalog.model(name);
+      const zoo = findModel(model.name) ?? findModel(model.sourceId);
+      if (!zoo) {
+        throw new BadUserInputError(`Model "${name}" has no ONNX graph in the model zoo yet, so it cannot be measured`, { model: name });
+      }
+      result.push({ model, zooName: zoo.name });
+    }
+    return result;
+  }
+
+  private resolutions(values: readonly number[] | null | undefined): number[] {
+    const list = values ?? [224];
+    if (list.length === 0) throw new BadUserInputError("Give at least one resolution", { resolutions: [] });
+    unique(list.map(String), "resolution");
+    for (const r of list) {
+      if (!Number.isInteger(r) || r < this.limits.minResolution || r > this.limits.maxResolution) {
+        throw new BadUserInputError(`Resolution ${r} is out of range: use an integer from ${this.limits.minResolution} to ${this.limits.maxResolution}`, {
+          resolution: r,
+        });
+      }
+    }
+    return [...list];
+  }
+
+  private async metrics(values: readonly string[] | null | undefined): Promise<string[]> {
+    if (values == null) return [...MEASURABLE_METRICS];
+    if (values.length === 0) throw new BadUserInputError("Give at least one metric, or leave `metrics` out for all measurable ones", { metrics: [] });
+    unique(values, "metric");
+    for (const key of values) {
+      await this.catalog.metric(key);
+      if (!MEASURABLE_METRICS.includes(key)) {
+        throw new BadUserInputError(`Metric "${key}" cannot be measured; measurable metrics: ${MEASURABLE_METRICS.join(", ")}`, { metric: key });
+      }
+    }
+    return [...values].sort((a, b) => metricOrder(a) - metricOrder(b));
+  }
+
+  private async device(
+    deviceArg: string | null,
+    requested: RequestedProvider,
+  ): Promise<{ device: DeviceRow; provider: "cpu" | "cuda"; reason: string | null }> {
+    if (!["cpu", "cuda", "auto"].includes(requested)) {
+      throw new BadUserInputError(`Unknown provider "${requested}": use cpu, cuda or auto`, { provider: requested });
+    }
+    if (deviceArg !== null) {
+      const device = await this.catalog.device(deviceArg);
+      if (stableIdOf(device) === null) {
+        throw new BadUserInputError(
+          `Device "${deviceArg}" (${device.name}) is not a measuring machine: its figures come from the paper. Give a device a worker registered, or none for this server's`,
+          { device: deviceArg },
+        );
+      }
+      const provider = providerOfDevice(device);
+      if (requested !== "auto" && requested !== provider) {
+        throw new BadUserInputError(`Provider "${requested}" does not run on device "${device.name}" (a ${device.kind.toUpperCase()}): use ${provider} or auto`, {
+          provider: requested,
+          device: deviceArg,
+        });
+      }
+      return { device, provider, reason: null };
+    }
+    let local: LocalDevice;
+    try {
+      local = this.deviceOf(requested);
+    } catch (error) {
+      if (error instanceof ProviderUnavailableError) {
+        throw new BadUserInputError(`Provider "${requested}" cannot run on this server: ${error.message}`, { provider: requested });
+      }
+      throw error;
+    }
+    const device = await registerDevice(this.db, local.description);
+    this.catalog.invalidate();
+    return { device, provider: local.provider, reason: local.reason };
+  }
+}
+
+/** Returns a job id from the API's ID; BAD_USER_INPUT naming anything that is not a positive integer. */
+function parseJobId(id: string | number): number {
+  const value = typeof id === "number" ? id : /^\d+$/.test(id) ? Number(id) : NaN;
+  if (!Number.isSafeInteger(value) || value < 1) throw new BadUserInputError(`Invalid measurement job id "${id}"`, { id: String(id) });
+  return value;
+}
+
+function unique(values: readonly string[], what: string): void {
+  const seen = new Set<string>();
+  for (const v of values) {
+    if (seen.has(v)) throw new BadUserInputError(`The ${what} "${v}" is given twice`, { [what]: v });
+    seen.add(v);
+  }
+}
