@@ -17,6 +17,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pandas as pd
 import requests
@@ -82,11 +83,15 @@ print(f"wrote {OUT / 'favor-pareto.svg'} ({len(svg.text)} bytes)")
 # %% 4. Measure on this machine (needs a token), poll the job, read the new cells
 MEASURE = """
 mutation Measure($input: MeasureInput!) {
-  measure(input: $input) { id status progress { done total } }
+  measure(input: $input) { id status provider device { id name } progress { total done failed skipped fraction } }
 }"""
 JOB = """
 query Job($id: ID!) {
-  measurementJob(id: $id) { id status progress { done total current } errors { cell message } }
+  measurementJob(id: $id) {
+    id status error current device { id name }
+    progress { total done failed skipped fraction }
+    errors { modelName resolution metric reasonKind reason }
+  }
 }"""
 CELLS = """
 query Cells($name: String!, $resolution: Int!, $device: ID) {
@@ -97,28 +102,32 @@ query Cells($name: String!, $resolution: Int!, $device: ID) {
 
 
 def measure_and_read(model, resolution, token):
-    """Starts a measurement of one model@resolution, polls its job until it ends, and returns the measured cells."""
+    """Starts a measurement of one model@resolution, polls its job until it ends, and returns the job and the measured cells."""
     job = gql(MEASURE, {"input": {"models": [model], "resolutions": [resolution]}}, token=token)["measure"]
-    print(f"job {job['id']}: {job['status']}, {job['progress']['total']} cells to measure")
+    print(f"job {job['id']} on {job['device']['name']} ({job['provider']}): {job['status']}, {job['progress']['total']} cells")
     while job["status"].lower() in ("queued", "running"):
         time.sleep(2)
         job = gql(JOB, {"id": job["id"]})["measurementJob"]
-        progress = job["progress"]
-        print(f"  {job['status']}: {progress['done']}/{progress['total']} {progress.get('current') or ''}")
+        p, now = job["progress"], job.get("current") or {}
+        print(f"  {job['status']}: {p['done']} measured, {p['skipped']} skipped, {p['failed']} failed of {p['total']} {now.get('modelName', '')}")
     for error in job.get("errors") or []:
-        print(f"  failed cell {error['cell']}: {error['message']}")
-    # The measuring machine registered itself as a device: read its figures for this model@resolution.
-    devices = gql("{ devices { id name kind } }")["devices"]
-    frames = []
-    for device in devices:
-        rows = gql(CELLS, {"name": model, "resolution": resolution, "device": str(device["id"])})["models"]["edges"]
-        for edge in rows:
-            measured = [m for m in edge["node"]["metrics"] if m["source"].lower() == "measured" and m["deviceId"] == device["id"]]
-            if measured:
-                frame = pd.DataFrame(measured).drop(columns=["provenance"])
-                frame.insert(0, "device", device["name"])
-                frames.append(frame)
-    return job, (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
+        print(f"  failed {error['modelName']}@{error['resolution']} {error['metric']}: {error['reasonKind']}: {error['reason']}")
+    # The job's device is the measuring machine: read its figures for this model@resolution, with provenance.
+    device = job["device"]
+    edges = gql(CELLS, {"name": model, "resolution": resolution, "device": str(device["id"])})["models"]["edges"]
+    measured = [
+        {
+            **m,
+            "device": device["name"],
+            "provider": m["provenance"].get("provider"),
+            "onnxruntime": (m["provenance"].get("device") or {}).get("runtime", {}).get("onnxruntime"),
+            "cv": (m["provenance"].get("spread") or {}).get("cv"),
+        }
+        for edge in edges
+        for m in edge["node"]["metrics"]
+        if m["source"].lower() == "measured" and m["deviceId"] == device["id"]
+    ]
+    return job, pd.DataFrame(measured).drop(columns=["provenance"], errors="ignore")
 
 
 if TOKEN:
@@ -127,8 +136,10 @@ if TOKEN:
     job, cells = measure_and_read(model, resolution, TOKEN)
     print(f"job {job['id']} ended {job['status']}; measured cells:")
     print(cells.to_string(index=False) if not cells.empty else "(none)")
-    # The same cells come back in the exports for that device, next to the paper's A100 figures:
-    # pd.read_csv(f"{URL}/export/runs.csv?name={model}&resolution={resolution}&device=<device id>")
+    # The same figures in the runs table of that device (per-device columns from the measurement, the rest the paper's):
+    query = urlencode({"name": model, "resolution": resolution, "device": job["device"]["id"]})
+    mine = pd.read_csv(f"{URL}/export/runs.csv?{query}")
+    print(mine[["model", "resolution [px]", "measured_metrics", "throughput [images/s]", "inferenceMemoryB1 [bytes]"]])
 else:
     print("FAVOR_TOKEN not set: skipping the measurement (mutations need a bearer token from the server's FAVOR_TOKENS)")
     sys.exit(0)

@@ -316,6 +316,11 @@ function plotConfig(): object {
 
 // SI prefixes read badly on small linear ranges ("0k, 1k"); plain grouped numbers are clearer there.
 function tickFormat(format: string, scale: "linear" | "log", values: ReadonlyArray<number>): string {
+  if (format === ".0%" && values.length) {
+    // Whole percents repeat on a narrow range ("74%, 74%, ..."): add the digits the span needs.
+    const span = Math.max(...values) - Math.min(...values);
+    return span >= 0.05 ? ".0%" : span >= 0.005 ? ".1%" : ".2%";
+  }
   if (format !== "~s" || scale === "log") return format;
   const max = Math.max(0, ...values.map(Math.abs));
   return max < 1e6 ? ",~r" : format;

@@ -151,6 +151,11 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard in Chromium", () => {
     expect(d.points).toBe(d.rows);
     const names = await page.locator("#runs-table tbody td.model").allTextContents();
     expect(new Set(names.map((n) => n.trim()))).toEqual(new Set(["ViT-S/16"]));
+    // The page's links reproduce the view on the server: same rows in the CSV, a valid SVG.
+    const csv = await fetch(`${api.url}${await page.getAttribute("#link-export-csv", "href")}`);
+    expect((await csv.text()).trim().split("\r\n")).toHaveLength(1 + d.rows);
+    const svg = await fetch(`${api.url}${await page.getAttribute("#link-svg", "href")}`);
+    expect([svg.status, svg.headers.get("content-type")]).toEqual([200, "image/svg+xml; charset=utf-8"]);
   });
 
   it("sorts by a column and downloads what is shown as CSV", async () => {

@@ -85,6 +85,11 @@ describe("buildScatterSpec", () => {
     expect(enc.size.scale.domain).toEqual([224, 384]);
     expect(enc.tooltip.map((t: { title: string }) => t.title)).toEqual(["Model@resolution", "Throughput", "Top-1 accuracy", "Class"]);
   });
+  it("gives percent ticks the digits a narrow range needs", () => {
+    const narrow = buildScatterSpec({ x: throughput, y: accuracy, points: [points[0], { ...points[0], id: "9", y: 0.7438 }] });
+    expect(layers(narrow)[0].encoding.y.axis.format).toBe(".2%");
+    expect(layers(buildScatterSpec({ x: throughput, y: accuracy, points }))[0].encoding.y.axis.format).toBe(".0%");
+  });
   it("draws no front layers when the front is off", () => {
     expect(layers(buildScatterSpec({ x: throughput, y: accuracy, points, front: "none" }))).toHaveLength(1);
   });

@@ -44,7 +44,11 @@ const Q_FRONT = /* GraphQL */ `
 
 const Q_JOBS = /* GraphQL */ `
   query DashboardJobs {
-    measurementJobs(first: 20) { edges { node { id status progress { done total current } createdAt errors { message } } } }
+    measurementJobs(first: 20) { edges { node {
+      id status provider createdAt finishedAt error current request
+      device { id name }
+      progress { total done failed skipped fraction }
+    } } }
   }`;
 
 /** Per-epoch fields the curves panel offers, with units (the source's epoch_data). */
@@ -181,6 +185,11 @@ function updateExportLinks() {
   plot.set("y", state.y);
   if (state.xScale !== "auto") plot.set("xScale", state.xScale);
   if (state.yScale !== "auto") plot.set("yScale", state.yScale);
+  if (state.front === "kd") {
+    plot.set("front", "kd");
+    const extra = state.kd.filter((k) => k !== state.x && k !== state.y);
+    if (extra.length) plot.set("objectives", extra.join(","));
+  }
   const kind = state.front === "none" ? "scatter" : "pareto";
   $("#link-svg").href = `/plots/${kind}.svg?${plot}`;
 }
@@ -498,22 +507,9 @@ async function renderJobs() {
   }
   try {
     const data = await gql(Q_JOBS);
-    const jobs = data.measurementJobs?.edges?.map((e) => e.node) ?? data.measurementJobs ?? [];
+    const jobs = data.measurementJobs.edges.map((e) => e.node);
     $("#jobs-card").hidden = false;
-    $("#jobs").innerHTML = jobs.length
-      ? jobs
-          .map((j) => {
-            const done = j.progress?.done ?? 0;
-            const total = j.progress?.total ?? 0;
-            const status = String(j.status).toLowerCase();
-            return `<li><span><strong>Job ${escapeHtml(String(j.id))}</strong> <span class="job-status ${status}">${escapeHtml(status)}</span></span>
-              <progress max="${total || 1}" value="${done}" aria-label="Job ${escapeHtml(String(j.id))}: ${done} of ${total} cells"></progress>
-              <span class="muted">${done}/${total} cells${j.progress?.current ? ` · ${escapeHtml(String(j.progress.current))}` : ""}${
-                j.errors?.length ? ` · ${j.errors.length} failed` : ""
-              }</span></li>`;
-          })
-          .join("")
-      : `<li class="muted">No measurement jobs yet.</li>`;
+    $("#jobs").innerHTML = jobs.length ? jobs.map(jobItem).join("") : `<li class="muted">No measurement jobs yet.</li>`;
     const active = jobs.some((j) => /queued|running/i.test(j.status));
     setTimeout(renderJobs, active ? 2000 : 15000);
     return active;
@@ -523,6 +519,21 @@ async function renderJobs() {
     if (!isMissingField(error)) hook.errors.push(String(error.message));
     return false;
   }
+}
+
+function jobItem(j) {
+  const p = j.progress;
+  const status = String(j.status).toLowerCase();
+  const ended = p.done + p.failed + p.skipped;
+  const models = (j.request?.models ?? []).join(", ") || "all models";
+  const now = j.current ? ` · now ${escapeHtml(`${j.current.modelName}@${j.current.resolution}`)}` : "";
+  const label = `Job ${j.id}: ${ended} of ${p.total} cells ended`;
+  return `<li>
+    <span><strong>Job ${escapeHtml(String(j.id))}</strong> <span class="job-status ${status}">${escapeHtml(status)}</span>
+      <span class="muted">${escapeHtml(models)} on ${escapeHtml(j.device?.name ?? "?")} (${escapeHtml(j.provider)})</span></span>
+    <progress max="1" value="${p.fraction}" aria-label="${escapeHtml(label)}"></progress>
+    <span class="muted">${p.done} measured, ${p.skipped} skipped, ${p.failed} failed of ${p.total}${now}${j.error ? ` · ${escapeHtml(j.error)}` : ""}</span>
+  </li>`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
