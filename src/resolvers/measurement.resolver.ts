@@ -28,7 +28,10 @@ export class MeasurementResolver {
     description:
       "Queues the measurement of models × resolutions × metrics on a device and returns the job at once (poll measurementJob). Needs a bearer token.",
   })
-  async measure(@Arg("input", () => MeasureInput) input: MeasureInput, @Ctx() context: FavorContext): Promise<MeasurementJob> {
+  async measure(
+    @Arg("input", () => MeasureInput, { description: "What to measure, where, and the budget." }) input: MeasureInput,
+    @Ctx() context: FavorContext,
+  ): Promise<MeasurementJob> {
     requireToken(context);
     return toJob(await this.measurements.request(input));
   }
