@@ -18,7 +18,7 @@ import { InferenceSession } from "onnxruntime-node";
 
 import { describeDevice } from "../src/measure/device/index.js";
 import type { ProfileOutcome, ThroughputMeasurement } from "../src/measure/profiler/index.js";
-import { DEFAULT_SETTINGS, percentile, profileMetric, profileModel, relativeDifference } from "../src/measure/profiler/index.js";
+import { DEFAULT_SETTINGS, defaultThreads, percentile, profileMetric, profileModel, relativeDifference } from "../src/measure/profiler/index.js";
 import { inputSignatures, randomFeeds, resolveInputShapes } from "../src/measure/profiler/session-feeds.js";
 import { buildModel } from "../src/measure/zoo/index.js";
 
@@ -26,17 +26,18 @@ const { values: args } = parseArgs({
   options: {
     model: { type: "string", default: "ViT-Ti/16" },
     resolution: { type: "string", default: "224" },
-    threads: { type: "string", default: String(os.availableParallelism()) },
+    threads: { type: "string" },
     seconds: { type: "string", default: "5" },
     rounds: { type: "string", default: "3" },
   },
 });
 const resolution = Number(args.resolution);
-const threads = Number(args.threads);
+const device = describeDevice("cpu");
+// The profiler's own default (physical cores) unless given.
+const threads = args.threads === undefined ? defaultThreads(device) : Number(args.threads);
 const loopMs = Number(args.seconds) * 1000;
 const rounds = Number(args.rounds);
 
-const device = describeDevice("cpu");
 console.log(`device: ${device.name} [${device.id}], ${(device.cpu.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${device.os.distribution ?? device.os.platform}`);
 console.log(`onnxruntime-node ${device.runtime.onnxruntime}, node ${device.runtime.node}, threads ${threads}`);
 

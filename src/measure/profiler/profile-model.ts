@@ -46,7 +46,10 @@ export interface ProfileOptions {
   readonly provider?: RequestedProvider;
   /** GPU index for cuda. Default 0. */
   readonly gpuIndex?: number;
-  /** onnxruntime intra-op threads. Default: the CPUs this process may use. */
+  /**
+   * onnxruntime intra-op threads. Default: the physical cores this process may use (onnxruntime's own
+   * choice; hyper-threads rarely help GEMM-bound models), else the usable CPUs.
+   */
   readonly threads?: number;
   /** onnxruntime inter-op threads (sequential execution). Default 1. */
   readonly interOpThreads?: number;
@@ -207,7 +210,7 @@ async function measureOnce(
       graphPath: graph.path,
       provider: choice.provider,
       gpuIndex,
-      intraOpThreads: input.threads ?? os.availableParallelism(),
+      intraOpThreads: input.threads ?? defaultThreads(device),
       interOpThreads: input.interOpThreads ?? 1,
       graphOptimizationLevel: input.graphOptimizationLevel ?? "all",
       inputShapes: input.inputShapes ?? null,
@@ -347,6 +350,12 @@ function failure(
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
   };
+}
+
+/** Returns the default intra-op thread count: physical cores, at most the CPUs this process may use. */
+export function defaultThreads(device: DeviceDescription): number {
+  const usable = device.cpu.availableCores;
+  return Math.max(1, Math.min(usable, device.cpu.physicalCores ?? usable));
 }
 
 /** Returns the precision of a graph, read from its first input's element type. */
