@@ -1,5 +1,5 @@
 import type { DType, GraphBuilder, Init, Tensor } from "../onnx/index.js";
-import { fromHeads, INIT, layerNorm, layerScale, linear, mlp, streamFor, toHeads } from "../onnx/index.js";
+import { fromHeads, INIT, layerNorm, layerScale, linear, mlp, toHeads } from "../onnx/index.js";
 
 /**
  * Helpers for the data-dependent ViT variants (token pruning, merging, routing, mixture of experts):
@@ -61,24 +61,6 @@ export function scatterAdd(b: GraphBuilder, data: Tensor, indices: Tensor, updat
 /** Returns the indices of the k largest entries along the last axis, sorted descending (torch.topk / argsort). */
 export function topKIndices(b: GraphBuilder, x: Tensor, k: number, largest = true): Tensor {
   return b.topK(x, k, -1, largest)[1];
-}
-
-/** Returns a seeded normal buffer (a constant, not a parameter), e.g. k-means centroids. */
-export function seededBuffer(b: GraphBuilder, name: string, shape: ReadonlyArray<number>, normalizeLast = false): Tensor {
-  const n = shape.reduce((a, d) => a * d, 1);
-  const values = new Float32Array(n);
-  const rng = streamFor(b.seed, name);
-  for (let i = 0; i < n; i++) values[i] = rng.normal();
-  if (normalizeLast) {
-    const d = shape[shape.length - 1];
-    for (let i = 0; i < n; i += d) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += values[i + j] ** 2;
-      const inv = 1 / Math.max(Math.sqrt(s), 1e-12);
-      for (let j = 0; j < d; j++) values[i + j] *= inv;
-    }
-  }
-  return floatConstant(b, values, shape, name);
 }
 
 /** Returns x / max(‖x‖₂, eps) along the last axis (torch.nn.functional.normalize). */
