@@ -48,7 +48,8 @@ function iterativeInverse(b: GraphBuilder, k: Tensor, m: number): Tensor {
   return v;
 }
 
-function nystromAttention(b: GraphBuilder, x: Tensor, name: string, dim: number, heads: number, m: number): Tensor {
+/** Returns Nyström self-attention of x [B, N, dim] with m landmarks (exported for tests). */
+export function nystromAttention(b: GraphBuilder, x: Tensor, name: string, dim: number, heads: number, m: number): Tensor {
   return b.scope(name, () => {
     const qkv = linear(b, x, dim, 3 * dim, "qkv", true);
     const [q0, k, v] = b.split(qkv, [dim, dim, dim], -1).map((t) => toHeads(b, t, heads));
