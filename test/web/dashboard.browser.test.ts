@@ -72,7 +72,8 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard in Chromium", () => {
   let profile: string;
 
   beforeAll(async () => {
-    api = await startTestServer("pglite");
+    // A token, so the jobs panel can be shown a real job; no worker, so the job stays queued.
+    api = await startTestServer("pglite", { config: { tokens: ["browser-test-token"], worker: false } });
     profile = mkdtempSync(join(tmpdir(), "favor-chromium-"));
     // A persistent context is how playwright takes a fresh --user-data-dir.
     context = await chromium.launchPersistentContext(profile, {
@@ -209,5 +210,28 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard in Chromium", () => {
     d = await drawn(page);
     expect(d.points).toBe(vitTiRuns + SEED.runs.filter((r) => r.metrics.throughput !== undefined).length);
     expect(await page.locator("#plot svg").innerHTML()).toContain("Test CPU (browser test)");
+  });
+
+  it("lists measurement jobs and their progress (when the schema has them)", async () => {
+    const fields = await api.graphql(`{ __type(name: "Mutation") { fields { name } } }`);
+    const canMeasure = (fields.data.__type?.fields ?? []).some((f: { name: string }) => f.name === "measure");
+    if (!canMeasure) {
+      console.warn("no measure mutation in this schema: jobs panel test skipped");
+      return;
+    }
+    const queued = await api.graphql(
+      `mutation { measure(input: { models: ["ViT-Ti/16"], resolutions: [224], metrics: ["latencyP50Ms"] }) { id status } }`,
+      {},
+      { authorization: "Bearer browser-test-token" },
+    );
+    expect(queued.errors).toBeUndefined();
+    const job = queued.data.measure;
+    await page.goto(`${api.url}/`);
+    await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60_000 });
+    await page.waitForSelector("#jobs li progress");
+    const item = (await page.locator("#jobs li").first().textContent())!.replace(/\s+/g, " ");
+    expect(item).toContain(`Job ${job.id}`);
+    expect(item).toContain(String(job.status).toLowerCase());
+    expect(item).toContain("ViT-Ti/16");
   });
 });
