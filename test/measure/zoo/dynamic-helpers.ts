@@ -6,7 +6,11 @@ import type { Tensor } from "../../../src/measure/onnx/index.js";
 import { analyzeModel, GraphBuilder } from "../../../src/measure/onnx/index.js";
 import { describeModel, getModel } from "../../../src/measure/zoo/registry.js";
 
-/** Shared helpers of the data-dependent zoo families' tests (switch, routing, token learner, ToMe, EViT, DynamicViT, Sinkhorn). */
+/**
+ * Shared helpers of the data-dependent zoo families' tests (switch, routing, token learner, ToMe, EViT, DynamicViT,
+ * Sinkhorn). The batch-1/2 smoke run of every registered graph at its test resolution lives in onnxruntime.test.ts;
+ * these files add full-size runs, decisions checked against plain-JS references, and per-run figures.
+ */
 
 interface SeedRun {
   sourceModelId: string;

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 
 import { BATCH } from "../../../src/measure/onnx/index.js";
 import { buildSwitchVit, switchCapacity, switchMlp } from "../../../src/measure/zoo/switch.js";
-import { argmax, buildGraph, computeTable, images, maxAbsDiff, parameterTable, rows, run, smokeRun, values } from "./dynamic-helpers.js";
+import { argmax, buildGraph, computeTable, images, maxAbsDiff, parameterTable, rows, run, values } from "./dynamic-helpers.js";
 
 const { onnx } = pkg;
 
@@ -57,13 +57,6 @@ describe("Switch-S (8 experts)", () => {
     expect(switchCapacity(5, 8)).toBe(1);
     expect(switchCapacity(10, 3, 3)).toBe(10);
   });
-
-  it("runs in onnxruntime at batch 1 and 2 with the same logits for the same image", async () => {
-    const { dims, first, finite } = await smokeRun("Switch-S (8 experts)");
-    expect(dims).toEqual([[1, 1000], [2, 1000]]);
-    expect(finite).toBe(true);
-    expect(maxAbsDiff(first[0], first[1])).toBeLessThan(1e-4);
-  }, 60_000);
 
   for (const [label, cap] of [["without drops (capacity = tokens)", 10], ["with overflow tokens passing through (capacity 2)", 2]] as const) {
     it(`dispatches each token to its top-1 expert ${label}`, async () => {

@@ -2,7 +2,7 @@ import pkg from "onnx-proto";
 import { describe, expect, it } from "vitest";
 
 import { buildTokenLearnerVit } from "../../../src/measure/zoo/token-learner.js";
-import { buildGraph, computeTable, images, maxAbsDiff, parameterTable, rows, run, smokeRun } from "./dynamic-helpers.js";
+import { buildGraph, computeTable, images, maxAbsDiff, parameterTable, rows, run } from "./dynamic-helpers.js";
 
 const { onnx } = pkg;
 const TINY = { embedDim: 32, depth: 4, numHeads: 2, mlpRatio: 2, patchSize: 16 };
@@ -11,13 +11,6 @@ describe("TokenLearner-S (8/50) and (8/75)", () => {
   for (const name of ["TokenLearner-S (8/50)", "TokenLearner-S (8/75)"]) {
     it(`${name} has the dataset's parameter count for every run`, () => {
       for (const row of parameterTable(name)) expect(row.built, `@${row.resolution}`).toBe(row.expected);
-    });
-
-    it(`${name} runs in onnxruntime at batch 1 and 2 with the same logits for the same image`, async () => {
-      const { dims, first, finite } = await smokeRun(name);
-      expect(dims).toEqual([[1, 1000], [2, 1000]]);
-      expect(finite).toBe(true);
-      expect(maxAbsDiff(first[0], first[1])).toBeLessThan(1e-4);
     });
   }
 
