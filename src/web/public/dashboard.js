@@ -399,7 +399,7 @@ function renderTable(rows) {
   const head = $("#runs-table thead");
   const sortAttr = (key) => (state.sort.key === key ? (state.sort.dir === "asc" ? "ascending" : "descending") : "none");
   const th = (key, label, unit, cls = "") =>
-    `<th scope="col" class="${cls}" aria-sort="${sortAttr(key)}"><button type="button" data-sort="${key}">${escapeHtml(label)}</button>${
+    `<th scope="col" class="${cls}" aria-sort="${sortAttr(key)}"><button type="button" data-sort="${escapeHtml(key)}">${escapeHtml(label)}</button>${
       unit ? `<span class="unit">${escapeHtml(unit)}</span>` : ""
     }</th>`;
   head.innerHTML = `<tr><th scope="col" class="sel"><span class="visually-hidden">Curves</span></th>${th("model", "Model", "", "text")}${th(
@@ -457,7 +457,15 @@ function tableValue(v, unit) {
   return v.toLocaleString("en-US", { maximumFractionDigits: 1 });
 }
 
-async function renderCurves() {
+let curvesChain = Promise.resolve();
+
+/** Draws the curves of the selected runs; calls run one after another so views never race. */
+function renderCurves() {
+  curvesChain = curvesChain.then(drawCurves, drawCurves);
+  return curvesChain;
+}
+
+async function drawCurves() {
   const field = EPOCH_FIELDS.find((f) => f.key === state.curveField) ?? EPOCH_FIELDS[0];
   const ids = [...state.selected];
   $("#curves-hint").hidden = ids.length > 0;
@@ -529,7 +537,7 @@ function jobItem(j) {
   const now = j.current ? ` · now ${escapeHtml(`${j.current.modelName}@${j.current.resolution}`)}` : "";
   const label = `Job ${j.id}: ${ended} of ${p.total} cells ended`;
   return `<li>
-    <span><strong>Job ${escapeHtml(String(j.id))}</strong> <span class="job-status ${status}">${escapeHtml(status)}</span>
+    <span><strong>Job ${escapeHtml(String(j.id))}</strong> <span class="job-status ${escapeHtml(status)}">${escapeHtml(status)}</span>
       <span class="muted">${escapeHtml(models)} on ${escapeHtml(j.device?.name ?? "?")} (${escapeHtml(j.provider)})</span></span>
     <progress max="1" value="${p.fraction}" aria-label="${escapeHtml(label)}"></progress>
     <span class="muted">${p.done} measured, ${p.skipped} skipped, ${p.failed} failed of ${p.total}${now}${j.error ? ` · ${escapeHtml(j.error)}` : ""}</span>
@@ -543,8 +551,11 @@ function fillControls() {
   const options = (items, selected) =>
     items.map(([value, label]) => `<option value="${escapeHtml(value)}" ${value === selected ? "selected" : ""}>${escapeHtml(label)}</option>`).join("");
   const metricOptions = state.metrics.map((m) => [m.key, axisTitle(m)]);
-  if (!state.metricByKey.has(state.x)) state.x = state.metrics[0].key;
-  if (!state.metricByKey.has(state.y)) state.y = state.metrics[1]?.key ?? state.metrics[0].key;
+  // An unknown key (an old link) falls back to the paper's headline plot, throughput vs top-1 accuracy.
+  const fallback = (preferred, other) =>
+    state.metricByKey.has(preferred) && preferred !== other ? preferred : state.metrics.find((m) => m.key !== other).key;
+  if (!state.metricByKey.has(state.x)) state.x = fallback("throughput", state.y);
+  if (!state.metricByKey.has(state.y)) state.y = fallback("accuracyTop1", state.x);
   $("#x-metric").innerHTML = options(metricOptions, state.x);
   $("#y-metric").innerHTML = options(metricOptions, state.y);
   $("#x-scale").value = state.xScale;
@@ -575,7 +586,7 @@ function renderKdList() {
   $("#kd-list").innerHTML = state.metrics
     .filter((m) => m.key !== state.x && m.key !== state.y)
     .map(
-      (m) => `<label class="chip"><input type="checkbox" data-kd="${m.key}" ${state.kd.includes(m.key) ? "checked" : ""}> ${escapeHtml(m.label)}
+      (m) => `<label class="chip"><input type="checkbox" data-kd="${escapeHtml(m.key)}" ${state.kd.includes(m.key) ? "checked" : ""}> ${escapeHtml(m.label)}
         <span class="muted">(${String(m.direction).toLowerCase() === "higher" ? "↑" : "↓"})</span></label>`,
     )
     .join("");
