@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { GraphBuilder } from "../../../src/measure/onnx/index.js";
-import { buildEvit } from "../../../src/measure/zoo/evit.js";
+import { analyzeModel, GraphBuilder } from "../../../src/measure/onnx/index.js";
+import { buildEvit, EVIT_PAPER_KEEP_RATES } from "../../../src/measure/zoo/evit.js";
 import { buildGraph, computeTable, images, maxAbsDiff, parameterTable, rows, run, smokeRun, topk, values } from "./dynamic-helpers.js";
 
 const TINY = { embedDim: 32, depth: 2, numHeads: 2, mlpRatio: 2, patchSize: 16 };
@@ -80,5 +80,13 @@ describe("EViT-S and EViT-S (fuse)", () => {
         expect(Math.abs(row.flopsDiff), `${name} FLOPs @${row.resolution}`).toBeLessThan(0.005);
       }
     }
+  });
+
+  it("with EViT's own schedule (keep 0.7 at blocks 3, 6, 9) costs the 3.0 GMACs the EViT paper reports for DeiT-S", () => {
+    const b = new GraphBuilder({ name: "evit-0.7", weights: false });
+    b.output(buildEvit(b, { resolution: 224, numClasses: 1000, fuse: false, keepRates: EVIT_PAPER_KEEP_RATES }), "logits");
+    const macs = analyzeModel(b.toGraph()).macs;
+    expect(macs).toBeGreaterThan(2.95e9);
+    expect(macs).toBeLessThan(3.05e9);
   });
 });
