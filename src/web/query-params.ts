@@ -78,6 +78,7 @@ export function parsePlotParams(query: URLSearchParams, defaults: { front: PlotP
   for (const [name, value] of [["x", x], ["y", y]]) {
     if (!/^[A-Za-z]\w*$/.test(value)) throw new HttpError(400, `Bad ${name} "${value}": give a metric key such as accuracyTop1`);
   }
+  const labels = oneOf(query, "labels", ["true", "false", "1", "0"], "true");
   return {
     ...parseFilters(query),
     x,
@@ -89,7 +90,7 @@ export function parsePlotParams(query: URLSearchParams, defaults: { front: PlotP
     width: integer(query, "width", 640, 240, 2000),
     height: integer(query, "height", 420, 180, 1600),
     title: single(query, "title"),
-    labels: oneOf(query, "labels", ["true", "false", "1", "0"], "true") === "true" || query.get("labels") === "1",
+    labels: labels === "true" || labels === "1",
   };
 }
 
