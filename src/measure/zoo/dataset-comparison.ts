@@ -22,10 +22,13 @@ export interface ComparisonRow {
   builtFlops: number | null;
   /** Why the zoo could not build it (unregistered model, build error). */
   error: string | null;
+  /** The builder's documented reason when its parameter count differs from this figure. */
+  deviation: string | null;
 }
 
 interface RunLike {
   sourceModelId: string;
+  pretrainResolution: number;
   resolution: number;
   metrics: { params?: number; macs?: number; flops?: number };
 }
@@ -41,7 +44,7 @@ export function compareWithDataset(file: URL | string = BENCHMARK_FILE): Compari
   const names = new Map(catalogueModels().map((m) => [m.sourceId, m.name]));
   const groups = new Map<string, { run: RunLike; count: number }>();
   for (const r of runs) {
-    const key = [r.sourceModelId, r.resolution, r.metrics.params, r.metrics.macs, r.metrics.flops].join("|");
+    const key = [r.sourceModelId, r.pretrainResolution, r.resolution, r.metrics.params, r.metrics.macs, r.metrics.flops].join("|");
     const g = groups.get(key);
     if (g) g.count++;
     else groups.set(key, { run: r, count: 1 });
@@ -49,8 +52,8 @@ export function compareWithDataset(file: URL | string = BENCHMARK_FILE): Compari
   const cache = new Map<string, { params: number; macs: number; all: number; flops: number } | string>();
   const rows: ComparisonRow[] = [];
   for (const { run, count } of groups.values()) {
-    const cacheKey = `${run.sourceModelId}@${run.resolution}`;
-    if (!cache.has(cacheKey)) cache.set(cacheKey, measure(run.sourceModelId, run.resolution));
+    const cacheKey = `${run.sourceModelId}@${run.pretrainResolution}->${run.resolution}`;
+    if (!cache.has(cacheKey)) cache.set(cacheKey, measure(run.sourceModelId, run.resolution, run.pretrainResolution));
     const got = cache.get(cacheKey)!;
     const ok = typeof got === "string" ? null : got;
     rows.push({
@@ -66,16 +69,17 @@ export function compareWithDataset(file: URL | string = BENCHMARK_FILE): Compari
       datasetFlops: run.metrics.flops ?? null,
       builtFlops: ok?.flops ?? null,
       error: typeof got === "string" ? got : null,
+      deviation: ok && ok.params !== run.metrics.params ? (findModel(run.sourceModelId)?.parameterDeviations?.[run.metrics.params ?? NaN] ?? null) : null,
     });
   }
   const order = new Map(catalogueModels().map((m, i) => [m.sourceId, i]));
   return rows.sort((a, b) => (order.get(a.sourceId) ?? 99) - (order.get(b.sourceId) ?? 99) || a.resolution - b.resolution);
 }
 
-function measure(sourceId: string, resolution: number): { params: number; macs: number; all: number; flops: number } | string {
+function measure(sourceId: string, resolution: number, pretrainResolution: number): { params: number; macs: number; all: number; flops: number } | string {
   if (!findModel(sourceId)) return "not in the zoo";
   try {
-    const { graph, metadata } = describeModel(sourceId, { resolution });
+    const { graph, metadata } = describeModel(sourceId, { resolution, pretrainResolution });
     const s = analyzeModel(graph);
     return { params: metadata.parameters, macs: s.torchprofileMacs, all: s.macs, flops: s.flops };
   } catch (e) {
@@ -104,7 +108,7 @@ export function formatComparison(rows: ReadonlyArray<ComparisonRow>): string {
     n(r.builtMacs),
     pct(relativeDifference(r.builtMacs, r.datasetMacs)),
     pct(relativeDifference(r.builtFlops, r.datasetFlops)),
-    r.error ?? (r.runs > 1 ? `${r.runs} runs` : ""),
+    [r.error, r.deviation && `documented: ${r.deviation}`, r.runs > 1 ? `${r.runs} runs` : ""].filter(Boolean).join("; "),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
