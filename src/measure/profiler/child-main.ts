@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { Worker } from "node:worker_threads";
 
 import type { InferenceSession as OrtSession, Tensor } from "onnxruntime-node";
 import { InferenceSession } from "onnxruntime-node";
@@ -298,12 +299,14 @@ function injectFault(fault: NonNullable<ChildRequest["fault"]>): void {
   }
 }
 
-/** Exits when the parent is gone, so an orphaned child never keeps measuring. */
+/**
+ * Kills this process when the parent is gone, so an orphaned child never keeps measuring. The check runs on
+ * a worker thread because the main thread can sit in native code (session.run, or a hang) indefinitely.
+ */
 function watchParent(): void {
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) process.exit(70);
-  }, 1000).unref();
+  const source = `const parent = ${process.ppid};
+setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, "SIGKILL"); }, 500);`;
+  new Worker(source, { eval: true }).unref();
 }
 
 async function readStdin(): Promise<string> {

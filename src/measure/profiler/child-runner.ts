@@ -18,6 +18,8 @@ export interface ChildRunOptions {
   /** Aborting kills the child; the run fails with `cancelled`. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (note: ChildProgress) => void;
+  /** Called with the child's pid once it is started (for logs, or to find it from outside). */
+  readonly onSpawn?: (pid: number) => void;
   /** How often the parent samples the child's resident memory (ms). */
   readonly memoryPollMs?: number;
 }
@@ -47,6 +49,7 @@ export function runChild(request: ChildRequest, options: ChildRunOptions): Promi
       stdio: ["pipe", "pipe", "pipe"],
       env: { ...process.env, ...options.env },
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let reply: ChildReply | null = null;
     let killedFor: "timeout" | "oom" | "cancelled" | null = null;
     let sampledPeak: number | null = null;

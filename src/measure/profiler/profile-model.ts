@@ -61,6 +61,8 @@ export interface ProfileOptions {
   readonly budgets?: ProfileBudgets;
   readonly signal?: AbortSignal;
   readonly onProgress?: (note: ChildProgress & { readonly metric: ProfileMetric }) => void;
+  /** Called with each child's pid when it starts. */
+  readonly onSpawn?: (pid: number, metric: ProfileMetric) => void;
   /** Test only: a fault for the child to inject; honoured only with FAVOR_PROFILER_FAULTS=1 in `childEnv`. */
   readonly fault?: ChildFault;
   /** Extra environment for the child process. */
@@ -224,6 +226,7 @@ async function measureOnce(
       env: input.childEnv,
       signal: input.signal,
       onProgress: input.onProgress && ((note) => input.onProgress?.({ ...note, metric: input.metric })),
+      onSpawn: input.onSpawn && ((pid) => input.onSpawn?.(pid, input.metric)),
     });
     const reply = run.reply;
     if (!reply.ok) return failure(input, choice, device, startedAt, reply.kind, reply.message, reply.details);

@@ -1,7 +1,10 @@
-import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -28,6 +31,22 @@ const quick: ProfileMetricInput["settings"] = {
   },
   operators: { warmupRuns: 2, runs: 5, top: 3 },
 };
+
+const ORPHAN_PARENT = fileURLToPath(new URL("./fixtures/orphan-parent.ts", import.meta.url));
+
+/** True while a process exists (and is not a zombie of ours). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return true;
+  }
+}
 
 let dir: string;
 let mlpPath: string;
@@ -223,6 +242,27 @@ describe("profileMetric with a failing child", () => {
   it("ignores fault requests unless the child's environment allows them", async () => {
     const r = await profileMetric({ ...faulty("abort"), childEnv: {} });
     expect(r.ok).toBe(true);
+  });
+
+  it("a child whose parent was killed ends itself, even while busy", async () => {
+    const require = createRequire(import.meta.url);
+    const parent = spawn(process.execPath, ["--import", pathToFileURL(require.resolve("tsx")).href, ORPHAN_PARENT], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const childPid = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      parent.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /child (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      parent.on("exit", () => reject(new Error(`the parent exited early: ${out}`)));
+    });
+    expect(alive(childPid)).toBe(true);
+    parent.kill("SIGKILL");
+    const deadline = Date.now() + 15_000;
+    while (alive(childPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(childPid)).toBe(false);
   });
 
   it("kills the child when the caller aborts", async () => {
