@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import depthLimit from "graphql-depth-limit";
 
@@ -95,6 +96,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       introspection: true,
       // main.ts owns SIGTERM: it drains HTTP first, then stops Apollo and closes the database.
       stopOnTerminationSignals: false,
+      // Favor sets no cache hints; the default cache-control plugin would only add a per-field hook.
+      plugins: [ApolloServerPluginCacheControlDisabled()],
       includeStacktraceInErrorResponses: !config.production,
       formatError: (formatted, error) => formatError(formatted, error, config.production),
     });

@@ -22,17 +22,33 @@ export function toModelResolutionNode(subject: Subject): ModelResolution {
   };
 }
 
+// Subjects are cached per data version and their `values` maps are immutable, so the MetricValue lists built
+// from them can be reused by every request that asks for the same keys.
+const metricValueMemo = new WeakMap<Map<string, CellValue>, Map<string, MetricValue[]>>();
+
 /**
  * Returns the figures among `values` for `keys` (all catalogue metrics when omitted), in the order asked, skipping
- * metrics without a figure; BAD_USER_INPUT names an unknown key.
+ * metrics without a figure; BAD_USER_INPUT names an unknown key. The list is shared: do not mutate it.
  */
 export async function metricValues(services: Services, values: Map<string, CellValue>, keys?: string[] | null): Promise<MetricValue[]> {
-  const catalogue = await services.catalog.listMetrics();
-  const wanted: MetricRow[] = keys ? await Promise.all(keys.map((key) => services.catalog.metric(key))) : catalogue;
-  return wanted.flatMap((metric) => {
+  const memoKey = keys ? keys.join("\u0000") : "\u0000*";
+  const memo = metricValueMemo.get(values);
+  const hit = memo?.get(memoKey);
+  if (hit) return hit;
+  const byKey = await services.catalog.metricMap();
+  const wanted: MetricRow[] = [];
+  for (const key of keys ?? [...byKey.keys()]) {
+    const metric = byKey.get(key);
+    if (!metric) await services.catalog.metric(key); // throws BAD_USER_INPUT naming it
+    else wanted.push(metric);
+  }
+  const list = wanted.flatMap((metric) => {
     const cell = values.get(metric.key);
     return cell ? [toMetricValue(cell, metric)] : [];
   });
+  if (memo) memo.set(memoKey, list);
+  else metricValueMemo.set(values, new Map([[memoKey, list]]));
+  return list;
 }
 
 /** Returns the value of one metric (null without a figure); BAD_USER_INPUT names an unknown key. */

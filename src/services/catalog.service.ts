@@ -28,6 +28,7 @@ export class CatalogService {
   private devicesCache?: Promise<DeviceRow[]>;
   private vocabularyCache?: { at: number; value: Promise<Vocabulary> };
   private seenVersion?: number;
+  private readonly metricMaps = new WeakMap<MetricRow[], Map<string, MetricRow>>();
 
   constructor(
     private readonly db: FavorDb,
@@ -65,6 +66,14 @@ export class CatalogService {
       throw e;
     });
     return this.metricsCache;
+  }
+
+  /** Returns the catalogue by key, in catalogue order. */
+  async metricMap(): Promise<Map<string, MetricRow>> {
+    const list = await this.listMetrics();
+    let map = this.metricMaps.get(list);
+    if (!map) this.metricMaps.set(list, (map = new Map(list.map((m) => [m.key, m]))));
+    return map;
   }
 
   /** Returns the metric with `key`; throws BAD_USER_INPUT naming an unknown key. */

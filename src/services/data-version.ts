@@ -1,18 +1,48 @@
-import { sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 
-import { queryRows, type FavorDb } from "../db/client.js";
+import type { FavorDb } from "../db/client.js";
+import { dataVersion } from "../db/schema/index.js";
 
 /**
  * The database's data version (table data_version, bumped by triggers on every write to models, runs, cells,
  * devices and metrics, from any process). Caches keyed by it are exact: a changed figure changes the version.
  */
 export class DataVersion {
-  constructor(private readonly db: FavorDb) {}
+  private readonly statement;
+  private inFlight?: Promise<number>;
+  private next?: Promise<number>;
 
-  /** Returns the current version (one indexed single-row read). */
-  async current(): Promise<number> {
-    const [row] = await queryRows<{ version: number | string }>(this.db, sql`SELECT version FROM data_version WHERE id = 1`);
-    return Number(row?.version ?? 0);
+  constructor(db: FavorDb) {
+    this.statement = db
+      .select({ version: dataVersion.version })
+      .from(dataVersion)
+      .where(eq(dataVersion.id, 1))
+      .prepare("favor_data_version");
+  }
+
+  /**
+   * Returns the current version. Concurrent callers share reads, but every caller gets a read that STARTED after
+   * its call (joining the next read when one is already under way), so a write committed before the call is seen.
+   */
+  current(): Promise<number> {
+    if (!this.inFlight) return this.start();
+    this.next ??= this.inFlight
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined;
+        return this.start();
+      });
+    return this.next;
+  }
+
+  private start(): Promise<number> {
+    const read = this.statement.execute().then(([row]) => Number(row?.version ?? 0));
+    this.inFlight = read;
+    read.then(
+      () => this.inFlight === read && (this.inFlight = undefined),
+      () => this.inFlight === read && (this.inFlight = undefined),
+    );
+    return read;
   }
 }
 
