@@ -151,18 +151,20 @@ function earlyFailure(input: ProfileMetricInput, startedAt: Date, kind: FailureK
  * each batch size, operators) and returns one outcome per measurement. When a failure would recur for
  * every metric (invalid graph, unsupported operator, provider unavailable), the remaining ones are not run
  * and carry the same failure.
+ *
+ * @throws RangeError for an unknown metric name (a programming error; everything else is an outcome).
  */
 export async function profileModel(input: ProfileModelInput): Promise<ProfileOutcome[]> {
   const metrics = input.metrics ?? METRICS;
   const memoryBatchSizes = input.memoryBatchSizes ?? [1, 32, 64, 128];
+  for (const metric of metrics) {
+    if (!METRICS.includes(metric)) throw new RangeError(`unknown metric ${JSON.stringify(metric)}; use ${METRICS.join(", ")}`);
+  }
   const cells: Array<{ metric: ProfileMetric; batchSize?: number }> = [];
   for (const metric of METRICS) {
     if (!metrics.includes(metric)) continue;
     if (metric === "memory") for (const batchSize of memoryBatchSizes) cells.push({ metric, batchSize });
     else cells.push({ metric });
-  }
-  for (const metric of metrics) {
-    if (!METRICS.includes(metric)) throw new RangeError(`unknown metric ${JSON.stringify(metric)}; use ${METRICS.join(", ")}`);
   }
   // The graph is read (and bytes written out) once for all children.
   let graph: PreparedGraph;

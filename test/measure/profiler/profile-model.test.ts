@@ -9,7 +9,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { ProfileMetricInput } from "../../../src/measure/profiler/index.js";
-import { cudaAvailability, profileMetric, profileModel } from "../../../src/measure/profiler/index.js";
+import type { DeviceDescription } from "../../../src/measure/device/index.js";
+import { cudaAvailability, defaultThreads, profileMetric, profileModel } from "../../../src/measure/profiler/index.js";
 import type {
   LatencyMeasurement,
   MemoryMeasurement,
@@ -289,6 +290,19 @@ describe("profileModel", () => {
     ]);
     // The temporary graph file of the bytes is gone.
     expect(outcomes.every((o) => o.ok && !existsSync(o.provenance.graph.path ?? "/nonexistent"))).toBe(true);
+  });
+
+  it("rejects an unknown metric name", async () => {
+    await expect(profileModel({ graph: { path: mlpPath }, metrics: ["speed" as "latency"] })).rejects.toThrow(
+      'unknown metric "speed"; use latency, throughput, memory, operators',
+    );
+  });
+
+  it("defaults to one intra-op thread per physical core, within the usable CPUs", () => {
+    const cpu = { physicalCores: 8, availableCores: 16 };
+    expect(defaultThreads({ cpu } as DeviceDescription)).toBe(8);
+    expect(defaultThreads({ cpu: { physicalCores: 8, availableCores: 2 } } as DeviceDescription)).toBe(2);
+    expect(defaultThreads({ cpu: { physicalCores: null, availableCores: 4 } } as DeviceDescription)).toBe(4);
   });
 
   it("does not rerun a graph-wide failure for every metric", async () => {
