@@ -52,6 +52,8 @@ export interface ScatterOptions {
   height?: number;
   /** Class order for the colour scale; defaults to the paper's ten classes so colours never shift. */
   classes?: ReadonlyArray<string>;
+  /** Where legends go: beside the plot (default) or below it (narrow screens). */
+  legend?: "right" | "bottom";
 }
 
 /** One value of a per-epoch curve. */
@@ -172,6 +174,7 @@ export function buildScatterSpec(options: ScatterOptions): TopLevelSpec {
     rank: p.rank ?? null,
     device: p.device ?? "",
   }));
+  const orient = options.legend ?? "right";
   const resolutions = [...new Set(points.map((p) => p.resolution))].sort((a, b) => a - b);
   // Points from several devices side by side: shape tells them apart.
   const devices = [...new Set(points.map((p) => p.device ?? "").filter(Boolean))];
@@ -210,17 +213,17 @@ export function buildScatterSpec(options: ScatterOptions): TopLevelSpec {
           type: "nominal",
           title: "Taxonomy class",
           scale: { domain: classes, range: paletteFor(classes) },
-          legend: { orient: "right", symbolType: "circle", labelLimit: 220 },
+          legend: { orient, symbolType: "circle", labelLimit: 220, ...(orient === "bottom" ? { columns: 2 } : {}) },
         },
         size: {
           field: "resolution",
           type: "ordinal",
           title: "Resolution (px)",
           scale: { domain: resolutions.length ? resolutions : [224], range: sizeRange(resolutions.length || 1) },
-          legend: { orient: "right", symbolType: "circle", symbolFillColor: "#888888" },
+          legend: { orient, symbolType: "circle", symbolFillColor: "#888888" },
         },
         ...(devices.length > 1
-          ? { shape: { field: "device", type: "nominal", title: "Device", scale: { domain: devices, range: ["circle", "square", "triangle-up", "diamond"] }, legend: { orient: "right" } } }
+          ? { shape: { field: "device", type: "nominal", title: "Device", scale: { domain: devices, range: ["circle", "square", "triangle-up", "diamond"] }, legend: { orient } } }
           : {}),
         tooltip,
       },

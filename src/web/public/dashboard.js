@@ -346,8 +346,11 @@ async function renderPlot(rows) {
     const ids = new Set(rows.map((r) => r.id));
     for (const r of state.paperRuns) if (ids.has(r.id) && plottable(r)) points.push(toPoint(r, "Paper (A100)", false));
   }
-  const width = Math.max(360, Math.min(1040, $("#plot").clientWidth - 260));
+  // Narrow screens: legends go below so the plot keeps the width.
+  const narrow = $("#plot").clientWidth < 760;
+  const width = Math.max(260, Math.min(1040, $("#plot").clientWidth - (narrow ? 70 : 260)));
   const spec = buildScatterSpec({
+    legend: narrow ? "bottom" : "right",
     x: xm,
     y: ym,
     points,
@@ -355,7 +358,7 @@ async function renderPlot(rows) {
     yScale: state.yScale,
     front: state.front,
     width,
-    height: Math.round(Math.min(520, Math.max(320, width * 0.58))),
+    height: Math.round(Math.min(520, Math.max(300, width * 0.58))),
   });
   hook.view?.finalize();
   const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), {
