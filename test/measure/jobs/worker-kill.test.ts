@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, queryRows, sql, type FavorDatabase } from "../../../src/db/client.js";
 import { getJob, jobCells, type JobRecord } from "../../../src/measure/jobs/job-queue.js";
 import { MeasurementWorker } from "../../../src/measure/jobs/measurement-worker.js";
-import { CatalogService } from "../../../src/services/catalog.service.js";
+import { createServices } from "../../../src/services/index.js";
 import { MeasurementService } from "../../../src/services/measurement.service.js";
 import { createScratchDatabase, type ScratchDatabase } from "../../helpers/test-database.js";
 import { QUICK_SETTINGS, QUICK_SETTINGS_JSON } from "./quick-settings.js";
@@ -37,7 +37,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("a worker killed mid-job (postgr
 
   it("is resumed by another worker after the lease: finished cells kept, no duplicate figure", async () => {
     const { db } = database;
-    const service = new MeasurementService(db, new CatalogService(db));
+    const service = new MeasurementService(db, createServices(database).catalog);
     const metrics = ["latencyP50Ms", "latencyP90Ms", "latencyP99Ms", "throughput", "inferenceMemoryB1", "inferenceMemoryB32", "inferenceMemoryB64"];
     const job = await service.request({ models: ["ViT-Ti/16"], resolutions: [32], metrics, provider: "cpu", force: true });
 

@@ -1,0 +1,154 @@
+/**
+ * `npm run measure -- --model "ViT-Ti/16" --resolution 224 [options]`: queues a measurement job exactly as the
+ * `measure` mutation does (same validation, same queue), works it with an in-process worker, shows a progress bar
+ * and prints the figures. Opens DATABASE_URL, or the PGlite data dir (which must not be held by a running server:
+ * then POST the mutation to the server instead).
+ */
+import "reflect-metadata";
+
+import { parseArgs } from "node:util";
+
+import cliProgress from "cli-progress";
+
+import { loadConfig } from "../config.js";
+import { openDatabase, queryRows, sql } from "../db/client.js";
+import { createServices } from "../services/index.js";
+import { MeasurementService, measurementLimitsFromEnv } from "../services/measurement.service.js";
+import { getJob, type JobRecord } from "./jobs/job-queue.js";
+import { MEASURABLE_METRICS } from "./jobs/measurable-metrics.js";
+import { MeasurementWorker } from "./jobs/measurement-worker.js";
+import { workerOptionsFromEnv } from "./jobs/worker-config.js";
+import type { RequestedProvider } from "./profiler/provider.js";
+
+const USAGE = `Usage: npm run measure -- --model <name> [--model <name> ...] [options]
+
+  --model <name>        model display name or benchmark id (repeatable); or --all for every zoo model
+  --all                 every model the ONNX zoo can build
+  --resolution <px>     resolution (repeatable or comma-separated; default 224)
+  --metrics <a,b,...>   metric keys (default all measurable: ${MEASURABLE_METRICS.join(", ")})
+  --provider <p>        cpu, cuda or auto (default auto)
+  --device <id|name>    a registered measuring device (default this machine's)
+  --force               measure again where a figure exists (default: only missing cells)
+  --max-seconds <s>     time budget per measurement (default 300)
+  --threads <n>         onnxruntime intra-op threads (default: all usable CPUs)
+
+Environment: DATABASE_URL / FAVOR_DATA_DIR as for the server; FAVOR_MEASURE_SETTINGS (JSON) shortens or lengthens
+the timing loops.`;
+
+const list = (values: string[] | undefined): string[] => (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      model: { type: "string", multiple: true },
+      all: { type: "boolean", default: false },
+      resolution: { type: "string", multiple: true },
+      metrics: { type: "string" },
+      provider: { type: "string", default: "auto" },
+      device: { type: "string" },
+      force: { type: "boolean", default: false },
+      "max-seconds": { type: "string" },
+      threads: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  }).values;
+} catch (error) {
+  console.error(`${(error as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const number = (name: string, text: string | undefined): number | undefined => {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value)) {
+    console.error(`--${name} must be a number, got "${text}"`);
+    process.exit(2);
+  }
+  return value;
+};
+const resolutions = list(args.resolution).map((r) => number("resolution", r)!);
+const threads = number("threads", args.threads);
+
+const config = loadConfig();
+let database;
+try {
+  database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 3 });
+} catch (error) {
+  console.error(`measure: could not open the database: ${(error as Error).message}`);
+  if (!config.databaseUrl) console.error("measure: a running server holds the PGlite data dir: POST the `measure` mutation to it, or use DATABASE_URL.");
+  process.exit(1);
+}
+const { db } = database;
+const service = new MeasurementService(db, createServices(database).catalog, measurementLimitsFromEnv());
+
+let exitCode = 0;
+try {
+  const job = await service.request({
+    models: list(args.model),
+    allModels: args.all,
+    resolutions: resolutions.length ? resolutions : null,
+    metrics: args.metrics ? list([args.metrics]) : null,
+    provider: args.provider as RequestedProvider,
+    device: args.device ?? null,
+    force: args.force,
+    maxSecondsPerCell: number("max-seconds", args["max-seconds"]) ?? null,
+  });
+  console.log(
+    `measure: job ${job.id} on ${job.device.name} (${job.provider}): ${job.counts.total} cells, ` +
+      `${job.counts.skipped} skipped${job.counts.skipped ? " (exist or queued elsewhere; --force measures again)" : ""}`,
+  );
+  const worker = new MeasurementWorker({ db, ...workerOptionsFromEnv(), ...(threads ? { threads } : {}), log: () => {} });
+  await worker.start();
+  const bar = new cliProgress.SingleBar(
+    { format: "{bar} {value}/{total} cells | {failed} failed | {current}", hideCursor: true, clearOnComplete: false },
+    cliProgress.Presets.shades_classic,
+  );
+  const ended = (j: JobRecord) => j.counts.done + j.counts.failed + j.counts.skipped + j.counts.cancelled;
+  const label = (j: JobRecord) => {
+    const c = j.current as { modelName?: string; resolution?: number; task?: string } | null;
+    if (j.status === "queued") return "waiting for the device";
+    return c?.modelName ? `${c.modelName}@${c.resolution} ${c.task}` : j.status;
+  };
+  bar.start(job.counts.total, ended(job), { failed: job.counts.failed, current: label(job) });
+  let final: JobRecord = job;
+  for (;;) {
+    final = (await getJob(db, job.id))!;
+    bar.update(ended(final), { failed: final.counts.failed, current: label(final) });
+    if (["succeeded", "failed", "cancelled"].includes(final.status)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  bar.stop();
+  await worker.stop();
+
+  const figures = await queryRows<{ model: string; resolution: number; metric_key: string; unit: string; value: number; batch_size: number | null }>(
+    db,
+    sql`SELECT m.name AS model, c.resolution, c.metric_key, k.unit, c.value, c.batch_size FROM cells c
+        JOIN models m ON m.id = c.model_id JOIN metrics k ON k.key = c.metric_key
+        WHERE c.job_id = ${job.id} ORDER BY m.name, c.resolution, c.id`,
+  );
+  for (const f of figures) {
+    const batch = f.batch_size === null ? "" : ` (batch ${f.batch_size})`;
+    console.log(`  ${f.model}@${f.resolution}  ${f.metric_key.padEnd(20)} ${format(Number(f.value))} ${f.unit}${batch}`);
+  }
+  for (const e of (await service.job(job.id))!.errors) {
+    console.log(`  ${e.modelName}@${e.resolution}  ${e.metricKey.padEnd(20)} FAILED (${e.reasonKind}): ${e.reason}`);
+  }
+  console.log(`measure: job ${job.id} ${final.status}; read the figures with models(device: "${job.device.id}") or coverage(device: "${job.device.id}")`);
+  exitCode = final.status === "succeeded" ? 0 : 1;
+} catch (error) {
+  console.error(`measure: ${(error as Error).message}`);
+  exitCode = 2;
+} finally {
+  await database.close();
+}
+process.exit(exitCode);
+
+function format(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toPrecision(5);
+}
