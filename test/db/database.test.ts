@@ -24,7 +24,7 @@ describe.each(BACKENDS)("openDatabase (%s)", (backend) => {
   const open = () => openDatabase({ databaseUrl: scratch.databaseUrl, dataDir: scratch.dataDir });
 
   beforeAll(async () => {
-    scratch = await createScratchDatabase(backend);
+    scratch = await createScratchDatabase(backend, { empty: true });
     database = await open();
   });
   afterAll(async () => {
