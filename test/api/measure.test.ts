@@ -206,6 +206,39 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
     for (const w of workers.splice(0)) await w.stop();
   });
 
+  it("kills a running measurement when its job is cancelled, and hands a job back when its worker stops", async () => {
+    const slow = { ...QUICK_SETTINGS, latency: { warmupRuns: 1, minRuns: 5, minDurationMs: 60_000, maxRuns: 1_000_000, maxDurationMs: 60_000 } };
+    const events: string[] = [];
+    const worker = await startWorker({
+      settings: slow,
+      leaseMs: 1_500,
+      onEvent: (e) => e.type === "finished" && events.push(`${e.jobId}:${e.status}`),
+    });
+    const running = async (id: string) => {
+      for (;;) {
+        const j = await job(id);
+        if (j.status === "RUNNING" && j.progress.running > 0) return j;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const a = await measure({ models: [MODEL], resolutions: [112], metrics: ["latencyP50Ms"], provider: "CPU" });
+    expect((await running(a.id)).current).toMatchObject({ modelName: MODEL, resolution: 112, task: "latency" });
+    const cancelled = await api.graphql(`mutation($id: ID!) { cancelMeasurement(id: $id) { status } }`, { id: a.id }, AUTH);
+    expect(cancelled.data.cancelMeasurement.status).toBe("CANCELLED");
+    while (!events.includes(`${a.id}:cancelled`)) await new Promise((r) => setTimeout(r, 100));
+    const after = await job(a.id);
+    expect(after.cells).toMatchObject([{ status: "CANCELLED", cellId: null }]);
+
+    const b = await measure({ models: [MODEL], resolutions: [128], metrics: ["latencyP50Ms"], provider: "CPU" });
+    await running(b.id);
+    await worker.stop();
+    const back = await job(b.id);
+    expect(back.status).toBe("QUEUED");
+    expect(back.cells).toMatchObject([{ status: "PENDING", attempts: 0 }]);
+    await api.graphql(`mutation($id: ID!) { cancelMeasurement(id: $id) { id } }`, { id: b.id }, AUTH);
+    workers.splice(workers.indexOf(worker), 1);
+  });
+
   it("never queues the same cell twice for identical concurrent requests, and cancels queued jobs", async () => {
     const input = { models: [MODEL], resolutions: [64], metrics: ["throughput"], provider: "CPU", force: true };
     const [a, b] = await Promise.all([measure(input), measure(input)]);
