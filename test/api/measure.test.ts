@@ -203,6 +203,11 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
     expect(done.errors[0]).toMatchObject({ metric: "latencyP50Ms", status: "FAILED", reasonKind: "crash" });
     expect(done.errors[0].reason).toMatch(/signal|exit/);
     expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
+
+    // A measurement past its budget is killed and fails with `timeout` (a child cannot even start in 0.2 s).
+    const slow = await measure({ models: [MODEL], resolutions: [48], metrics: ["throughput"], provider: "CPU", maxSecondsPerCell: 0.2 });
+    const timedOut = await waitForEnd(slow.id);
+    expect(timedOut.errors).toMatchObject([{ metric: "throughput", reasonKind: "timeout" }]);
     for (const w of workers.splice(0)) await w.stop();
   });
 
