@@ -209,6 +209,13 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
     const timedOut = await waitForEnd(slow.id);
     expect(timedOut.errors).toMatchObject([{ metric: "throughput", reasonKind: "timeout" }]);
     for (const w of workers.splice(0)) await w.stop();
+
+    // A child past its memory budget is killed and its cell fails with `oom` (node alone needs more than 20 MB).
+    await startWorker({ memoryBytes: 20_000_000 });
+    const big = await measure({ models: [MODEL], resolutions: [64], metrics: ["inferenceMemoryB1"], provider: "CPU" });
+    const oom = await waitForEnd(big.id);
+    expect(oom.errors).toMatchObject([{ metric: "inferenceMemoryB1", reasonKind: "oom" }]);
+    for (const w of workers.splice(0)) await w.stop();
   });
 
   it("kills a running measurement when its job is cancelled, and hands a job back when its worker stops", async () => {
