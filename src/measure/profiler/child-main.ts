@@ -15,7 +15,7 @@ import { onnxruntimeVersion } from "../device/device-description.js";
 import type { BatchTrialOutcome } from "./batch-search.js";
 import { searchBatchSize } from "./batch-search.js";
 import type { ChildProgress, ChildReply, ChildRequest, ChildSessionInfo } from "./child-protocol.js";
-import { PROGRESS_MARKER, RESULT_MARKER } from "./child-protocol.js";
+import { PARENT_PID_ENV, PROGRESS_MARKER, RESULT_MARKER } from "./child-protocol.js";
 import type { StopRule } from "./measure-settings.js";
 import { parseOperatorTrace } from "./operator-trace.js";
 import { classifyOrtError } from "./ort-errors.js";
@@ -304,8 +304,12 @@ function injectFault(fault: NonNullable<ChildRequest["fault"]>): void {
  * a worker thread because the main thread can sit in native code (session.run, or a hang) indefinitely.
  */
 function watchParent(): void {
-  const source = `const parent = ${process.ppid};
-setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, "SIGKILL"); }, 500);`;
+  // The runner passes its pid: under load the parent can die before this line runs, and then process.ppid
+  // would already be the new reaper's and the orphan would never notice.
+  const parent = Number(process.env[PARENT_PID_ENV]) || process.ppid;
+  const source = `const check = () => { if (process.ppid !== ${parent}) process.kill(process.pid, "SIGKILL"); };
+check();
+setInterval(check, 500);`;
   new Worker(source, { eval: true }).unref();
 }
 

@@ -12,6 +12,8 @@ import type { Provider } from "./provider.js";
 export const RESULT_MARKER = "@@favor-profile-result@@ ";
 /** Prefix of the child's progress lines. */
 export const PROGRESS_MARKER = "@@favor-profile-progress@@ ";
+/** Environment variable through which the runner tells the child its pid (the child dies with its parent). */
+export const PARENT_PID_ENV = "FAVOR_PROFILER_PARENT_PID";
 
 /** The one measurement a child performs. */
 export type ChildTask =

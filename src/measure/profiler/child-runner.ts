@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 import type { ChildProgress, ChildReply, ChildRequest } from "./child-protocol.js";
-import { PROGRESS_MARKER, RESULT_MARKER } from "./child-protocol.js";
+import { PARENT_PID_ENV, PROGRESS_MARKER, RESULT_MARKER } from "./child-protocol.js";
 import { readResidentMemory } from "./process-memory.js";
 
 /** Limits and hooks of one child run. */
@@ -47,7 +47,7 @@ export function runChild(request: ChildRequest, options: ChildRunOptions): Promi
     const { command, args } = childCommand();
     const child = spawn(command, args, {
       stdio: ["pipe", "pipe", "pipe"],
-      env: { ...process.env, ...options.env },
+      env: { ...process.env, ...options.env, [PARENT_PID_ENV]: String(process.pid) },
     });
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let reply: ChildReply | null = null;
