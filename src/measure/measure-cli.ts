@@ -6,6 +6,7 @@
  */
 import "reflect-metadata";
 
+import path from "node:path";
 import { parseArgs } from "node:util";
 
 import cliProgress from "cli-progress";
@@ -31,6 +32,7 @@ const USAGE = `Usage: npm run measure -- --model <name> [--model <name> ...] [op
   --force               measure again where a figure exists (default: only missing cells)
   --max-seconds <s>     time budget per measurement (default 300)
   --threads <n>         onnxruntime intra-op threads (default: all usable CPUs)
+  --onnx <file>         measure this .onnx file as the (one) model at the (one) resolution instead of the zoo's graph
 
 Environment: DATABASE_URL / FAVOR_DATA_DIR as for the server; FAVOR_MEASURE_SETTINGS (JSON) shortens or lengthens
 the timing loops.`;
@@ -50,6 +52,7 @@ try {
       force: { type: "boolean", default: false },
       "max-seconds": { type: "string" },
       threads: { type: "string" },
+      onnx: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -85,7 +88,10 @@ try {
   process.exit(1);
 }
 const { db } = database;
-const service = new MeasurementService(db, createServices(database).catalog, measurementLimitsFromEnv());
+// A local file is allowed wherever it lies: the CLI runs as the machine's user.
+const onnxFile = args.onnx === undefined ? null : path.resolve(args.onnx);
+const limits = { ...measurementLimitsFromEnv(), ...(onnxFile ? { onnxDir: path.dirname(onnxFile) } : {}) };
+const service = new MeasurementService(db, createServices(database).catalog, limits);
 
 let exitCode = 0;
 try {
@@ -98,6 +104,7 @@ try {
     device: args.device ?? null,
     force: args.force,
     maxSecondsPerCell: number("max-seconds", args["max-seconds"]) ?? null,
+    onnxPath: onnxFile ? path.basename(onnxFile) : null,
   });
   console.log(
     `measure: job ${job.id} on ${job.device.name} (${job.provider}): ${job.counts.total} cells, ` +

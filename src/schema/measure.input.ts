@@ -31,6 +31,13 @@ export class MeasureInput {
   @Field(() => Boolean, { defaultValue: false, description: "Measure again even where a figure exists (replaces the measured figure)." })
   force!: boolean;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "A user's .onnx file to measure instead of the zoo's graph, relative to the server's FAVOR_ONNX_DIR (off when unset); needs exactly one model and one resolution, the figures are stored as theirs with the file's SHA-256 in the provenance. The worker reads the same path.",
+  })
+  onnxPath?: string | null;
+
   @Field(() => Float, { nullable: true, description: "Time budget of each measurement (one profiler process) in seconds; default 300, at most 3600. Past it the cell fails with `timeout`." })
   maxSecondsPerCell?: number | null;
 }

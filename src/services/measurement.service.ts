@@ -1,3 +1,5 @@
+import path from "node:path";
+
 import { GraphQLError } from "graphql";
 
 import { BadUserInputError } from "../errors/index.js";
@@ -29,6 +31,8 @@ export interface MeasurementLimits {
   readonly maxSecondsPerCell: number;
   /** Per-cell time budget when the request sets none (seconds). */
   readonly defaultSecondsPerCell: number;
+  /** Folder users' .onnx files must lie in (`onnxPath`); null: measuring users' files is off. */
+  readonly onnxDir: string | null;
 }
 
 /** The default limits; FAVOR_MAX_CELLS_PER_JOB and FAVOR_MAX_ACTIVE_JOBS override the first two. */
@@ -39,9 +43,13 @@ export const DEFAULT_MEASUREMENT_LIMITS: MeasurementLimits = {
   maxResolution: 1_024,
   maxSecondsPerCell: 3_600,
   defaultSecondsPerCell: 300,
+  onnxDir: null,
 };
 
-/** Returns the limits with the environment's overrides; throws naming a malformed variable. */
+/**
+ * Returns the limits with the environment's overrides (FAVOR_MAX_CELLS_PER_JOB, FAVOR_MAX_ACTIVE_JOBS, and
+ * FAVOR_ONNX_DIR, which turns on measuring users' .onnx files from that folder); throws naming a malformed variable.
+ */
 export function measurementLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): MeasurementLimits {
   const int = (name: string, fallback: number) => {
     const text = env[name];
@@ -54,6 +62,7 @@ export function measurementLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     ...DEFAULT_MEASUREMENT_LIMITS,
     maxCellsPerJob: int("FAVOR_MAX_CELLS_PER_JOB", DEFAULT_MEASUREMENT_LIMITS.maxCellsPerJob),
     maxActiveJobs: int("FAVOR_MAX_ACTIVE_JOBS", DEFAULT_MEASUREMENT_LIMITS.maxActiveJobs),
+    onnxDir: env.FAVOR_ONNX_DIR ? path.resolve(env.FAVOR_ONNX_DIR) : null,
   };
 }
 
@@ -68,6 +77,8 @@ export interface MeasureRequest {
   onlyMissing?: boolean | null;
   force?: boolean | null;
   maxSecondsPerCell?: number | null;
+  /** A user's .onnx file (relative to FAVOR_ONNX_DIR) to measure instead of the zoo's graph. */
+  onnxPath?: string | null;
 }
 
 /** A job as the API returns it: the record, its device, and its failed cells. */
@@ -96,11 +107,13 @@ export class MeasurementService {
 
   /** Validates and queues a request; returns the job at once (queued, or succeeded when nothing is left to do). */
   async request(input: MeasureRequest): Promise<MeasurementJobView> {
-    const models = await this.models(input);
+    const fromFile = input.onnxPath != null;
+    const models = await this.models(input, fromFile);
     const resolutions = this.resolutions(input.resolutions);
-    for (const { zooName, model } of models) {
+    const onnxPath = fromFile ? this.onnxPath(input.onnxPath!, models.length, resolutions.length) : null;
+    for (const { zooName, model } of fromFile ? [] : models) {
       for (const r of resolutions) {
-        const problem = resolutionProblem(findModel(zooName)!, r);
+        const problem = resolutionProblem(findModel(zooName!)!, r);
         if (problem) throw new BadUserInputError(`${model.name} cannot be built at resolution ${r}: ${problem}`, { model: model.name, resolution: r });
       }
     }
@@ -146,6 +159,7 @@ export class MeasurementService {
       onlyMissing: !force,
       force,
       maxSecondsPerCell: budget,
+      onnxPath,
     };
     let jobId: number;
     try {
@@ -199,8 +213,28 @@ export class MeasurementService {
     return { ...record, device, errors };
   }
 
-  private async models(input: MeasureRequest): Promise<Array<{ model: ModelRow; zooName: string }>> {
+  private onnxPath(given: string, models: number, resolutions: number): string {
+    const root = this.limits.onnxDir;
+    if (root === null) {
+      throw new BadUserInputError(`onnxPath "${given}" cannot be measured: this server has no FAVOR_ONNX_DIR (the folder users' .onnx files lie in)`, {
+        onnxPath: given,
+      });
+    }
+    const resolved = path.resolve(root, given);
+    if (!resolved.startsWith(root + path.sep) || !resolved.endsWith(".onnx")) {
+      throw new BadUserInputError(`onnxPath "${given}" must name an .onnx file inside FAVOR_ONNX_DIR`, { onnxPath: given });
+    }
+    if (models !== 1 || resolutions !== 1) {
+      throw new BadUserInputError(`onnxPath "${given}" is the graph of one model at one resolution: give exactly one model and one resolution`, {
+        onnxPath: given,
+      });
+    }
+    return resolved;
+  }
+
+  private async models(input: MeasureRequest, fromFile: boolean): Promise<Array<{ model: ModelRow; zooName: string | null }>> {
     const names = input.models ?? [];
+    if (input.allModels === true && fromFile) throw new BadUserInputError("onnxPath is the graph of one model: name it in `models`", { allModels: true });
     if (input.allModels === true && names.length > 0) {
       throw new BadUserInputError("Give either `models` or `allModels: true`, not both", { models: names });
     }
@@ -213,10 +247,14 @@ export class MeasurementService {
     }
     if (names.length === 0) throw new BadUserInputError("Name the models to measure (`models`) or pass `allModels: true`", { models: [] });
     unique(names, "model");
-    const result: Array<{ model: ModelRow; zooName: string }> = [];
+    const result: Array<{ model: ModelRow; zooName: string | null }> = [];
     for (const name of names) {
       const model = await this.catalog.model(name);
       const zoo = findModel(model.name) ?? findModel(model.sourceId);
+      if (fromFile) {
+        result.push({ model, zooName: zoo?.name ?? null });
+        continue;
+      }
       if (!zoo) {
         throw new BadUserInputError(`Model "${name}" has no ONNX graph in the model zoo yet, so it cannot be measured`, { model: name });
       }

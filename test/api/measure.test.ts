@@ -1,12 +1,21 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { MeasurementWorker } from "../../src/measure/jobs/measurement-worker.js";
 import { BACKENDS, startTestServer, type GraphQLResult, type TestServer } from "../helpers/test-server.js";
 import { QUICK_SETTINGS } from "../measure/jobs/quick-settings.js";
+import { tinyConvGraph } from "../measure/profiler/fixtures/tiny-graph.js";
 
 // Small limits so the limit errors are cheap to reach (read when the measurement resolver is built).
 process.env.FAVOR_MAX_CELLS_PER_JOB = "20";
 process.env.FAVOR_MAX_ACTIVE_JOBS = "4";
+// Users' .onnx files: a small conv net (3×3 conv to 8 channels, global pool, linear to 10 classes: 314 parameters).
+const ONNX_DIR = mkdtempSync(join(tmpdir(), "favor-onnx-"));
+writeFileSync(join(ONNX_DIR, "tiny.onnx"), tinyConvGraph(96));
+process.env.FAVOR_ONNX_DIR = ONNX_DIR;
 
 const TOKEN = "test-token";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -267,6 +276,29 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
     const third = await measure(input);
     expect(third.cells[0].status).toBe("PENDING");
     await api.graphql(`mutation($id: ID!) { cancelMeasurement(id: $id) { id } }`, { id: third.id }, AUTH);
+  });
+
+  it("measures a user's .onnx file from FAVOR_ONNX_DIR as a model@resolution, with the file in the provenance", async () => {
+    expectError(await api.graphql(MEASURE, { input: { models: [MODEL], resolutions: [96], onnxPath: "../tiny.onnx" } }, AUTH), "BAD_USER_INPUT", "../tiny.onnx");
+    expectError(
+      await api.graphql(MEASURE, { input: { models: [MODEL], resolutions: [96, 112], onnxPath: "tiny.onnx" } }, AUTH),
+      "BAD_USER_INPUT",
+      "exactly one model and one resolution",
+    );
+    const worker = await startWorker();
+    const queued = await measure({ models: [MODEL], resolutions: [96], metrics: ["params", "latencyP50Ms"], provider: "CPU", onnxPath: "tiny.onnx" });
+    const done = await waitForEnd(queued.id);
+    expect(done.status, JSON.stringify(done.errors)).toBe("SUCCEEDED");
+    const rows = await api.graphql(
+      `query($d: ID) { models(device: $d, filter: { name: "${MODEL}", resolutions: [96] }) { edges { node { metrics(keys: ["params", "latencyP50Ms"]) { key value provenance } } } } }`,
+      { d: deviceId },
+    );
+    const [params, latency] = rows.data.models.edges[0].node.metrics;
+    expect(params.value).toBe(314);
+    expect(latency.provenance.graphSource).toMatchObject({ kind: "file", path: join(ONNX_DIR, "tiny.onnx") });
+    expect(latency.provenance.graphSource.sha256).toMatch(/^[0-9a-f]{64}$/);
+    await worker.stop();
+    workers.splice(workers.indexOf(worker), 1);
   });
 
   it("bounds the queue and lists jobs by state with cursors", async () => {

@@ -1,4 +1,5 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { analyzeModel, bytesPerElement, isFloat, readModel } from "../onnx/index.js";
@@ -29,6 +30,10 @@ export interface PreparedModelGraph {
   /** Parameters, MACs and FLOPs at batch 1 (null when the analysis failed: `analysisError`). */
   readonly stats: { parameters: number; macs: number; flops: number; weightBytes: number } | null;
   readonly analysisError: string | null;
+  /** Full input shapes at batch 1 for a graph whose image size is symbolic (a user's file). */
+  readonly inputShapes: Record<string, number[]> | null;
+  /** Whether the file is ours to delete (built from the zoo) or the user's. */
+  readonly owned: boolean;
 }
 
 /** A graph that could not be built. */
@@ -54,19 +59,7 @@ export async function prepareZooGraph(dir: string, modelName: string, sourceId: 
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${zoo.sourceId.replace(/[^\w.-]+/g, "_")}-${resolution}.onnx`);
   await writeFile(file, built.bytes);
-  let stats: PreparedModelGraph["stats"] = null;
-  let analysisError: string | null = null;
-  try {
-    const graph = readModel(built.bytes);
-    const s = analyzeModel(graph, { batch: 1 });
-    const weightBytes = graph.initializers.reduce(
-      (sum, t) => sum + (t.dtype !== null && isFloat(t.dtype) ? t.dims.reduce((a, b) => a * b, 1) * bytesPerElement(t.dtype) : 0),
-      0,
-    );
-    stats = { parameters: s.parameters, macs: s.macs, flops: s.flops, weightBytes };
-  } catch (error) {
-    analysisError = (error as Error).message;
-  }
+  const { stats, analysisError } = analyze(readModel(built.bytes), {});
   const m = built.metadata;
   return {
     modelName: zoo.name,
@@ -85,12 +78,71 @@ export async function prepareZooGraph(dir: string, modelName: string, sourceId: 
     },
     stats,
     analysisError,
+    inputShapes: null,
+    owned: true,
   };
 }
 
-/** Removes a prepared graph's file. */
+/**
+ * Prepares a user's .onnx file as the graph of a model@resolution: its first input is the image, [batch, 3, r, r]
+ * (symbolic height and width are set to the resolution); returns the prepared graph (the file stays where it is).
+ *
+ * @throws GraphBuildError when the file cannot be read or is not an ONNX model with an input.
+ */
+export async function prepareFileGraph(file: string, modelName: string, resolution: number): Promise<PreparedModelGraph> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new GraphBuildError(`cannot read the graph file ${file}: ${(error as Error).message}`);
+  }
+  let graph: ReturnType<typeof readModel>;
+  try {
+    graph = readModel(bytes);
+  } catch (error) {
+    throw new GraphBuildError(`${file} is not an ONNX model: ${(error as Error).message}`);
+  }
+  const input = graph.inputs[0];
+  if (!input) throw new GraphBuildError(`${file} has no graph input`);
+  const want = [1, 3, resolution, resolution];
+  const dims: Record<string, number> = {};
+  if (input.shape.length === 4) input.shape.forEach((d, i) => i > 0 && typeof d === "string" && (dims[d] = want[i]));
+  const { stats, analysisError } = analyze(graph, dims);
+  return {
+    modelName,
+    resolution,
+    path: file,
+    source: {
+      kind: "file",
+      path: file,
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+      sizeBytes: bytes.byteLength,
+      opset: graph.opset,
+      input: { name: input.name, shape: input.shape },
+    },
+    stats,
+    analysisError,
+    inputShapes: Object.keys(dims).length > 0 ? { [input.name]: want } : null,
+    owned: false,
+  };
+}
+
+/** Removes a prepared graph's file if it is ours. */
 export async function removeGraph(graph: PreparedModelGraph): Promise<void> {
-  await rm(graph.path, { force: true });
+  if (graph.owned) await rm(graph.path, { force: true });
+}
+
+function analyze(graph: ReturnType<typeof readModel>, dims: Record<string, number>): Pick<PreparedModelGraph, "stats" | "analysisError"> {
+  try {
+    const s = analyzeModel(graph, { batch: 1, dims });
+    const weightBytes = graph.initializers.reduce(
+      (sum, t) => sum + (t.dtype !== null && isFloat(t.dtype) ? t.dims.reduce((a, b) => a * b, 1) * bytesPerElement(t.dtype) : 0),
+      0,
+    );
+    return { stats: { parameters: s.parameters, macs: s.macs, flops: s.flops, weightBytes }, analysisError: null };
+  } catch (error) {
+    return { stats: null, analysisError: (error as Error).message };
+  }
 }
 
 /** How a worker measures: provider, threads, settings and the per-cell budget. */
@@ -231,6 +283,7 @@ function profile(metric: ProfileMetric, graph: PreparedModelGraph, context: Meas
     provider: context.provider,
     gpuIndex: context.gpuIndex,
     threads: context.threads,
+    inputShapes: graph.inputShapes ?? undefined,
     settings: context.settings,
     budgets: { timeoutMs: context.timeoutMs, ...(context.memoryBytes === undefined ? {} : { memoryBytes: context.memoryBytes }) },
     signal: context.signal,

@@ -12,7 +12,7 @@ import type { Provider } from "../profiler/provider.js";
 import { cudaAvailability } from "../profiler/provider.js";
 import { listGpus } from "../device/nvidia-smi.js";
 import type { MeasureContext, PreparedModelGraph, TaskOutcome } from "./cell-measurer.js";
-import { GraphBuildError, measureTask, prepareZooGraph, removeGraph } from "./cell-measurer.js";
+import { GraphBuildError, measureTask, prepareFileGraph, prepareZooGraph, removeGraph } from "./cell-measurer.js";
 import { registerDevice } from "./device-registry.js";
 import type { CellEnd, FigureWrite, HeartbeatResult, JobCellRecord, JobRecord, JobStatus } from "./job-queue.js";
 import {
@@ -200,7 +200,7 @@ export class MeasurementWorker {
     const scratch = await mkdtemp(path.join(os.tmpdir(), "favor-worker-"));
     let graph: PreparedModelGraph | GraphBuildError | null = null;
     let graphKey = "";
-    const request = job.request as { force?: boolean; onlyMissing?: boolean; maxSecondsPerCell?: number };
+    const request = job.request as { force?: boolean; onlyMissing?: boolean; maxSecondsPerCell?: number; onnxPath?: string | null };
     const remeasure = request.force === true || request.onlyMissing === false;
     const tally = { done: 0, failed: 0, skipped: 0 };
     let outcome: JobStatus | "released" | "lost" | "cancelled";
@@ -244,7 +244,10 @@ export class MeasurementWorker {
         if (key !== graphKey) {
           if (graph !== null && !(graph instanceof GraphBuildError)) await removeGraph(graph);
           graphKey = key;
-          graph = await prepareZooGraph(scratch, first.modelName, await this.sourceIdOf(first), first.resolution).catch((error: unknown) =>
+          const prepared = request.onnxPath
+            ? prepareFileGraph(request.onnxPath, first.modelName, first.resolution)
+            : prepareZooGraph(scratch, first.modelName, await this.sourceIdOf(first), first.resolution);
+          graph = await prepared.catch((error: unknown) =>
             error instanceof GraphBuildError ? error : new GraphBuildError((error as Error).message),
           );
         }
