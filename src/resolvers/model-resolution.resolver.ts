@@ -22,7 +22,7 @@ export class ModelResolutionResolver {
   metrics(
     @Root() row: ModelResolution,
     @Arg("keys", () => [String], { nullable: true, description: "Metric keys to return." }) keys?: string[] | null,
-  ): Promise<MetricValue[]> {
+  ): MetricValue[] | Promise<MetricValue[]> {
     return metricValues(this.services, row.subject.values, keys);
   }
 

@@ -30,11 +30,14 @@ const metricValueMemo = new WeakMap<Map<string, CellValue>, Map<string, MetricVa
  * Returns the figures among `values` for `keys` (all catalogue metrics when omitted), in the order asked, skipping
  * metrics without a figure; BAD_USER_INPUT names an unknown key. The list is shared: do not mutate it.
  */
-export async function metricValues(services: Services, values: Map<string, CellValue>, keys?: string[] | null): Promise<MetricValue[]> {
+export function metricValues(services: Services, values: Map<string, CellValue>, keys?: string[] | null): MetricValue[] | Promise<MetricValue[]> {
   const memoKey = keys ? keys.join("\u0000") : "\u0000*";
-  const memo = metricValueMemo.get(values);
-  const hit = memo?.get(memoKey);
-  if (hit) return hit;
+  // A hit is returned synchronously: graphql-js then completes the list without a promise per row.
+  return metricValueMemo.get(values)?.get(memoKey) ?? buildMetricValues(services, values, keys, memoKey);
+}
+
+async function buildMetricValues(services: Services, values: Map<string, CellValue>, keys: string[] | null | undefined,
+  memoKey: string): Promise<MetricValue[]> {
   const byKey = await services.catalog.metricMap();
   const wanted: MetricRow[] = [];
   for (const key of keys ?? [...byKey.keys()]) {
@@ -46,6 +49,7 @@ export async function metricValues(services: Services, values: Map<string, CellV
     const cell = values.get(metric.key);
     return cell ? [toMetricValue(cell, metric)] : [];
   });
+  const memo = metricValueMemo.get(values);
   if (memo) memo.set(memoKey, list);
   else metricValueMemo.set(values, new Map([[memoKey, list]]));
   return list;

@@ -40,7 +40,7 @@ export class RunResolver {
   metrics(
     @Root() run: Run,
     @Arg("keys", () => [String], { nullable: true, description: "Metric keys to return." }) keys?: string[] | null,
-  ): Promise<MetricValue[]> {
+  ): MetricValue[] | Promise<MetricValue[]> {
     return metricValues(this.services, run.values, keys);
   }
 
