@@ -151,6 +151,7 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
     const p = byKey.latencyP50Ms.provenance;
     expect(p).toMatchObject({ job: Number(queued.id), provider: "cpu", requestedProvider: "cpu", intraOpThreads: 1, batchSize: 1, precision: "fp32" });
     expect(p.device.id).toBe(queued.device.description.id);
+    expect(p.jobProvider).toEqual({ requested: "cpu", reason: null });
     expect(typeof p.onnxruntimeVersion).toBe("string");
     expect(p.spread.stddevMs).toBeGreaterThanOrEqual(0);
     expect(p.iterations).toBeGreaterThanOrEqual(5);
@@ -173,7 +174,10 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
 
   it("skips cells that exist (onlyMissing) and re-measures them with force, keeping one figure per cell", async () => {
     const metrics = ["params", "inferenceMemoryB1"];
-    const again = await measure({ models: [MODEL], resolutions: [RESOLUTION], metrics, provider: "CPU" });
+    // provider AUTO (the default) falls back to the CPU here (no CUDA binaries), saying why.
+    const again = await measure({ models: [MODEL], resolutions: [RESOLUTION], metrics });
+    expect(again.request).toMatchObject({ provider: "auto", providerUsed: "cpu", device: { id: Number(deviceId) } });
+    expect(again.request.providerReason).toContain("cuda");
     expect(again.status).toBe("SUCCEEDED");
     expect(again.progress).toMatchObject({ total: 2, skipped: 2, done: 0 });
     expect(again.cells.map((c: { reasonKind: string }) => c.reasonKind)).toEqual(["exists", "exists"]);

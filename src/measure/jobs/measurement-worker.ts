@@ -265,7 +265,12 @@ export class MeasurementWorker {
             signal: abort.signal,
             childEnv: this.options.childEnv,
             fault: this.options.faultFor?.({ modelName: first.modelName, resolution: first.resolution, task }),
-            provenance: { job: job.id, worker: this.workerId, requestedProvider: (job.request as { provider?: string }).provider ?? null },
+            provenance: {
+              job: job.id,
+              worker: this.workerId,
+              // What the request asked for (e.g. auto) and why it became this provider; the profiler's own fields say what ran.
+              jobProvider: { requested: (job.request as { provider?: string }).provider ?? null, reason: (job.request as { providerReason?: string }).providerReason ?? null },
+            },
           };
           result = await measureTask(task, group.map((c) => c.metricKey), graph!, context);
         }
