@@ -6,7 +6,8 @@ export class DataDirLockedError extends Error {
   constructor(readonly dataDir: string, readonly pid: number) {
     super(
       `PGlite data directory ${dataDir} is in use by process ${pid}. PGlite allows one process per data directory: ` +
-        `stop that process, set FAVOR_DATA_DIR to another directory, or use DATABASE_URL for a shared PostgreSQL.`,
+        `stop that process, set FAVOR_DATA_DIR to another directory, or use DATABASE_URL for a shared PostgreSQL. ` +
+        `(If process ${pid} is not Favor, its id was reused: delete ${dataDir}/${LOCK_FILE}.)`,
     );
     this.name = "DataDirLockedError";
   }
