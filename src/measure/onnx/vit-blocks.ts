@@ -164,3 +164,17 @@ export function buildVit(b: GraphBuilder, o: VitOptions): Tensor {
   }
   return classifierHead(b, x, o.embedDim, o.numClasses, o.pool ?? (classToken ? "token" : "avg"));
 }
+
+/** An attention replacement: tokens [B, N, C] → [B, N, C], given the width, heads and token count N. */
+export type AttentionVariant = (b: GraphBuilder, x: Tensor, name: string, dim: number, heads: number, tokens: number) => Tensor;
+
+/**
+ * Returns the logits of a ViT whose every block's attention is `attention`: the shape the attention-variant
+ * families share (Linformer, Nyströmformer, PolySA, Synthesizer).
+ */
+export function buildVitWithAttention(b: GraphBuilder, o: Omit<VitOptions, "mixer">, attention: AttentionVariant): Tensor {
+  return buildVit(b, {
+    ...o,
+    mixer: (_layer, tokens) => (bb, x, name) => attention(bb, x, name, o.embedDim, o.numHeads, tokens),
+  });
+}

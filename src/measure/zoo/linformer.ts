@@ -1,5 +1,5 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
-import { buildVit, fromHeads, linear, VIT_SIZES } from "../onnx/index.js";
+import { buildVitWithAttention, fromHeads, linear, VIT_SIZES } from "../onnx/index.js";
 import { defineModel } from "./zoo-model.js";
 
 /**
@@ -32,13 +32,5 @@ defineModel({
   name: "Linformer-S",
   sourceId: "linformer_vit_small_patch16",
   family: "linformer",
-  build: (b, o) => {
-    const s = VIT_SIZES.S;
-    return buildVit(b, {
-      ...s,
-      resolution: o.resolution,
-      numClasses: o.numClasses,
-      mixer: (_layer, tokens) => (bb, x, name) => linformerAttention(bb, x, name, s.embedDim, s.numHeads, tokens),
-    });
-  },
+  build: (b, o) => buildVitWithAttention(b, { ...VIT_SIZES.S, resolution: o.resolution, numClasses: o.numClasses }, linformerAttention),
 });

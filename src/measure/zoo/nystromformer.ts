@@ -1,5 +1,5 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
-import { buildVit, fromHeads, linear, toHeads, VIT_SIZES } from "../onnx/index.js";
+import { buildVitWithAttention, fromHeads, linear, toHeads, VIT_SIZES } from "../onnx/index.js";
 import { defineModel } from "./zoo-model.js";
 
 /**
@@ -74,15 +74,11 @@ for (const m of [32, 64]) {
     // Landmarks are segment means: N = (r/16)² + 1 tokens must be at least m.
     checkResolution: (r) => (r % 16 !== 0 || (r / 16) ** 2 + 1 < m ? `resolution must be a multiple of 16 giving at least ${m} tokens ((r/16)² + 1)` : null),
     testResolution: m === 32 ? 96 : 128,
-    build: (b, o) => {
-      const s = VIT_SIZES.S;
-      return buildVit(b, {
-        ...s,
-        resolution: o.resolution,
-        numClasses: o.numClasses,
-        layerScale: false,
-        mixer: () => (bb, x, name) => nystromAttention(bb, x, name, s.embedDim, s.numHeads, m),
-      });
-    },
+    build: (b, o) =>
+      buildVitWithAttention(
+        b,
+        { ...VIT_SIZES.S, resolution: o.resolution, numClasses: o.numClasses, layerScale: false },
+        (bb, x, name, dim, heads) => nystromAttention(bb, x, name, dim, heads, m),
+      ),
   });
 }

@@ -1,5 +1,5 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
-import { buildVit, fromHeads, layerNorm, linear, toHeads, VIT_SIZES } from "../onnx/index.js";
+import { buildVitWithAttention, fromHeads, layerNorm, linear, toHeads, VIT_SIZES } from "../onnx/index.js";
 import { defineModel } from "./zoo-model.js";
 
 /**
@@ -25,13 +25,5 @@ defineModel({
   name: "PolySA-S",
   sourceId: "polysa_vit_small_patch16",
   family: "polysa",
-  build: (b, o) => {
-    const s = VIT_SIZES.S;
-    return buildVit(b, {
-      ...s,
-      resolution: o.resolution,
-      numClasses: o.numClasses,
-      mixer: (_l, tokens) => (bb, x, name) => polyAttention(bb, x, name, s.embedDim, s.numHeads, tokens),
-    });
-  },
+  build: (b, o) => buildVitWithAttention(b, { ...VIT_SIZES.S, resolution: o.resolution, numClasses: o.numClasses }, polyAttention),
 });

@@ -1,5 +1,5 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
-import { buildVit, fromHeads, linear, toHeads, VIT_SIZES } from "../onnx/index.js";
+import { buildVitWithAttention, fromHeads, linear, toHeads, VIT_SIZES } from "../onnx/index.js";
 import { defineModel } from "./zoo-model.js";
 
 /**
@@ -47,14 +47,6 @@ for (const [kind, mixer] of [["FD", denseAttention], ["FR", randomAttention]] as
     name: `Synthesizer-${kind}-S`,
     sourceId: `synthesizer_${kind.toLowerCase()}_vit_small_patch16`,
     family: "synthesizer",
-    build: (b, o) => {
-      const s = VIT_SIZES.S;
-      return buildVit(b, {
-        ...s,
-        resolution: o.resolution,
-        numClasses: o.numClasses,
-        mixer: (_l, tokens) => (bb, x, name) => mixer(bb, x, name, s.embedDim, s.numHeads, tokens),
-      });
-    },
+    build: (b, o) => buildVitWithAttention(b, { ...VIT_SIZES.S, resolution: o.resolution, numClasses: o.numClasses }, mixer),
   });
 }
