@@ -178,3 +178,22 @@ export function buildVitWithAttention(b: GraphBuilder, o: Omit<VitOptions, "mixe
     mixer: (_layer, tokens) => (bb, x, name) => attention(bb, x, name, o.embedDim, o.numHeads, tokens),
   });
 }
+
+/**
+ * Returns the class token [B, 1, C] after one CaiT class-attention block (LayerScaleBlockClassAttn): the class
+ * token attends over [cls; patches] (q from the class token only), then an MLP, both with layer scale.
+ */
+export function classAttentionBlock(b: GraphBuilder, x: Tensor, cls: Tensor, name: string, dim: number, heads: number, hidden: number): Tensor {
+  return b.scope(name, () => {
+    const u = layerNorm(b, b.concat([cls, x], 1), dim, "norm1");
+    const attended = b.scope("attn", () => {
+      const q = b.mul(toHeads(b, linear(b, b.slice(u, [0], [1], [1]), dim, dim, "q"), heads), (dim / heads) ** -0.5);
+      const k = toHeads(b, linear(b, u, dim, dim, "k"), heads);
+      const v = toHeads(b, linear(b, u, dim, dim, "v"), heads);
+      const attn = b.softmax(b.matmul(q, b.transpose(k, [0, 1, 3, 2])), -1);
+      return linear(b, fromHeads(b, b.matmul(attn, v)), dim, dim, "proj");
+    });
+    const c = b.add(cls, layerScale(b, attended, dim, "gamma_1"));
+    return b.add(c, layerScale(b, mlp(b, layerNorm(b, c, dim, "norm2"), dim, hidden), dim, "gamma_2"));
+  });
+}

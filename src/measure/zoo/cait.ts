@@ -1,6 +1,7 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
 import {
-  addPosEmbed, expandToBatch, fromHeads, imageInput, layerNorm, layerScale, linear, mlp, patchEmbed, toHeads,
+  addPosEmbed, classAttentionBlock, expandToBatch, fromHeads, imageInput, layerNorm, layerScale, linear, mlp, patchEmbed,
+  toHeads,
 } from "../onnx/index.js";
 import { defineModel } from "./zoo-model.js";
 
@@ -26,17 +27,6 @@ function talkingHeads(b: GraphBuilder, x: Tensor): Tensor {
   });
 }
 
-function classAttention(b: GraphBuilder, u: Tensor): Tensor {
-  return b.scope("attn", () => {
-    const cls = b.slice(u, [0], [1], [1]);
-    const q = b.mul(toHeads(b, linear(b, cls, DIM, DIM, "q"), HEADS), (DIM / HEADS) ** -0.5);
-    const k = toHeads(b, linear(b, u, DIM, DIM, "k"), HEADS);
-    const v = toHeads(b, linear(b, u, DIM, DIM, "v"), HEADS);
-    const attn = b.softmax(b.matmul(q, b.transpose(k, [0, 1, 3, 2])), -1);
-    return linear(b, fromHeads(b, b.matmul(attn, v)), DIM, DIM, "proj");
-  });
-}
-
 defineModel({
   name: "CaiT-S24",
   sourceId: "cait_s24",
@@ -51,13 +41,7 @@ defineModel({
       });
     }
     let cls = expandToBatch(b, b.param("cls_token", [1, 1, DIM]), x);
-    for (let i = 0; i < 2; i++) {
-      cls = b.scope(`blocks_token_only.${i}`, () => {
-        const u = b.concat([cls, x], 1);
-        const c = b.add(cls, layerScale(b, classAttention(b, layerNorm(b, u, DIM, "norm1")), DIM, "gamma_1"));
-        return b.add(c, layerScale(b, mlp(b, layerNorm(b, c, DIM, "norm2"), DIM, 4 * DIM), DIM, "gamma_2"));
-      });
-    }
+    for (let i = 0; i < 2; i++) cls = classAttentionBlock(b, x, cls, `blocks_token_only.${i}`, DIM, HEADS, 4 * DIM);
     const out = layerNorm(b, b.concat([cls, x], 1), DIM, "norm");
     return linear(b, b.gather(out, 0, 1), DIM, o.numClasses, "head");
   },

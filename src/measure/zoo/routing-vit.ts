@@ -52,7 +52,6 @@ export interface RoutingAttentionOptions {
 
 /** Returns k-means routed attention of tokens x [B, t, C] (lucidrains SelfAttention with global heads only). */
 export function routingAttention(b: GraphBuilder, x: Tensor, name: string, o: RoutingAttentionOptions): Tensor {
-  const t = x.shape[1] as number;
   const dh = o.dim / o.heads;
   return b.scope(name, () => {
     const q = toHeads(b, linear(b, x, o.dim, o.dim, "to_q", false), o.heads);

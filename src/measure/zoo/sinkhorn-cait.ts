@@ -1,6 +1,6 @@
 import type { GraphBuilder, Tensor, VitDims } from "../onnx/index.js";
 import {
-  addPosEmbed, expandToBatch, fromHeads, imageInput, INIT, layerNorm, layerScale, linear, mlp, patchEmbed, toHeads,
+  addPosEmbed, classAttentionBlock, expandToBatch, fromHeads, imageInput, INIT, layerNorm, linear, patchEmbed, toHeads,
   transformerBlock, VIT_SIZES,
 } from "../onnx/index.js";
 import type { DynamicBuildOptions } from "./blocks-dynamic.js";
@@ -108,25 +108,6 @@ export function sinkhornAttention(b: GraphBuilder, x: Tensor, name: string, dim:
     const dots = b.softmax(b.mul(b.matmul(bq, b.transpose(keys, [0, 1, 2, 4, 3])), dh ** -0.5), -1);
     const out = b.reshape(b.matmul(dots, values), [0, heads, t, dh]);
     return linear(b, fromHeads(b, out), dim, dim, "to_out");
-  });
-}
-
-/**
- * Returns the class token [B, 1, C] after one CaiT class-attention block (LayerScaleBlockClassAttn): the class
- * token attends over [cls; patches] (q from the class token only), then an MLP, both with layer scale.
- */
-export function classAttentionBlock(b: GraphBuilder, x: Tensor, cls: Tensor, name: string, dim: number, heads: number, hidden: number): Tensor {
-  return b.scope(name, () => {
-    const u = layerNorm(b, b.concat([cls, x], 1), dim, "norm1");
-    const attended = b.scope("attn", () => {
-      const q = b.mul(toHeads(b, linear(b, b.slice(u, [0], [1], [1]), dim, dim, "q"), heads), (dim / heads) ** -0.5);
-      const k = toHeads(b, linear(b, u, dim, dim, "k"), heads);
-      const v = toHeads(b, linear(b, u, dim, dim, "v"), heads);
-      const attn = b.softmax(b.matmul(q, b.transpose(k, [0, 1, 3, 2])), -1);
-      return linear(b, fromHeads(b, b.matmul(attn, v)), dim, dim, "proj");
-    });
-    const c = b.add(cls, layerScale(b, attended, dim, "gamma_1"));
-    return b.add(c, layerScale(b, mlp(b, layerNorm(b, c, dim, "norm2"), dim, hidden), dim, "gamma_2"));
   });
 }
 

@@ -82,7 +82,7 @@ export interface SwitchMlpOptions {
  * (the same element counts as E separate nn.Linear pairs).
  */
 export function switchMlp(b: GraphBuilder, x: Tensor, name: string, o: SwitchMlpOptions): Tensor {
-  const [, n, c] = x.shape as [unknown, number, number];
+  const c = x.shape[2] as number;
   const { experts: e, capacity: cap } = o;
   return b.scope(name, () => {
     const logits = b.add(b.matmul(x, b.param("switch.weight", [c, e])), b.param("switch.bias", [e], INIT.zeros));
