@@ -10,7 +10,8 @@ import { einsumLabelSizes, inferNode, isStatic, numel, ShapeInferenceError } fro
  *
  * - `macs` follows torchprofile (the benchmark's `profile_macs`): MatMul/Gemm/Conv/ConvTranspose/Einsum
  *   multiply-accumulates, plus one per output element of Mul, LayerNormalization/InstanceNormalization/
- *   GroupNormalization, AveragePool/GlobalAveragePool/ReduceMean and LeakyRelu; BatchNormalization 0.
+ *   GroupNormalization, BatchNormalization (affine in ONNX), AveragePool/GlobalAveragePool/ReduceMean and
+ *   LeakyRelu, and four per output element of a linear Resize (torchprofile's upsample_bilinear2d).
  * - `torchprofileMacs` is `macs` without Einsum: the benchmark's `macs` figures come from torchprofile,
  *   which has no einsum handler and counts it as 0 (Linformer, Synthesizer-FR, PolySA use einsum).
  * - `linearMacs` is the MatMul/Gemm/Conv/Einsum part alone; `elementwise` counts output elements of
@@ -81,8 +82,8 @@ const FLOPS_PER_ELEMENT: Record<string, number> = {
   Sigmoid: 22, Pow: 3, Sin: 1, Cos: 1, HardSigmoid: 1, HardSwish: 1,
 };
 const MACS_PER_OUTPUT = new Set([
-  "Mul", "LayerNormalization", "InstanceNormalization", "GroupNormalization", "AveragePool", "GlobalAveragePool",
-  "ReduceMean", "LeakyRelu",
+  "Mul", "LayerNormalization", "InstanceNormalization", "GroupNormalization", "BatchNormalization", "AveragePool",
+  "GlobalAveragePool", "ReduceMean", "LeakyRelu",
 ]);
 
 /**
@@ -207,6 +208,8 @@ function nodeCost(
   if (SHAPE_OPS.has(n.opType)) {
     // Data movement and comparisons: no arithmetic in either convention (Relu, Clip and MaxPool included, as in both tools).
     if (n.opType === "Relu" || n.opType === "Clip" || n.opType === "MaxPool") s.elementwise = outN;
+    // torchprofile counts bilinear upsampling as 4 MACs per output element; fvcore's setup here does not count it.
+    if (n.opType === "Resize" && n.attrs.mode === "linear") s.macs = 4 * outN;
     return s;
   }
   s.elementwise = outN;

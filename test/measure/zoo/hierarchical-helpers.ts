@@ -39,24 +39,15 @@ export function statsOf(name: string, resolution: number): GraphStats {
   return analyzeModel(describeModel(name, { resolution }).graph);
 }
 
-function outputElements(n: GraphStats["nodes"][number]): number {
-  return n.outputShapes[0]?.reduce((a, b) => a * b, 1) ?? 0;
-}
-
 /**
- * Returns the MACs of a graph as the benchmark's tool (torchprofile's profile_macs, as the dataset's figures
- * show) counts them: the analyzer's torchprofile-style count (Einsum skipped: torchprofile has no einsum
- * handler), plus one MAC per BatchNorm output element and four per bilinear-resize output element, which
- * that torchprofile counts and the analyzer (so far) does not. Verified exactly on ResNet-50,
- * EfficientFormerV2-S0 (224 and 382), CoaT-Ti and CvT-13. `skip(node)` drops nodes torchprofile cannot see.
+ * Returns the MACs of a graph as the benchmark's tool (torchprofile's profile_macs) counts them: the analyzer's
+ * `torchprofileMacs` (Einsum skipped, BatchNorm one MAC and bilinear Resize four per output element), less the
+ * nodes `skip(node)` names, which torchprofile cannot see (e.g. WaveViT's wavelet transforms in autograd
+ * Functions). Verified exactly on ResNet-50, EfficientFormerV2-S0 (224 and 382), CoaT-Ti and CvT-13.
  */
 export function benchmarkMacs(stats: GraphStats, skip: (node: GraphStats["nodes"][number]) => boolean = () => false): number {
   let total = stats.torchprofileMacs;
-  for (const n of stats.nodes) {
-    if (skip(n)) total -= n.opType === "Einsum" ? 0 : n.macs;
-    else if (n.opType === "BatchNormalization") total += outputElements(n);
-    else if (n.opType === "Resize") total += 4 * outputElements(n);
-  }
+  for (const n of stats.nodes) if (skip(n) && n.opType !== "Einsum") total -= n.macs;
   return total;
 }
 
