@@ -9,11 +9,10 @@ import { MeasurementWorker } from "./measure/jobs/measurement-worker.js";
 import { workerOptionsFromEnv } from "./measure/jobs/worker-config.js";
 import { startServer } from "./server.js";
 
-const config = loadConfig();
-const where = config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `PGlite in ${config.dataDir}`;
-console.log(`favor: opening ${where}...`);
-
 try {
+  const config = loadConfig();
+  const where = config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `PGlite in ${config.dataDir}`;
+  console.log(`favor: opening ${where}...`);
   const server = await startServer({ config });
   console.log(`favor: GraphQL at ${server.url.replace("127.0.0.1", "localhost")}/graphql (health: /healthz)`);
   const { services } = server.app;
@@ -31,15 +30,15 @@ try {
     Promise.resolve(worker?.stop())
       .then(() => server.stop())
       .then(
-      () => {
-        console.log("favor: stopped");
-        process.exit(0);
-      },
-      (error) => {
-        console.error("favor: shutdown failed:", error);
-        process.exit(1);
-      },
-    );
+        () => {
+          console.log("favor: stopped");
+          process.exit(0);
+        },
+        (error) => {
+          console.error("favor: shutdown failed:", error);
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

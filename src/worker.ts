@@ -9,11 +9,10 @@ import { openDatabase } from "./db/client.js";
 import { MeasurementWorker } from "./measure/jobs/measurement-worker.js";
 import { workerOptionsFromEnv } from "./measure/jobs/worker-config.js";
 
-const config = loadConfig();
-const where = config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `PGlite in ${config.dataDir}`;
-console.log(`favor worker: opening ${where}...`);
-
 try {
+  const config = loadConfig();
+  const where = config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `PGlite in ${config.dataDir}`;
+  console.log(`favor worker: opening ${where}...`);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 3 });
   const worker = new MeasurementWorker({ db: database.db, ...workerOptionsFromEnv() });
   await worker.start();
