@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphql";
-import { buildSchema } from "type-graphql";
+import { buildSchema, type PubSub } from "type-graphql";
 
 import { resolverContainer } from "./container.js";
 import { resolvers } from "./index.js";
@@ -17,9 +17,20 @@ const ROOT_DESCRIPTIONS = {
   Subscription: "Live updates.",
 };
 
+// type-graphql wants a PubSub once any @Subscription exists, even where each brings its own `subscribe` (Favor's
+// poll the database, which workers in other processes write); this one says so if anything ever uses it.
+const NO_PUB_SUB: PubSub = {
+  publish: () => {
+    throw new Error("Favor has no PubSub: give @Subscription a `subscribe` function");
+  },
+  subscribe: () => {
+    throw new Error("Favor has no PubSub: give @Subscription a `subscribe` function");
+  },
+};
+
 /** Returns Favor's executable GraphQL schema built from the resolver list. */
 export async function buildFavorSchema(): Promise<GraphQLSchema> {
-  const schema = await buildSchema({ resolvers, container: resolverContainer(), validate: false });
+  const schema = await buildSchema({ resolvers, container: resolverContainer(), validate: false, pubSub: NO_PUB_SUB });
   // type-graphql has no option for the root types' descriptions; they are plain properties.
   for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
     if (root && !root.description) root.description = ROOT_DESCRIPTIONS[root.name as keyof typeof ROOT_DESCRIPTIONS];

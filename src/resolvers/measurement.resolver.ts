@@ -1,9 +1,11 @@
 import { GraphQLError } from "graphql";
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 
 import type { JobCellRecord } from "../measure/jobs/job-queue.js";
 import type { Services } from "../services/index.js";
-import { MeasurementService, measurementLimitsFromEnv, type MeasurementJobView } from "../services/measurement.service.js";
+import {
+  JOB_WATCH_INTERVAL_MS, MeasurementService, measurementLimitsFromEnv, type MeasurementJobView,
+} from "../services/measurement.service.js";
 import { MeasureInput } from "../schema/measure.input.js";
 import { MeasurementCellStatus, type MeasurementJobStatus } from "../schema/measurement-job-status.enum.js";
 import { MeasurementJob, MeasurementJobCell, MeasurementJobConnection } from "../schema/measurement-job.type.js";
@@ -13,7 +15,7 @@ import type { FavorContext } from "./context.type.js";
 
 /**
  * The measurement API: `measure` queues a job and returns it at once; `measurementJob` / `measurementJobs` read
- * jobs (public; poll for progress); `cancelMeasurement` cancels. Mutations need `Authorization: Bearer <token>`
+ * jobs (public; poll for progress) and `measurementJobProgress` streams one over graphql-ws; `cancelMeasurement` cancels. Mutations need `Authorization: Bearer <token>`
  * with a token from FAVOR_TOKENS.
  */
 @Resolver(() => MeasurementJob)
@@ -46,6 +48,21 @@ export class MeasurementResolver {
   async measurementJob(@Arg("id", () => ID, { description: "Job id." }) id: string): Promise<MeasurementJob | null> {
     const job = await this.measurements.job(id);
     return job && toJob(job);
+  }
+
+  @Subscription(() => MeasurementJob, {
+    description:
+      `The job at once, then each time its status or progress changed; completes after SUCCEEDED, FAILED or CANCELLED. Over graphql-ws (protocol graphql-transport-ws) at /graphql; the job is re-read every ${JOB_WATCH_INTERVAL_MS} ms, so workers in other processes are seen too.`,
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, { id: string }, FavorContext>) =>
+      // type-graphql calls `subscribe` without the resolver instance; a MeasurementService is only a view of the database.
+      new MeasurementService(context.services.database.db, context.services.catalog).watch(args.id),
+  })
+  measurementJobProgress(
+    @Root() job: MeasurementJobView,
+    // Declares the argument; `subscribe` reads it.
+    @Arg("id", () => ID, { description: "Job id." }) _id: string,
+  ): MeasurementJob {
+    return toJob(job);
   }
 
   @Query(() => MeasurementJobConnection, { description: "Measurement jobs, newest first." })

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 
 import { GraphQLError } from "graphql";
 
@@ -180,6 +181,52 @@ export class MeasurementService {
     return record === null ? null : this.view(record);
   }
 
+  /**
+   * Returns the job's updates: the job at once, then the job each time its status or progress (cell counts, the
+   * cell being measured, the job's error) changed, ending after a terminal status (succeeded, failed, cancelled).
+   * The worker may be another process, so it re-reads the database every `intervalMs`. BAD_USER_INPUT for an
+   * unknown or invalid id. `return()` (the client unsubscribed) stops it without waiting out the interval.
+   */
+  async watch(id: string | number, intervalMs: number = JOB_WATCH_INTERVAL_MS): Promise<AsyncIterableIterator<MeasurementJobView>> {
+    const first = await this.job(id);
+    if (first === null) throw new BadUserInputError(`Unknown measurement job "${id}"`, { id: String(id) });
+    const stopped = new AbortController();
+    const updates = this.updates(first, intervalMs, stopped.signal);
+    const iterator: AsyncIterableIterator<MeasurementJobView> = {
+      next: () => updates.next(),
+      // An async generator's own return() waits for its pending next(); aborting first ends that wait now.
+      return: () => {
+        stopped.abort();
+        return updates.return();
+      },
+      throw: (error?: unknown) => {
+        stopped.abort();
+        return updates.throw(error);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  private async *updates(first: MeasurementJobView, intervalMs: number, signal: AbortSignal): AsyncGenerator<MeasurementJobView, void> {
+    let last = first;
+    yield first;
+    while (!TERMINAL_JOB_STATUSES.has(last.status)) {
+      try {
+        await sleep(intervalMs, undefined, { signal });
+        const now = await this.job(last.id);
+        if (now === null) return; // jobs are not deleted; should one vanish, there is nothing more to say
+        if (progressKey(now) === progressKey(last)) continue;
+        last = now;
+      } catch (error) {
+        // Aborted: the client left (or the server stops, perhaps closing the database under the read).
+        if (signal.aborted) return;
+        throw error;
+      }
+      yield last;
+    }
+  }
+
   /** Returns one page of jobs (newest first), optionally only those in the given states. */
   async jobs(statuses: readonly JobStatus[] | null | undefined, first?: number | null, after?: string | null): Promise<ConnectionData<MeasurementJobView>> {
     const page = pageRequest(first, after);
@@ -327,6 +374,16 @@ export class MeasurementService {
     this.catalog.invalidate();
     return { device, provider: local.provider, reason: local.reason };
   }
+}
+
+/** How often `watch` (the measurementJobProgress subscription) re-reads a job, in milliseconds. */
+export const JOB_WATCH_INTERVAL_MS = 500;
+
+const TERMINAL_JOB_STATUSES: ReadonlySet<JobStatus> = new Set(["succeeded", "failed", "cancelled"]);
+
+/** What a progress update is about; heartbeats and lease renewals alone are no news. */
+function progressKey(job: MeasurementJobView): string {
+  return JSON.stringify([job.status, job.counts, job.current, job.error]);
 }
 
 /** Returns a job id from the API's ID; BAD_USER_INPUT naming anything that is not a positive integer. */
