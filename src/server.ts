@@ -4,8 +4,11 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import depthLimit from "graphql-depth-limit";
+import type { Disposable } from "graphql-ws";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
 
 import type { FavorConfig } from "./config.js";
 import { openDatabase, type FavorDatabase } from "./db/client.js";
@@ -20,6 +23,8 @@ export const MAX_QUERY_DEPTH = 10;
 export const MAX_BODY_BYTES = 1 << 20;
 /** How long `stop()` waits for in-flight requests before closing their connections. */
 export const DRAIN_TIMEOUT_MS = 10_000;
+/** How long `stop()` waits for WebSocket clients to answer the close handshake before cutting them off. */
+export const SOCKET_CLOSE_TIMEOUT_MS = 1_000;
 
 /** What HTTP routes can reach: the services (and through them the database), the config and the schema. */
 export interface AppHandle {
@@ -68,19 +73,19 @@ export interface StartServerOptions {
   routes?: readonly HttpRoute[];
 }
 
-/** A running server. */
+/** A running server. Subscriptions: graphql-ws (protocol graphql-transport-ws) at `ws://…/graphql`. */
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:4000 (GraphQL at `${url}/graphql`). */
   url: string;
   port: number;
   app: AppHandle;
-  /** Stops accepting, drains in-flight requests (up to DRAIN_TIMEOUT_MS), stops Apollo, closes an owned database. */
+  /** Closes WebSocket subscriptions, stops accepting, drains in-flight requests (up to DRAIN_TIMEOUT_MS), stops Apollo, closes an owned database. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts Favor's HTTP server: POST/GET /graphql (Apollo Server over node:http via executeHTTPGraphQLRequest), the
- * routes, and returns its URL and `stop`. Port 0 picks a free port. The database is migrated and seeded on open.
+ * Starts Favor's HTTP server: POST/GET /graphql (Apollo Server over node:http via executeHTTPGraphQLRequest),
+ * subscriptions over graphql-ws on the same path, the routes, and returns its URL and `stop`. Port 0 picks a free port. The database is migrated and seeded on open.
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
@@ -116,6 +121,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       server.listen(config.port, () => resolve());
     });
     const port = (server.address() as AddressInfo).port;
+    const sockets = new WebSocketServer({ server, path: "/graphql" });
+    const subscriptions = useServer<Record<string, unknown>, { request: IncomingMessage }>(
+      {
+        schema,
+        validate: (s, document) => validate(s, document, [...specifiedRules, depthLimit(MAX_QUERY_DEPTH)]),
+        context: (ctx) => contextFor(ctx.extra.request, app),
+        // Apollo's formatError does not see WebSocket results: the same masking here.
+        onNext: (_ctx, _id, _payload, _args, result) =>
+          result.errors && { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e, config.production)) },
+        onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e, config.production)),
+      },
+      sockets,
+    );
 
     let stopping: Promise<void> | undefined;
     return {
@@ -124,6 +142,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       app,
       stop: () =>
         (stopping ??= (async () => {
+          await closeSockets(sockets, subscriptions);
           await closeServer(server);
           await apollo.stop();
           if (ownsDatabase) await database.close();
@@ -245,6 +264,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     promise,
     new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
   ]).finally(() => clearTimeout(timer));
+}
+
+/** Closes every WebSocket (code 1001) and the WebSocket server; clients that do not answer in time are cut off. */
+async function closeSockets(sockets: WebSocketServer, subscriptions: Disposable): Promise<void> {
+  const timer = setTimeout(() => {
+    for (const socket of sockets.clients) socket.terminate();
+  }, SOCKET_CLOSE_TIMEOUT_MS);
+  timer.unref();
+  await subscriptions.dispose();
+  clearTimeout(timer);
 }
 
 /** Stops accepting connections, lets in-flight requests finish, and force-closes what remains after the timeout. */
