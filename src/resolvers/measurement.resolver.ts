@@ -28,7 +28,7 @@ export class MeasurementResolver {
 
   @Mutation(() => MeasurementJob, {
     description:
-      "Queues the measurement of models × resolutions × metrics on a device and returns the job at once (poll measurementJob). Needs a bearer token.",
+      "Queues the measurement of models × resolutions × metrics on a device and returns the job at once (poll measurementJob or subscribe to measurementJobProgress). Needs a bearer token.",
   })
   async measure(
     @Arg("input", () => MeasureInput, { description: "What to measure, where, and the budget." }) input: MeasureInput,

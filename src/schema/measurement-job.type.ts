@@ -76,7 +76,7 @@ export class MeasurementJobCell {
 
 @ObjectType({
   description:
-    "A measurement job. Poll `measurementJob(id)` (e.g. every second) until `status` is SUCCEEDED, FAILED or CANCELLED; `progress` and `current` tell where it is.",
+    "A measurement job. Poll `measurementJob(id)` (e.g. every second) until `status` is SUCCEEDED, FAILED or CANCELLED, or subscribe to `measurementJobProgress(id)`; `progress` and `current` tell where it is.",
 })
 export class MeasurementJob {
   @Field(() => ID, { description: "Job id." })

@@ -148,7 +148,15 @@ describe.each(BACKENDS)("measurementJobProgress subscription over graphql-ws (%s
     }
   });
 
-  it("stops cleanly: an unsubscribed job is no longer read, and stop() closes open subscriptions", async () => {
+  it("validates subscriptions as HTTP queries are validated", async () => {
+    const ended = await new Promise<unknown>((resolve) =>
+      client.subscribe({ query: `subscription { measurementJobProgress(id: "1") { nope } }` }, { next: () => {}, error: resolve, complete: () => resolve(null) }),
+    );
+    expect(Array.isArray(ended), JSON.stringify(ended)).toBe(true);
+    expect((ended as Array<{ message: string }>)[0].message).toContain("nope");
+  });
+
+  it("lets clients unsubscribe, and stop() closes the subscriptions still open (going away, 1001)", async () => {
     for (const w of workers.splice(0)) await w.stop();
     // No worker: these jobs stay queued, so their subscriptions stay open.
     const left = await measure({ models: [MODEL], resolutions: [RESOLUTION], metrics: ["latencyP90Ms"], provider: "CPU" });
