@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -16,6 +16,7 @@ process.env.FAVOR_MAX_ACTIVE_JOBS = "4";
 const ONNX_DIR = mkdtempSync(join(tmpdir(), "favor-onnx-"));
 writeFileSync(join(ONNX_DIR, "tiny.onnx"), tinyConvGraph(96));
 process.env.FAVOR_ONNX_DIR = ONNX_DIR;
+afterAll(() => rmSync(ONNX_DIR, { recursive: true, force: true }));
 
 const TOKEN = "test-token";
 const AUTH = { authorization: `Bearer ${TOKEN}` };

@@ -21,6 +21,9 @@ import {
 import type { MeasureTask } from "./measurable-metrics.js";
 import { taskOf } from "./measurable-metrics.js";
 
+/** Prefix of a worker's scratch folder in the OS temp dir: `favor-worker-<pid>-<random>`. */
+export const WORKER_SCRATCH_PREFIX = "favor-worker-";
+
 /** Defaults of the worker's timing. */
 export const WORKER_DEFAULTS = {
   /** A job whose worker sent no heartbeat for this long may be claimed by another worker. */
@@ -197,7 +200,8 @@ export class MeasurementWorker {
         (error) => this.log(`worker ${this.workerId}: heartbeat of job ${job.id} failed: ${(error as Error).message}`),
       );
     }, this.heartbeatMs);
-    const scratch = await mkdtemp(path.join(os.tmpdir(), "favor-worker-"));
+    // The pid in the name lets whoever SIGKILLs a worker (which cannot clean up) find its scratch.
+    const scratch = await mkdtemp(path.join(os.tmpdir(), `${WORKER_SCRATCH_PREFIX}${process.pid}-`));
     let graph: PreparedModelGraph | GraphBuildError | null = null;
     let graphKey = "";
     const request = job.request as { force?: boolean; onlyMissing?: boolean; maxSecondsPerCell?: number; onnxPath?: string | null };

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -6,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { openDatabase, queryRows, sql, type FavorDatabase } from "../../../src/db/client.js";
 import { getJob, jobCells, type JobRecord } from "../../../src/measure/jobs/job-queue.js";
-import { MeasurementWorker } from "../../../src/measure/jobs/measurement-worker.js";
+import { MeasurementWorker, WORKER_SCRATCH_PREFIX } from "../../../src/measure/jobs/measurement-worker.js";
 import { createServices } from "../../../src/services/index.js";
 import { MeasurementService } from "../../../src/services/measurement.service.js";
 import { createScratchDatabase, type ScratchDatabase } from "../../helpers/test-database.js";
@@ -72,6 +75,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("a worker killed mid-job (postgr
     const killed = new Promise((resolve) => child!.once("exit", resolve));
     child.kill("SIGKILL");
     await killed;
+    removeScratchOf(child.pid!);
 
     // Nothing is released on a kill: the job stays running under the dead worker's lease until it expires.
     const orphaned = (await getJob(db, job.id))!;
@@ -106,3 +110,11 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("a worker killed mid-job (postgr
     expect(writers).toEqual(new Set([firstWorker, second.workerId]));
   });
 });
+
+/** Removes the scratch folders of a worker that was SIGKILLed (it had no chance to). */
+function removeScratchOf(pid: number): void {
+  const prefix = `${WORKER_SCRATCH_PREFIX}${pid}-`;
+  for (const name of readdirSync(tmpdir())) {
+    if (name.startsWith(prefix)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}

@@ -247,7 +247,7 @@ describe("profileMetric with a failing child", () => {
 
   it("a child whose parent was killed ends itself, even while busy", async () => {
     const require = createRequire(import.meta.url);
-    const parent = spawn(process.execPath, ["--import", pathToFileURL(require.resolve("tsx")).href, ORPHAN_PARENT], {
+    const parent = spawn(process.execPath, ["--import", pathToFileURL(require.resolve("tsx")).href, ORPHAN_PARENT, path.join(dir, "orphan.onnx")], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const childPid = await new Promise<number>((resolve, reject) => {
