@@ -41,7 +41,7 @@ export class AnalysisResolver {
 
   @Query(() => ParetoFront, {
     description:
-      "The Pareto front of any metrics (2 or more dimensions) over the runs or model@resolution rows in scope: every point with its values, rank, optimal flag, dominators and per-objective gap to the front, optionally one front per group; subjects missing a figure are excluded and counted by reason.",
+      "The Pareto front of any number of metrics (one or more) over the runs or model@resolution rows in scope: every point with its values, rank, optimal flag, dominators and per-objective gap to the front, optionally one front per group; subjects missing a figure are excluded and counted by reason.",
   })
   async paretoFront(@Args(() => ParetoFrontArgs) args: ParetoFrontArgs): Promise<ParetoFront> {
     return toFront(await this.analysis.paretoFront(args.objectives, scopeOf(args, args.level), args.groupBy, args.focus));
