@@ -12,6 +12,8 @@ export interface FavorConfig {
   tokens: readonly string[];
   /** Run the measurement worker inside the server process (issue 5). */
   worker: boolean;
+  /** Answer repeated read-only queries from a whole-response cache keyed by the data version (src/response-cache.ts). */
+  responseCache: boolean;
 }
 
 /** Default PGlite data directory: a git-ignored subfolder of ./data (which holds the committed seed files). */
@@ -24,16 +26,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FavorConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`PORT must be an integer 0-65535, got "${portText}"`);
   }
-  const workerText = env.FAVOR_WORKER ?? "1";
-  if (workerText !== "0" && workerText !== "1") {
-    throw new Error(`FAVOR_WORKER must be 0 or 1, got "${workerText}"`);
-  }
+  const flag = (name: string): boolean => {
+    const text = env[name] ?? "1";
+    if (text !== "0" && text !== "1") throw new Error(`${name} must be 0 or 1, got "${text}"`);
+    return text === "1";
+  };
   return {
     port,
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.FAVOR_DATA_DIR || DEFAULT_DATA_DIR,
     production: env.NODE_ENV === "production",
     tokens: (env.FAVOR_TOKENS ?? "").split(",").map((t) => t.trim()).filter(Boolean),
-    worker: workerText === "1",
+    worker: flag("FAVOR_WORKER"),
+    responseCache: flag("FAVOR_RESPONSE_CACHE"),
   };
 }

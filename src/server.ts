@@ -15,6 +15,7 @@ import { openDatabase, type FavorDatabase } from "./db/client.js";
 import { createBatchLoader, createServices, type Services } from "./services/index.js";
 import { buildFavorSchema } from "./resolvers/build-schema.js";
 import type { FavorContext } from "./resolvers/index.js";
+import { ResponseCache, type CachedResponse } from "./response-cache.js";
 import { WEB_ROUTES } from "./web/web-routes.js";
 
 /** Deepest query accepted (the full-table query needs 6; nested model→runs→model loops are cut off). */
@@ -95,6 +96,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const services = createServices(database);
     const schema = await buildFavorSchema();
     const app: AppHandle = { services, config, schema };
+    const responseCache = config.responseCache ? new ResponseCache() : null;
     const apollo = new ApolloServer<FavorContext>({
       schema,
       validationRules: [depthLimit(MAX_QUERY_DEPTH)],
@@ -110,7 +112,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
     const routes = options.routes ?? ROUTES;
     const server = createServer((req, res) => {
-      handle(req, res, apollo, app, routes).catch((error) => {
+      handle(req, res, { apollo, app, responseCache }, routes).catch((error) => {
         console.error("request failed:", error);
         if (!res.headersSent) sendJson(res, 500, { error: config.production ? "Internal server error" : String(error) });
         else res.end();
@@ -154,10 +156,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, apollo: ApolloServer<FavorContext>, app: AppHandle,
+/** What the GraphQL endpoint needs besides the request. */
+interface GraphQLEndpoint {
+  apollo: ApolloServer<FavorContext>;
+  app: AppHandle;
+  responseCache: ResponseCache | null;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, endpoint: GraphQLEndpoint,
   routes: readonly HttpRoute[]): Promise<void> {
+  const { app } = endpoint;
   const url = new URL(req.url ?? "/", "http://localhost");
-  if (url.pathname === "/graphql") return handleGraphQL(req, res, apollo, app, url);
+  if (url.pathname === "/graphql") return handleGraphQL(req, res, endpoint, url);
   const route = routes.find(
     (r) => (r.method === req.method || (r.method === "GET" && req.method === "HEAD")) &&
       (typeof r.path === "string" ? r.path === url.pathname : r.path.test(url.pathname)),
@@ -166,7 +176,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, apollo: ApolloS
   sendJson(res, 404, { error: `Not found: ${req.method} ${url.pathname}` });
 }
 
-async function handleGraphQL(req: IncomingMessage, res: ServerResponse, apollo: ApolloServer<FavorContext>, app: AppHandle,
+async function handleGraphQL(req: IncomingMessage, res: ServerResponse, { apollo, app, responseCache }: GraphQLEndpoint,
   url: URL): Promise<void> {
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
@@ -186,19 +196,38 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, apollo: 
       body = text;
     }
   }
+  // Only JSON POSTs are cached: they passed Apollo's CSRF rules, and their key is the whole request.
+  const cacheKey = responseCache && req.method === "POST" && typeof body === "object"
+    ? responseCache.keyOf({ body, accept: headers.get("accept") ?? "" })
+    : null;
+  // Without a version (database unreachable) nothing is cached and GraphQL reports the failure as usual.
+  const version = cacheKey === null ? null : await app.services.dataVersion.current().catch(() => null);
+  if (responseCache && cacheKey !== null && version !== null) {
+    const cached = responseCache.get(cacheKey, version);
+    if (cached) return sendCached(res, cached, "hit");
+  }
   const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? "GET", headers, search: url.search, body };
   const response = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest,
     context: async () => contextFor(req, app),
   });
+  if (response.body.kind === "complete") {
+    const complete: CachedResponse = { status: response.status ?? 200, headers: [...response.headers], body: response.body.string };
+    if (responseCache && cacheKey !== null && version !== null) responseCache.set(cacheKey, version, complete);
+    return sendCached(res, complete, cacheKey === null ? null : "miss");
+  }
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
-  if (response.body.kind === "complete") {
-    res.end(response.body.string);
-    return;
-  }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+/** Writes a complete response; `cache` (hit or miss) goes into the `x-favor-cache` header where the answer was cacheable. */
+function sendCached(res: ServerResponse, response: CachedResponse, cache: "hit" | "miss" | null): void {
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  if (cache !== null) res.setHeader("x-favor-cache", cache);
+  res.statusCode = response.status;
+  res.end(response.body);
 }
 
 /** Returns the per-request context: services, config, auth and fresh batch loaders. */
