@@ -102,17 +102,12 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
   beforeAll(async () => (api = await startTestServer(backend)));
   afterAll(() => api?.stop());
 
-  const ok = async (query: string, variables?: Record<string, unknown>) => {
-    const result = await api.graphql(query, variables);
-    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-    return result.data;
-  };
   const badInput = async (query: string, variables: Record<string, unknown>, message: RegExp) => {
     const result = await api.graphql(query, variables);
     expect(result.errors?.[0]?.extensions?.code, JSON.stringify(result.errors)).toBe("BAD_USER_INPUT");
     expect(result.errors?.[0]?.message).toMatch(message);
   };
-  const front = async (variables: Record<string, unknown>) => (await ok(FRONT, variables)).paretoFront;
+  const front = async (variables: Record<string, unknown>) => (await api.data(FRONT, variables)).paretoFront;
   const byKey = new Map(SEED.runs.map((r) => [runKey(r), r]));
   const seedRunOf = (point: { subject: { run: { runName: string; runDate: string } } }) => byKey.get(runKey(point.subject.run))!;
 
@@ -175,7 +170,7 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
       const objectives: Obj[] = [{ metric: "accuracyTop1", dir: "HIGHER" }, { metric: "throughput", dir: "HIGHER" }];
       const runs = SEED.runs.filter((r) => r.resolution === 224);
       const expected = expectedFront(runs, objectives);
-      const result = await ok(
+      const result = await api.data(
         `query($focus: [String!]) { paretoFront(objectives: [{metric: "accuracyTop1"}, {metric: "throughput"}], resolution: 224, focus: $focus) {
           front { runId } points { rank optimal subject { model { name } run { runName runDate } } dominators { model { name } run { runName runDate } } gap { metric gap } }
         } }`,
@@ -273,7 +268,7 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
     }`;
 
     it("shows fine-tuning time vs training memory as the strongest pair, FLOPs vs training memory next", async () => {
-      const result = (await ok(CORRELATIONS, {})).correlations;
+      const result = (await api.data(CORRELATIONS, {})).correlations;
       expect(result).toMatchObject({ method: "PEARSON", level: "RUN", scopeCount: SEED.runs.length });
       const [first, second] = result.pairs;
       expect([first.a, first.b].sort()).toEqual(["fineTuneTime", "trainingMemoryTotal"]);
@@ -291,7 +286,7 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
     });
 
     it("computes Spearman with average ranks over the pairs present", async () => {
-      const result = (await ok(CORRELATIONS, { metrics: ["throughput", "fineTuneTime"], method: "SPEARMAN", resolution: 224 })).correlations;
+      const result = (await api.data(CORRELATIONS, { metrics: ["throughput", "fineTuneTime"], method: "SPEARMAN", resolution: 224 })).correlations;
       const [x, y] = pairsOf("throughput", "fineTuneTime", SEED.runs.filter((r) => r.resolution === 224));
       expect(result.pairs).toHaveLength(1);
       expect(result.pairs[0].n).toBe(x.length);
@@ -320,7 +315,7 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
     }`;
 
     it("answers larger model vs higher resolution for ViT-Ti/S/B and every model with 224 and 384 runs", async () => {
-      const result = (await ok(SCALING, { costs: ["throughput", "trainingMemoryTotal"] })).scaling;
+      const result = (await api.data(SCALING, { costs: ["throughput", "trainingMemoryTotal"] })).scaling;
       expect(result).toMatchObject({ fromResolution: 224, toResolution: 384, pretrainResolution: 224 });
       const at = (res: number, pre: number) =>
         modelResolutionRows(SEED.runs.filter((r) => r.resolution === res && r.pretrainResolution === pre));
@@ -377,7 +372,7 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
       ["SPEED", "TRAINING", "fineTuneTime", "LOWER"],
       ["MEMORY", "TRAINING", "trainingMemoryTotal", "LOWER"],
     ] as const)("%s at %s: each class's best models on the accuracy vs %s front", async (constraint, stage, metric, dir) => {
-      const result = (await ok(RECOMMEND, { constraint, stage, resolution: 224 })).recommendations;
+      const result = (await api.data(RECOMMEND, { constraint, stage, resolution: 224 })).recommendations;
       expect(result).toMatchObject({ constraint, stage, accuracyMetric: "accuracyTop1", costMetric: { key: metric } });
       const rows = modelResolutionRows(SEED.runs.filter((r) => r.resolution === 224));
       const expected = expectedFront(rows, [{ metric: "accuracyTop1", dir: "HIGHER" }, { metric, dir }]);
@@ -399,7 +394,7 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
     });
 
     it("puts hybrid attention models on the inference-memory front", async () => {
-      const result = (await ok(RECOMMEND, { constraint: "MEMORY", stage: "INFERENCE", resolution: 224 })).recommendations;
+      const result = (await api.data(RECOMMEND, { constraint: "MEMORY", stage: "INFERENCE", resolution: 224 })).recommendations;
       expect(result.classes.find((c: any) => c.taxonomyClass === "Hybrid Attention").onFront).toBe(true);
     });
   });
@@ -413,15 +408,15 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
     }`;
 
     it("lists the paper's cells and the missing ones", async () => {
-      const catalogue: string[] = (await ok("{ metrics { key } }")).metrics.map((m: { key: string }) => m.key);
+      const catalogue: string[] = (await api.data("{ metrics { key } }")).metrics.map((m: { key: string }) => m.key);
       const rows = modelResolutionRows(SEED.runs);
-      const result = (await ok(COVERAGE, {})).coverage;
+      const result = (await api.data(COVERAGE, {})).coverage;
       expect(result.device).toBeNull();
       expect(result.metrics.sort()).toEqual([...catalogue].sort());
       expect(result.total).toBe(rows.length * catalogue.length);
       const missing = rows.flatMap((r) => catalogue.filter((k) => r.metrics[k as SeedMetricKey] === undefined).map((k) => `${nameOf(r)}@${r.resolution}:${k}`));
       expect(result.missing).toBe(missing.length);
-      const onlyMissing = (await ok(COVERAGE, { onlyMissing: true })).coverage;
+      const onlyMissing = (await api.data(COVERAGE, { onlyMissing: true })).coverage;
       expect(onlyMissing.cells.map((c: any) => `${c.model}@${c.resolution}:${c.metric}`).sort()).toEqual(missing.sort());
       const vitS = result.cells.find((c: any) => c.model === "ViT-S/16" && c.resolution === 224 && c.metric === "throughput");
       const bestVitS = rows.find((r) => nameOf(r) === "ViT-S/16" && r.resolution === 224)!;
@@ -429,8 +424,8 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
     });
 
     it("has nothing per-device measured yet on a paper GPU named explicitly, and rejects an unknown device", async () => {
-      const devices: Array<{ name: string }> = (await ok("{ devices { name } }")).devices;
-      const result = (await ok(COVERAGE, { device: devices[0].name })).coverage;
+      const devices: Array<{ name: string }> = (await api.data("{ devices { name } }")).devices;
+      const result = (await api.data(COVERAGE, { device: devices[0].name })).coverage;
       expect(result.device.name).toBe(devices[0].name);
       expect(result.total).toBe(result.present + result.missing);
       await badInput(COVERAGE, { device: "TPU" }, /Unknown device "TPU"/);
@@ -472,7 +467,7 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
     });
 
     it("reports the device's coverage", async () => {
-      const result = (await ok(`query($device: ID) { coverage(device: $device) { byMetric { metric present missing } } }`, { device: DEVICE })).coverage;
+      const result = (await api.data(`query($device: ID) { coverage(device: $device) { byMetric { metric present missing } } }`, { device: DEVICE })).coverage;
       const rows = modelResolutionRows(SEED.runs);
       const throughput = result.byMetric.find((m: any) => m.metric === "throughput");
       expect(throughput).toEqual({ metric: "throughput", present: 2, missing: rows.length - 2 });

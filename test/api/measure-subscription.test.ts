@@ -2,9 +2,9 @@ import { createClient, type Client, type FormattedExecutionResult } from "graphq
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 
-import { MeasurementWorker } from "../../src/measure/jobs/measurement-worker.js";
+import type { MeasurementWorker } from "../../src/measure/jobs/measurement-worker.js";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/test-server.js";
-import { QUICK_SETTINGS } from "../measure/jobs/quick-settings.js";
+import { startTestWorker } from "../helpers/test-worker.js";
 
 const TOKEN = "test-token";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -72,17 +72,8 @@ describe.each(BACKENDS)("measurementJobProgress subscription over graphql-ws (%s
     return result.data.measure;
   };
   const startWorker = async () => {
-    const worker = new MeasurementWorker({
-      db: api.server.app.services.database.db,
-      settings: QUICK_SETTINGS,
-      threads: 1,
-      pollMs: 100,
-      cuda: false,
-      onFigures: () => api.server.app.services.catalog.invalidate(),
-      log: () => {},
-    });
+    const worker = await startTestWorker(api);
     workers.push(worker);
-    await worker.start();
     return worker;
   };
 

@@ -4,8 +4,9 @@ import { join } from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { MeasurementWorker } from "../../src/measure/jobs/measurement-worker.js";
+import type { MeasurementWorker, MeasurementWorkerOptions } from "../../src/measure/jobs/measurement-worker.js";
 import { BACKENDS, startTestServer, type GraphQLResult, type TestServer } from "../helpers/test-server.js";
+import { startTestWorker } from "../helpers/test-worker.js";
 import { QUICK_SETTINGS } from "../measure/jobs/quick-settings.js";
 import { tinyConvGraph } from "../measure/profiler/fixtures/tiny-graph.js";
 
@@ -48,19 +49,9 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
     return result.data.measure;
   };
   const job = async (id: string) => (await api.graphql(JOB, { id })).data.measurementJob;
-  const startWorker = async (extra: Partial<ConstructorParameters<typeof MeasurementWorker>[0]> = {}) => {
-    const worker = new MeasurementWorker({
-      db: api.server.app.services.database.db,
-      settings: QUICK_SETTINGS,
-      threads: 1,
-      pollMs: 100,
-      cuda: false,
-      onFigures: () => api.server.app.services.catalog.invalidate(),
-      log: () => {},
-      ...extra,
-    });
+  const startWorker = async (extra: Partial<MeasurementWorkerOptions> = {}) => {
+    const worker = await startTestWorker(api, extra);
     workers.push(worker);
-    await worker.start();
     return worker;
   };
   /** Polls the job (the documented contract) until it has ended. */

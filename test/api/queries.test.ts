@@ -20,14 +20,9 @@ describe.each(BACKENDS)("queries over HTTP (%s)", (backend) => {
   beforeAll(async () => (api = await startTestServer(backend)));
   afterAll(() => api?.stop());
 
-  const ok = async (query: string, variables?: Record<string, unknown>) => {
-    const result = await api.graphql(query, variables);
-    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-    return result.data;
-  };
   const runs = async (filter: unknown, orderBy?: unknown) =>
     (
-      await ok(
+      await api.data(
         `query($filter: SubjectFilterInput, $orderBy: [OrderByInput!]) {
           runs(first: 200, filter: $filter, orderBy: $orderBy) {
             totalCount edges { node { runName runDate resolution pretrainResolution model { sourceId name family taxonomyClass }
@@ -40,7 +35,7 @@ describe.each(BACKENDS)("queries over HTTP (%s)", (backend) => {
 
   describe("models (model@resolution rows)", () => {
     it("has one row per (model, fine-tune resolution), each showing its best-accuracy run exactly", async () => {
-      const data = await ok(`{ models(first: 200) { totalCount edges { node {
+      const data = await api.data(`{ models(first: 200) { totalCount edges { node {
         resolution runId runCount pretrainResolution model { sourceId }
         run { runName runDate } metrics { key value } } } } }`);
       const expected = expectedRows();
@@ -59,7 +54,7 @@ describe.each(BACKENDS)("queries over HTTP (%s)", (backend) => {
     });
 
     it("filters by resolution and a metric and orders by a metric, missing figures last", async () => {
-      const data = await ok(`{ models(first: 200, filter: { resolutions: [384], metrics: [{ metric: "accuracyTop1", op: GTE, value: 0.8 }] },
+      const data = await api.data(`{ models(first: 200, filter: { resolutions: [384], metrics: [{ metric: "accuracyTop1", op: GTE, value: 0.8 }] },
         orderBy: [{ metric: "throughput", direction: DESC }]) { totalCount edges { node { resolution model { sourceId }
         throughput: value(metric: "throughput") acc: value(metric: "accuracyTop1") } } } }`);
       const expected = expectedRows().filter((r) => r.best.resolution === 384 && r.best.metrics.accuracyTop1! >= 0.8);
@@ -73,7 +68,7 @@ describe.each(BACKENDS)("queries over HTTP (%s)", (backend) => {
 
     it("finds a model by display name and by benchmark id, with its resolutions and runs", async () => {
       for (const name of ["DeiT-S (LS)", "deit_small_patch16_LS"]) {
-        const data = await ok(`query($n: String!) { model(name: $n) { name sourceId resolutions { resolution runCount } runs { runName runDate } } }`, { n: name });
+        const data = await api.data(`query($n: String!) { model(name: $n) { name sourceId resolutions { resolution runCount } runs { runName runDate } } }`, { n: name });
         expect(data.model.sourceId).toBe("deit_small_patch16_LS");
         const seedRuns = SEED.runs.filter((r) => r.sourceModelId === "deit_small_patch16_LS");
         expect(data.model.runs.map(runKey).sort()).toEqual(seedRuns.map(runKey).sort());
@@ -142,7 +137,7 @@ describe.each(BACKENDS)("queries over HTTP (%s)", (backend) => {
       let after: string | null = null;
       let pages = 0;
       for (;;) {
-        const data = await ok(`query($after: String) { runs(first: 7, after: $after, orderBy: [{ metric: "flops", direction: DESC }]) {
+        const data: any = await api.data(`query($after: String) { runs(first: 7, after: $after, orderBy: [{ metric: "flops", direction: DESC }]) {
           totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { runName runDate } } } }`, { after });
         const page = data.runs;
         expect(page.totalCount).toBe(90);
@@ -159,15 +154,15 @@ describe.each(BACKENDS)("queries over HTTP (%s)", (backend) => {
     });
 
     it("returns an empty page after the last row, still with the total", async () => {
-      const last = await ok(`{ runs(first: 200) { pageInfo { endCursor } } }`);
-      const data = await ok(`query($a: String) { runs(first: 5, after: $a) { totalCount edges { cursor } pageInfo { hasNextPage } } }`, { a: last.runs.pageInfo.endCursor });
+      const last = await api.data(`{ runs(first: 200) { pageInfo { endCursor } } }`);
+      const data = await api.data(`query($a: String) { runs(first: 5, after: $a) { totalCount edges { cursor } pageInfo { hasNextPage } } }`, { a: last.runs.pageInfo.endCursor });
       expect(data.runs).toEqual({ totalCount: 90, edges: [], pageInfo: { hasNextPage: false } });
     });
   });
 
   describe("catalogue, devices, taxonomy, aggregates", () => {
     it("lists the metric catalogue with units, directions, stages", async () => {
-      const data = await ok(`{ metrics { key label unit direction stage perDevice batchSize description } inference: metrics(stage: INFERENCE) { key } }`);
+      const data = await api.data(`{ metrics { key label unit direction stage perDevice batchSize description } inference: metrics(stage: INFERENCE) { key } }`);
       const byKey = new Map(data.metrics.map((m: any) => [m.key, m]));
       expect(byKey.get("accuracyTop1")).toMatchObject({ unit: "fraction", direction: "HIGHER", stage: "QUALITY", perDevice: false });
       expect(byKey.get("inferenceMemoryB64")).toMatchObject({ unit: "bytes", direction: "LOWER", stage: "INFERENCE", perDevice: true, batchSize: 64 });
@@ -178,13 +173,13 @@ describe.each(BACKENDS)("queries over HTTP (%s)", (backend) => {
     });
 
     it("lists the paper's GPUs exactly as recorded", async () => {
-      const data = await ok(`{ devices { id name kind description } }`);
+      const data = await api.data(`{ devices { id name kind description } }`);
       expect(data.devices.map((d: any) => d.name).sort()).toEqual([...new Set(SEED.runs.map((r) => r.gpu))].sort());
       expect(data.devices.every((d: any) => d.kind === "GPU" && d.description.source === "paper")).toBe(true);
     });
 
     it("serves both taxonomies covering all 35 models", async () => {
-      const data = await ok(`{ taxonomy { classes { name models { sourceId } } categories { changesWhat approaches { changesHow models { sourceId } } } } modelList { sourceId } }`);
+      const data = await api.data(`{ taxonomy { classes { name models { sourceId } } categories { changesWhat approaches { changesHow models { sourceId } } } } modelList { sourceId } }`);
       expect(data.taxonomy.classes).toHaveLength(10);
       expect(data.taxonomy.classes.flatMap((c: any) => c.models)).toHaveLength(35);
       expect(data.taxonomy.categories.flatMap((c: any) => c.approaches.flatMap((a: any) => a.models))).toHaveLength(35);
@@ -194,7 +189,7 @@ describe.each(BACKENDS)("queries over HTTP (%s)", (backend) => {
     });
 
     it("aggregates a metric per taxonomy class over runs exactly like the seed file", async () => {
-      const data = await ok(`{ aggregates(metric: "accuracyTop1", groupBy: TAXONOMY_CLASS, level: RUN) { group count subjects min max mean } }`);
+      const data = await api.data(`{ aggregates(metric: "accuracyTop1", groupBy: TAXONOMY_CLASS, level: RUN) { group count subjects min max mean } }`);
       for (const row of data.aggregates) {
         const values = SEED.runs.filter((r) => modelOf.get(r.sourceModelId)!.taxonomyClass === row.group).map((r) => r.metrics.accuracyTop1!);
         expect(row.count).toBe(values.length);
@@ -206,7 +201,7 @@ describe.each(BACKENDS)("queries over HTTP (%s)", (backend) => {
     });
 
     it("aggregates by resolution over model@resolution rows, counting rows without the figure apart", async () => {
-      const data = await ok(`{ aggregates(metric: "throughput", groupBy: RESOLUTION, filter: { families: ["Routing ViT", "ViT"] }) { group count subjects } }`);
+      const data = await api.data(`{ aggregates(metric: "throughput", groupBy: RESOLUTION, filter: { families: ["Routing ViT", "ViT"] }) { group count subjects } }`);
       expect(data.aggregates.map((r: any) => r.group)).toEqual([...data.aggregates.map((r: any) => r.group)].sort((a: string, b: string) => Number(a) - Number(b)));
       const at384 = data.aggregates.find((r: any) => r.group === "384");
       expect(at384.subjects - at384.count).toBe(1); // routing ViT @384 has no throughput

@@ -19,6 +19,8 @@ export interface TestServer {
   server: RunningServer;
   /** POSTs a query to /graphql and returns status + parsed body. */
   graphql<TData = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResult<TData>>;
+  /** Like `graphql`, but expects no errors (the assertion shows them) and returns `data`. */
+  data<TData = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<TData>;
   /** Stops the server, closes its database and drops it. */
   stop(): Promise<void>;
 }
@@ -58,7 +60,7 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
     await scratch.drop();
     throw error;
   }
-  return {
+  const api: TestServer = {
     backend,
     url: server.url,
     server,
@@ -71,6 +73,11 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
       const body = (await response.json()) as Omit<GraphQLResult, "status">;
       return { status: response.status, ...body };
     },
+    async data(query, variables, headers) {
+      const result = await api.graphql(query, variables, headers);
+      if (result.errors) throw new Error(`expected no errors, got ${JSON.stringify(result.errors)}`);
+      return result.data;
+    },
     async stop() {
       try {
         await server.stop();
@@ -79,4 +86,5 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
       }
     },
   };
+  return api;
 }
