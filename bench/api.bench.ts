@@ -15,7 +15,7 @@
  */
 import "reflect-metadata";
 
-import { fork, type ChildProcess } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 
@@ -27,8 +27,16 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP_S = 3;
 const METRICS = [
-  "accuracyTop1", "accuracyTop5", "params", "flops", "macs", "throughput",
-  "inferenceMemoryB1", "inferenceMemoryB64", "trainingMemoryTotal", "fineTuneTime",
+  "accuracyTop1",
+  "accuracyTop5",
+  "params",
+  "flops",
+  "macs",
+  "throughput",
+  "inferenceMemoryB1",
+  "inferenceMemoryB64",
+  "trainingMemoryTotal",
+  "fineTuneTime",
 ];
 /** The full-table query: what a dashboard table loads. */
 export const FULL_TABLE_QUERY = `query FullTable {
@@ -45,7 +53,13 @@ const BODY = JSON.stringify({ query: FULL_TABLE_QUERY });
 
 // ---- child roles -------------------------------------------------------------------------------------------------
 
-async function serveFavor({ databaseUrl, responseCache }: { databaseUrl: string; responseCache: boolean }): Promise<void> {
+async function serveFavor({
+  databaseUrl,
+  responseCache,
+}: {
+  databaseUrl: string;
+  responseCache: boolean;
+}): Promise<void> {
   const { loadConfig } = await import("../src/config.js");
   const { startServer } = await import("../src/server.js");
   const server = await startServer({
@@ -131,7 +145,9 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   const adminUrl =
-    process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+    process.env.BENCH_DATABASE_URL ??
+    process.env.TEST_DATABASE_URL ??
+    "postgres://postgres@127.0.0.1:5432/test";
   const dbName = `favor_bench_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -141,16 +157,27 @@ async function main(): Promise<void> {
   try {
     const favor = await startChild("--serve-favor", { databaseUrl, responseCache: true });
     children.push(favor.child);
-    const response = await fetch(favor.url, { method: "POST", headers: { "content-type": "application/json" }, body: BODY });
+    const response = await fetch(favor.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: BODY,
+    });
     const json = (await response.json()) as { data: { runs: { edges: unknown[] } }; errors?: unknown };
-    if (json.errors || json.data.runs.edges.length !== 90) throw new Error(`unexpected answer: ${JSON.stringify(json).slice(0, 300)}`);
+    if (json.errors || json.data.runs.edges.length !== 90)
+      throw new Error(`unexpected answer: ${JSON.stringify(json).slice(0, 300)}`);
     const bytes = Buffer.byteLength(JSON.stringify(json));
     const uncached = await startChild("--serve-favor", { databaseUrl, responseCache: false });
     children.push(uncached.child);
     const bare = await startChild("--serve-bare", json.data);
     children.push(bare.child);
     for (const other of [uncached, bare]) {
-      const same = await (await fetch(other.url, { method: "POST", headers: { "content-type": "application/json" }, body: BODY })).json();
+      const same = await (
+        await fetch(other.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: BODY,
+        })
+      ).json();
       if (JSON.stringify(same) !== JSON.stringify(json)) throw new Error("the servers' answers differ");
     }
 
@@ -178,7 +205,9 @@ async function main(): Promise<void> {
       rounds.push(figures);
       for (const server of servers) {
         const f = figures[server.key];
-        console.log(`| ${round} | ${f.name} | ${f.reqPerSec.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.non2xx} |`);
+        console.log(
+          `| ${round} | ${f.name} | ${f.reqPerSec.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.non2xx} |`,
+        );
       }
     }
     console.log("");
@@ -186,14 +215,18 @@ async function main(): Promise<void> {
       const ratios = rounds.map((r) => r[key].reqPerSec / r.bare.reqPerSec);
       const ratio = median(ratios);
       const p99 = median(rounds.map((r) => r[key].p99));
-      console.log(`${rounds[0][key].name}: req/s vs bare per round ${ratios.map((r) => `${(r * 100).toFixed(1)}%`).join(", ")}; ` +
-        `median ${(ratio * 100).toFixed(1)}% (target ≥ 70%: ${ratio >= 0.7 ? "met" : "NOT met"}); ` +
-        `median p99 ${p99} ms (target ≤ 25 ms: ${p99 <= 25 ? "met" : "NOT met"})`);
+      console.log(
+        `${rounds[0][key].name}: req/s vs bare per round ${ratios.map((r) => `${(r * 100).toFixed(1)}%`).join(", ")}; ` +
+          `median ${(ratio * 100).toFixed(1)}% (target ≥ 70%: ${ratio >= 0.7 ? "met" : "NOT met"}); ` +
+          `median p99 ${p99} ms (target ≤ 25 ms: ${p99 <= 25 ? "met" : "NOT met"})`,
+      );
     }
     console.log(`bare apollo (memory): median p99 ${median(rounds.map((r) => r.bare.p99))} ms`);
   } finally {
     for (const child of children) child.disconnect();
-    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once("exit", r)))));
+    await Promise.all(
+      children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once("exit", r)))),
+    );
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
   }
@@ -202,7 +235,10 @@ async function main(): Promise<void> {
 const role = process.argv[2];
 if (role === "--serve-favor" || role === "--serve-bare") {
   process.once("message", (payload) => {
-    (role === "--serve-favor" ? serveFavor(payload as { databaseUrl: string; responseCache: boolean }) : serveBare(payload)).catch((error) => {
+    (role === "--serve-favor"
+      ? serveFavor(payload as { databaseUrl: string; responseCache: boolean })
+      : serveBare(payload)
+    ).catch((error) => {
       console.error(error);
       process.exit(1);
     });

@@ -18,7 +18,14 @@ import { InferenceSession } from "onnxruntime-node";
 
 import { describeDevice } from "../src/measure/device/index.js";
 import type { ProfileOutcome, ThroughputMeasurement } from "../src/measure/profiler/index.js";
-import { DEFAULT_SETTINGS, defaultThreads, percentile, profileMetric, profileModel, relativeDifference } from "../src/measure/profiler/index.js";
+import {
+  DEFAULT_SETTINGS,
+  defaultThreads,
+  percentile,
+  profileMetric,
+  profileModel,
+  relativeDifference,
+} from "../src/measure/profiler/index.js";
 import { inputSignatures, randomFeeds, resolveInputShapes } from "../src/measure/profiler/session-feeds.js";
 import { buildModel } from "../src/measure/zoo/index.js";
 
@@ -38,14 +45,20 @@ const threads = args.threads === undefined ? defaultThreads(device) : Number(arg
 const loopMs = Number(args.seconds) * 1000;
 const rounds = Number(args.rounds);
 
-console.log(`device: ${device.name} [${device.id}], ${(device.cpu.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${device.os.distribution ?? device.os.platform}`);
-console.log(`onnxruntime-node ${device.runtime.onnxruntime}, node ${device.runtime.node}, threads ${threads}`);
+console.log(
+  `device: ${device.name} [${device.id}], ${(device.cpu.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${device.os.distribution ?? device.os.platform}`,
+);
+console.log(
+  `onnxruntime-node ${device.runtime.onnxruntime}, node ${device.runtime.node}, threads ${threads}`,
+);
 
 const built = buildModel(args.model, { resolution });
 const dir = await mkdtemp(path.join(os.tmpdir(), "favor-bench-"));
 const graphPath = path.join(dir, "model.onnx");
 await writeFile(graphPath, built.bytes);
-console.log(`graph: ${built.metadata.name}@${resolution}, ${(built.metadata.parameters / 1e6).toFixed(2)} M parameters, ${(built.bytes.length / 2 ** 20).toFixed(1)} MiB\n`);
+console.log(
+  `graph: ${built.metadata.name}@${resolution}, ${(built.metadata.parameters / 1e6).toFixed(2)} M parameters, ${(built.bytes.length / 2 ** 20).toFixed(1)} MiB\n`,
+);
 
 try {
   // 1. Fill every inference cell with the default settings.
@@ -55,12 +68,19 @@ try {
   console.log("cells:");
   for (const c of cells) console.log(`  ${describeCell(c)}`);
   const throughputCell = cells.find((c) => c.ok && c.metric === "throughput");
-  if (throughputCell === undefined || !throughputCell.ok) throw new Error("the throughput cell failed; no ratio can be measured");
+  if (throughputCell === undefined || !throughputCell.ok)
+    throw new Error("the throughput cell failed; no ratio can be measured");
   const batch = (throughputCell.measurement as ThroughputMeasurement).batchSize;
   console.log(`fill time: ${fillS.toFixed(1)} s for ${cells.length} cells (target ≤ 60 s)\n`);
 
   // 2 + 3. Profiler vs bare loop at the chosen batch, alternating; two profiler runs also give the spread.
-  const rule = { warmupRuns: 3, minRuns: 10, minDurationMs: loopMs, maxRuns: 1_000_000, maxDurationMs: loopMs * 4 };
+  const rule = {
+    warmupRuns: 3,
+    minRuns: 10,
+    minDurationMs: loopMs,
+    maxRuns: 1_000_000,
+    maxDurationMs: loopMs * 4,
+  };
   const profiled = (): Promise<ThroughputMeasurement> =>
     profileMetric({
       graph: { path: graphPath },
@@ -82,22 +102,31 @@ try {
   const ratio = median(profIps) / median(bare);
   const ratioWall = median(profWall) / median(bare);
   const bareSpread = (Math.max(...bare) - Math.min(...bare)) / median(bare);
-  console.log(`throughput at batch ${batch}, ${threads} threads, ≥ ${loopMs / 1000} s per loop, ${rounds} rounds:`);
-  console.log(`  bare session.run loop: ${bare.map((x) => x.toFixed(1)).join(", ")} images/s (range ${(100 * bareSpread).toFixed(1)}% of the median)`);
+  console.log(
+    `throughput at batch ${batch}, ${threads} threads, ≥ ${loopMs / 1000} s per loop, ${rounds} rounds:`,
+  );
+  console.log(
+    `  bare session.run loop: ${bare.map((x) => x.toFixed(1)).join(", ")} images/s (range ${(100 * bareSpread).toFixed(1)}% of the median)`,
+  );
   console.log(`  profiler (child):      ${profIps.map((x) => x.toFixed(1)).join(", ")} images/s`);
-  console.log(`ratio profiler / bare (medians): ${(100 * ratio).toFixed(1)}% (target ≥ 97%); by wall time incl. loop overhead: ${(100 * ratioWall).toFixed(1)}%`);
+  console.log(
+    `ratio profiler / bare (medians): ${(100 * ratio).toFixed(1)}% (target ≥ 97%); by wall time incl. loop overhead: ${(100 * ratioWall).toFixed(1)}%`,
+  );
   const tpSpread = relativeDifference(profIps[0], profIps[1] ?? profIps[0]);
   console.log(`spread of two throughput measurements: ${(100 * tpSpread).toFixed(2)}% (target ≤ 3%)`);
 
   const latency = async (): Promise<number> => {
     const o = await profileMetric({ graph: { path: graphPath }, metric: "latency", threads });
-    if (!o.ok || o.measurement.metric !== "latency") throw new Error(`latency failed: ${o.ok ? "" : o.message}`);
+    if (!o.ok || o.measurement.metric !== "latency")
+      throw new Error(`latency failed: ${o.ok ? "" : o.message}`);
     return o.measurement.summaryMs.p50;
   };
   const lat1 = await latency();
   const lat2 = await latency();
   const latSpread = relativeDifference(lat1, lat2);
-  console.log(`spread of two latency p50 measurements: ${lat1.toFixed(3)} ms vs ${lat2.toFixed(3)} ms → ${(100 * latSpread).toFixed(2)}% (target ≤ 3%)`);
+  console.log(
+    `spread of two latency p50 measurements: ${lat1.toFixed(3)} ms vs ${lat2.toFixed(3)} ms → ${(100 * latSpread).toFixed(2)}% (target ≤ 3%)`,
+  );
 
   console.log(
     `\nRESULT ${JSON.stringify({
@@ -118,7 +147,13 @@ try {
 }
 
 /** Returns images/s of a bare loop: one session in this process, warm-up, then runs for at least `ms`. */
-async function bareLoop(file: string, batch: number, intraOp: number, warmup: number, ms: number): Promise<number> {
+async function bareLoop(
+  file: string,
+  batch: number,
+  intraOp: number,
+  warmup: number,
+  ms: number,
+): Promise<number> {
   const session = await InferenceSession.create(file, {
     executionProviders: ["cpu"],
     intraOpNumThreads: intraOp,
@@ -153,7 +188,10 @@ function describeCell(c: ProfileOutcome): string {
     case "memory":
       return `memory b${m.batchSize}: ${(m.bytes / 2 ** 20).toFixed(1)} MiB above the loaded ${(m.loadedBytes / 2 ** 20).toFixed(0)} MiB (${m.method}) ${wall}`;
     case "operators":
-      return `operators b${m.batchSize}: ${m.operators.slice(0, 5).map((o) => `${o.opType} ${(100 * o.share).toFixed(1)}%`).join(", ")} ${wall}`;
+      return `operators b${m.batchSize}: ${m.operators
+        .slice(0, 5)
+        .map((o) => `${o.opType} ${(100 * o.share).toFixed(1)}%`)
+        .join(", ")} ${wall}`;
   }
 }
 

@@ -34,7 +34,12 @@ function median(values: number[]): number {
   return s[s.length >> 1];
 }
 
-function time(label: string, runs: number, fn: () => number[], what = "front"): { ms: number; result: number[] } {
+function time(
+  label: string,
+  runs: number,
+  fn: () => number[],
+  what = "front",
+): { ms: number; result: number[] } {
   fn(); // warm-up: JIT and allocation
   const times: number[] = [];
   let result: number[] = [];
@@ -59,7 +64,11 @@ function tradeOff(n: number, k: number, seed: number): number[][] {
   });
 }
 
-function compare(label: string, oracle: { ms: number; result: number[] }, fast: { ms: number; result: number[] }): boolean {
+function compare(
+  label: string,
+  oracle: { ms: number; result: number[] },
+  fast: { ms: number; result: number[] },
+): boolean {
   const agree = JSON.stringify(oracle.result) === JSON.stringify(fast.result);
   console.log(`  oracle / fast, ${label}: ${(oracle.ms / fast.ms).toFixed(1)}x (fronts agree: ${agree})`);
   return agree;
@@ -110,7 +119,9 @@ time("nonDominatedSort 3-D, n = 10000", 5, () => nonDominatedSort(p3, three), "r
 
 const ok2 = fast2.ms <= 50;
 const ok3 = fast3.ms <= 200;
-console.log(`targets: 2-D 1e5 ≤ 50 ms: ${ok2 ? "met" : "MISSED"}; 3-D 1e4 ≤ 200 ms: ${ok3 ? "met" : "MISSED"}`);
+console.log(
+  `targets: 2-D 1e5 ≤ 50 ms: ${ok2 ? "met" : "MISSED"}; 3-D 1e4 ≤ 200 ms: ${ok3 ? "met" : "MISSED"}`,
+);
 if (!agree) {
   console.error("the fast front disagrees with the oracle");
   process.exitCode = 1;

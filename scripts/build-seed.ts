@@ -13,13 +13,22 @@ import { resolve } from "node:path";
 import { SEED_METRIC_SOURCES, type SeedFile, type SeedRun } from "../src/db/seed-file.js";
 
 const DROPPED_KEYS = new Set([
-  "dataset_root", "results_folder", "logging_folder", "experiment_name", "seed", "tqdm",
-  "gather_stats_during_training", "epoch_data", "task", "model", "experiment_id", "run_name", "run_date", "device",
+  "dataset_root",
+  "results_folder",
+  "logging_folder",
+  "experiment_name",
+  "seed",
+  "tqdm",
+  "gather_stats_during_training",
+  "epoch_data",
+  "task",
+  "model",
+  "experiment_id",
+  "run_name",
+  "run_date",
+  "device",
 ]);
-const METRIC_SOURCE_KEYS = new Set<string>([
-  ...Object.values(SEED_METRIC_SOURCES),
-  "throughput_batch_size",
-]);
+const METRIC_SOURCE_KEYS = new Set<string>([...Object.values(SEED_METRIC_SOURCES), "throughput_batch_size"]);
 
 const sourcePath = resolve(process.argv[2] ?? "../shared/wtf-benchmark/data.json");
 const outPath = resolve(process.argv[3] ?? "data/wtf-benchmark.json");
@@ -87,5 +96,5 @@ const seed: SeedFile = {
   },
   runs,
 };
-writeFileSync(outPath, JSON.stringify(seed, null, 1) + "\n");
+writeFileSync(outPath, `${JSON.stringify(seed, null, 1)}\n`);
 console.log(`wrote ${runs.length} runs to ${outPath}`);

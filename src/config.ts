@@ -36,7 +36,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FavorConfig {
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.FAVOR_DATA_DIR || DEFAULT_DATA_DIR,
     production: env.NODE_ENV === "production",
-    tokens: (env.FAVOR_TOKENS ?? "").split(",").map((t) => t.trim()).filter(Boolean),
+    tokens: (env.FAVOR_TOKENS ?? "")
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean),
     worker: flag("FAVOR_WORKER"),
     responseCache: flag("FAVOR_RESPONSE_CACHE"),
   };

@@ -17,10 +17,15 @@ try {
   console.log(`favor: GraphQL at ${server.url.replace("127.0.0.1", "localhost")}/graphql (health: /healthz)`);
   const { services } = server.app;
   const worker = config.worker
-    ? new MeasurementWorker({ db: services.database.db, onFigures: () => services.catalog.invalidate(), ...workerOptionsFromEnv() })
+    ? new MeasurementWorker({
+        db: services.database.db,
+        onFigures: () => services.catalog.invalidate(),
+        ...workerOptionsFromEnv(),
+      })
     : null;
   await worker?.start();
-  if (worker) console.log(`favor: measurement worker ${worker.workerId} running (FAVOR_WORKER=0 turns it off)`);
+  if (worker)
+    console.log(`favor: measurement worker ${worker.workerId} running (FAVOR_WORKER=0 turns it off)`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 
-import { Kind, parse, type OperationDefinitionNode } from "graphql";
+import { Kind, type OperationDefinitionNode, parse } from "graphql";
 
 /**
  * Root query fields whose answers depend only on tables that bump the data version (models, runs, cells,
@@ -8,8 +8,23 @@ import { Kind, parse, type OperationDefinitionNode } from "graphql";
  * heartbeat without a version bump, so they are never cached.
  */
 const VERSIONED_ROOT_FIELDS = new Set([
-  "models", "model", "modelList", "runs", "run", "metrics", "metric", "devices", "device", "taxonomy", "aggregates",
-  "paretoFront", "correlations", "scaling", "recommendations", "coverage", "__typename",
+  "models",
+  "model",
+  "modelList",
+  "runs",
+  "run",
+  "metrics",
+  "metric",
+  "devices",
+  "device",
+  "taxonomy",
+  "aggregates",
+  "paretoFront",
+  "correlations",
+  "scaling",
+  "recommendations",
+  "coverage",
+  "__typename",
 ]);
 
 /** A response as sent: status, headers and the whole body. */
@@ -49,13 +64,20 @@ export class ResponseCache {
     if (typeof body !== "object" || body === null || Array.isArray(body)) return null;
     const { query, operationName, variables, extensions } = body as Record<string, unknown>;
     if (typeof query !== "string" || extensions !== undefined) return null;
-    if (operationName !== undefined && operationName !== null && typeof operationName !== "string") return null;
-    if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables))) return null;
+    if (operationName !== undefined && operationName !== null && typeof operationName !== "string")
+      return null;
+    if (
+      variables !== undefined &&
+      variables !== null &&
+      (typeof variables !== "object" || Array.isArray(variables))
+    )
+      return null;
     const textKey = `${operationName ?? ""}\u0000${query}`;
     let cacheable = this.cacheableQueries.get(textKey);
     if (cacheable === undefined) {
       cacheable = isVersionedQuery(query, operationName ?? null);
-      if (this.cacheableQueries.size >= this.maxEntries) this.cacheableQueries.delete(this.cacheableQueries.keys().next().value!);
+      if (this.cacheableQueries.size >= this.maxEntries)
+        this.cacheableQueries.delete(this.cacheableQueries.keys().next().value!);
       this.cacheableQueries.set(textKey, cacheable);
     }
     if (!cacheable) return null;
@@ -84,11 +106,13 @@ export class ResponseCache {
 
   /** Stores a response computed at `version`, when it is a complete answer without errors. */
   set(key: string, version: number, response: CachedResponse): void {
-    if (response.status !== 200 || response.body.length > this.maxBytes / 4 || hasErrors(response.body)) return;
+    if (response.status !== 200 || response.body.length > this.maxBytes / 4 || hasErrors(response.body))
+      return;
     this.remove(key);
     this.entries.set(key, { version, response });
     this.bytes += response.body.length;
-    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) this.remove(this.entries.keys().next().value!);
+    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes)
+      this.remove(this.entries.keys().next().value!);
   }
 
   /** Number of stored responses. */
@@ -111,14 +135,19 @@ export class ResponseCache {
 export function isVersionedQuery(query: string, operationName: string | null): boolean {
   let operations: OperationDefinitionNode[];
   try {
-    operations = parse(query).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    operations = parse(query).definitions.filter(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+    );
   } catch {
     return false;
   }
-  const operation = operationName === null
-    ? (operations.length === 1 ? operations[0] : undefined)
-    : operations.find((o) => o.name?.value === operationName);
-  if (!operation || operation.operation !== "query") return false;
+  const operation =
+    operationName === null
+      ? operations.length === 1
+        ? operations[0]
+        : undefined
+      : operations.find((o) => o.name?.value === operationName);
+  if (operation?.operation !== "query") return false;
   return operation.selectionSet.selections.every(
     (s) => s.kind === Kind.FIELD && VERSIONED_ROOT_FIELDS.has(s.name.value),
   );

@@ -4,18 +4,24 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
-import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import {
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  specifiedRules,
+  validate,
+} from "graphql";
 import depthLimit from "graphql-depth-limit";
 import type { Disposable } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 
 import type { FavorConfig } from "./config.js";
-import { openDatabase, type FavorDatabase } from "./db/client.js";
-import { createBatchLoader, createServices, type Services } from "./services/index.js";
+import { type FavorDatabase, openDatabase } from "./db/client.js";
 import { buildFavorSchema } from "./resolvers/build-schema.js";
 import type { FavorContext } from "./resolvers/index.js";
-import { ResponseCache, type CachedResponse } from "./response-cache.js";
+import { type CachedResponse, ResponseCache } from "./response-cache.js";
+import { createBatchLoader, createServices, type Services } from "./services/index.js";
 import { WEB_ROUTES } from "./web/web-routes.js";
 
 /** Deepest query accepted (the full-table query needs 6; nested model→runs→model loops are cut off). */
@@ -91,7 +97,8 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
   const ownsDatabase = !options.database;
-  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const database =
+    options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   try {
     const services = createServices(database);
     const schema = await buildFavorSchema();
@@ -114,7 +121,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const server = createServer((req, res) => {
       handle(req, res, { apollo, app, responseCache }, routes).catch((error) => {
         console.error("request failed:", error);
-        if (!res.headersSent) sendJson(res, 500, { error: config.production ? "Internal server error" : String(error) });
+        if (!res.headersSent)
+          sendJson(res, 500, { error: config.production ? "Internal server error" : String(error) });
         else res.end();
       });
     });
@@ -131,8 +139,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         context: (ctx) => contextFor(ctx.extra.request, app),
         // Apollo's formatError does not see WebSocket results: the same masking here.
         onNext: (_ctx, _id, _payload, _args, result) =>
-          result.errors && { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e, config.production)) },
-        onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e, config.production)),
+          result.errors && {
+            ...result,
+            errors: result.errors.map((e) => formatError(e.toJSON(), e, config.production)),
+          },
+        onError: (_ctx, _id, _payload, errors) =>
+          errors.map((e) => formatError(e.toJSON(), e, config.production)),
       },
       sockets,
     );
@@ -163,21 +175,30 @@ interface GraphQLEndpoint {
   responseCache: ResponseCache | null;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, endpoint: GraphQLEndpoint,
-  routes: readonly HttpRoute[]): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  endpoint: GraphQLEndpoint,
+  routes: readonly HttpRoute[],
+): Promise<void> {
   const { app } = endpoint;
   const url = new URL(req.url ?? "/", "http://localhost");
   if (url.pathname === "/graphql") return handleGraphQL(req, res, endpoint, url);
   const route = routes.find(
-    (r) => (r.method === req.method || (r.method === "GET" && req.method === "HEAD")) &&
+    (r) =>
+      (r.method === req.method || (r.method === "GET" && req.method === "HEAD")) &&
       (typeof r.path === "string" ? r.path === url.pathname : r.path.test(url.pathname)),
   );
   if (route) return route.handle(req, res, app, url);
   sendJson(res, 404, { error: `Not found: ${req.method} ${url.pathname}` });
 }
 
-async function handleGraphQL(req: IncomingMessage, res: ServerResponse, { apollo, app, responseCache }: GraphQLEndpoint,
-  url: URL): Promise<void> {
+async function handleGraphQL(
+  req: IncomingMessage,
+  res: ServerResponse,
+  { apollo, app, responseCache }: GraphQLEndpoint,
+  url: URL,
+): Promise<void> {
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
@@ -190,30 +211,43 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, { apollo
       try {
         body = text === "" ? {} : JSON.parse(text);
       } catch {
-        return sendJson(res, 400, { errors: [{ message: "Request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
+        return sendJson(res, 400, {
+          errors: [{ message: "Request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }],
+        });
       }
     } else {
       body = text;
     }
   }
   // Only JSON POSTs are cached: they passed Apollo's CSRF rules, and their key is the whole request.
-  const cacheKey = responseCache && req.method === "POST" && typeof body === "object"
-    ? responseCache.keyOf({ body, accept: headers.get("accept") ?? "" })
-    : null;
+  const cacheKey =
+    responseCache && req.method === "POST" && typeof body === "object"
+      ? responseCache.keyOf({ body, accept: headers.get("accept") ?? "" })
+      : null;
   // Without a version (database unreachable) nothing is cached and GraphQL reports the failure as usual.
   const version = cacheKey === null ? null : await app.services.dataVersion.current().catch(() => null);
   if (responseCache && cacheKey !== null && version !== null) {
     const cached = responseCache.get(cacheKey, version);
     if (cached) return sendCached(res, cached, "hit");
   }
-  const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? "GET", headers, search: url.search, body };
+  const httpGraphQLRequest: HTTPGraphQLRequest = {
+    method: req.method ?? "GET",
+    headers,
+    search: url.search,
+    body,
+  };
   const response = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest,
     context: async () => contextFor(req, app),
   });
   if (response.body.kind === "complete") {
-    const complete: CachedResponse = { status: response.status ?? 200, headers: [...response.headers], body: response.body.string };
-    if (responseCache && cacheKey !== null && version !== null) responseCache.set(cacheKey, version, complete);
+    const complete: CachedResponse = {
+      status: response.status ?? 200,
+      headers: [...response.headers],
+      body: response.body.string,
+    };
+    if (responseCache && cacheKey !== null && version !== null)
+      responseCache.set(cacheKey, version, complete);
     return sendCached(res, complete, cacheKey === null ? null : "miss");
   }
   for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -247,13 +281,18 @@ function contextFor(req: IncomingMessage, app: AppHandle): FavorContext {
 }
 
 // Literal values of the wrong type or an unknown enum value fail validation; they are the client's input.
-const BAD_LITERAL = /^(Value ".*" does not exist in ".*" enum|Enum ".*" cannot represent|Expected value of type|(Int|Float|String|Boolean|ID) cannot represent)/;
+const BAD_LITERAL =
+  /^(Value ".*" does not exist in ".*" enum|Enum ".*" cannot represent|Expected value of type|(Int|Float|String|Boolean|ID) cannot represent)/;
 
 /**
  * Returns the error clients see: BAD_USER_INPUT and validation errors as they are (bad literals re-coded
  * BAD_USER_INPUT); anything unexpected logged, and in production reduced to "Internal server error".
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown, production: boolean): GraphQLFormattedError {
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  production: boolean,
+): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (code === "GRAPHQL_VALIDATION_FAILED" && BAD_LITERAL.test(formatted.message)) {
     return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } };
@@ -263,7 +302,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, pr
   if (clientError || code !== "INTERNAL_SERVER_ERROR") return formatted;
   console.error("internal error:", original);
   if (!production) return formatted;
-  return { message: "Internal server error", locations: formatted.locations, path: formatted.path, extensions: { code } };
+  return {
+    message: "Internal server error",
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code },
+  };
 }
 
 function readBody(req: IncomingMessage): Promise<string | null> {
@@ -291,7 +335,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
     promise,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
+    new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)),
+    ),
   ]).finally(() => clearTimeout(timer));
 }
 

@@ -13,7 +13,11 @@ try {
   const config = loadConfig();
   const where = config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `PGlite in ${config.dataDir}`;
   console.log(`favor worker: opening ${where}...`);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 3 });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: 3,
+  });
   const worker = new MeasurementWorker({ db: database.db, ...workerOptionsFromEnv() });
   await worker.start();
   console.log(`favor worker: ${worker.workerId} serving devices ${(await worker.register()).join(", ")}`);

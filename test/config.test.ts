@@ -5,16 +5,35 @@ import { DEFAULT_DATA_DIR, loadConfig } from "../src/config.js";
 describe("loadConfig", () => {
   it("Handles an empty environment with the documented defaults", () => {
     expect(loadConfig({})).toEqual({
-      port: 4000, databaseUrl: undefined, dataDir: DEFAULT_DATA_DIR, production: false, tokens: [], worker: true, responseCache: true,
+      port: 4000,
+      databaseUrl: undefined,
+      dataDir: DEFAULT_DATA_DIR,
+      production: false,
+      tokens: [],
+      worker: true,
+      responseCache: true,
     });
   });
 
   it("Handles every variable", () => {
-    expect(loadConfig({
-      PORT: "0", DATABASE_URL: "postgres://x/y", FAVOR_DATA_DIR: "/tmp/d", NODE_ENV: "production",
-      FAVOR_TOKENS: " a, b ,,", FAVOR_WORKER: "0", FAVOR_RESPONSE_CACHE: "0",
-    })).toEqual({
-      port: 0, databaseUrl: "postgres://x/y", dataDir: "/tmp/d", production: true, tokens: ["a", "b"], worker: false, responseCache: false,
+    expect(
+      loadConfig({
+        PORT: "0",
+        DATABASE_URL: "postgres://x/y",
+        FAVOR_DATA_DIR: "/tmp/d",
+        NODE_ENV: "production",
+        FAVOR_TOKENS: " a, b ,,",
+        FAVOR_WORKER: "0",
+        FAVOR_RESPONSE_CACHE: "0",
+      }),
+    ).toEqual({
+      port: 0,
+      databaseUrl: "postgres://x/y",
+      dataDir: "/tmp/d",
+      production: true,
+      tokens: ["a", "b"],
+      worker: false,
+      responseCache: false,
     });
   });
 

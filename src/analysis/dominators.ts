@@ -9,7 +9,10 @@ import { assertPoints, toMinimizationColumns } from "./objective.js";
  * @example
  * dominatorsOf([[1, 1], [2, 2], [3, 3]], [{ direction: "min" }, { direction: "min" }]) // [[], [0], [0, 1]]
  */
-export function dominatorsOf(points: ReadonlyArray<Vector>, objectives: ReadonlyArray<Objective>): number[][] {
+export function dominatorsOf(
+  points: ReadonlyArray<Vector>,
+  objectives: ReadonlyArray<Objective>,
+): number[][] {
   assertPoints(points, objectives);
   const n = points.length;
   const k = objectives.length;

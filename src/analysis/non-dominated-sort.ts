@@ -20,7 +20,10 @@ import { denseRanks } from "./pareto-front.js";
  * @example
  * nonDominatedSort([[1, 1], [2, 2], [3, 3], [1, 1]], [{ direction: "min" }, { direction: "min" }]) // [1, 2, 3, 1]
  */
-export function nonDominatedSort(points: ReadonlyArray<Vector>, objectives: ReadonlyArray<Objective>): number[] {
+export function nonDominatedSort(
+  points: ReadonlyArray<Vector>,
+  objectives: ReadonlyArray<Objective>,
+): number[] {
   assertPoints(points, objectives);
   const n = points.length;
   if (n === 0) return [];

@@ -23,7 +23,9 @@ export function assertPoints(points: ReadonlyArray<Vector>, objectives: Readonly
   if (objectives.length === 0) throw new RangeError("at least one objective is required");
   objectives.forEach((objective, j) => {
     if (objective.direction !== "max" && objective.direction !== "min") {
-      throw new RangeError(`objective ${j}: direction must be "max" or "min", got ${String(objective.direction)}`);
+      throw new RangeError(
+        `objective ${j}: direction must be "max" or "min", got ${String(objective.direction)}`,
+      );
     }
     if (objective.bound !== undefined && !Number.isFinite(objective.bound)) {
       throw new RangeError(`objective ${j}: bound must be a finite number, got ${String(objective.bound)}`);
@@ -37,7 +39,9 @@ export function assertPoints(points: ReadonlyArray<Vector>, objectives: Readonly
     }
     for (let j = 0; j < k; j++) {
       if (!Number.isFinite(point[j])) {
-        throw new RangeError(`point ${i}, objective ${j}: value must be a finite number, got ${String(point[j])}`);
+        throw new RangeError(
+          `point ${i}, objective ${j}: value must be a finite number, got ${String(point[j])}`,
+        );
       }
     }
   }

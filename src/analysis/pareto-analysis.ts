@@ -55,7 +55,9 @@ export function paretoAnalysis(
       rank: ranks[c],
       optimal,
       dominators: dominators[c].map((d) => complete[d]),
-      gap: optimal ? null : gaps[c].map((g) => ({ ...g, blocker: g.blocker === null ? null : complete[g.blocker] })),
+      gap: optimal
+        ? null
+        : gaps[c].map((g) => ({ ...g, blocker: g.blocker === null ? null : complete[g.blocker] })),
     };
   });
   return { points, excluded };

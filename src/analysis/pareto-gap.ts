@@ -43,7 +43,10 @@ export interface ObjectiveGap {
  * paretoGaps([[0.8, 2], [0.7, 4]], [{ direction: "max" }, { direction: "min" }])[1]
  * // [{ gap: ≈0.1, target: 0.8, strict: true, blocker: 0 }, { gap: 2, target: 2, strict: true, blocker: 0 }]
  */
-export function paretoGaps(points: ReadonlyArray<Vector>, objectives: ReadonlyArray<Objective>): ObjectiveGap[][] {
+export function paretoGaps(
+  points: ReadonlyArray<Vector>,
+  objectives: ReadonlyArray<Objective>,
+): ObjectiveGap[][] {
   assertPoints(points, objectives);
   const n = points.length;
   const k = objectives.length;
@@ -95,7 +98,8 @@ export function paretoGaps(points: ReadonlyArray<Vector>, objectives: ReadonlyAr
       const own = points[p][j];
       const maximise = objectives[j].direction === "max";
       const m = best[j];
-      const dominatedHere = blocker[j] !== -1 && (m < columns[j][p] || (m === columns[j][p] && strict[j] === 1));
+      const dominatedHere =
+        blocker[j] !== -1 && (m < columns[j][p] || (m === columns[j][p] && strict[j] === 1));
       if (!dominatedHere) {
         gaps.push({ gap: 0, target: own, strict: false, blocker: null });
         continue;

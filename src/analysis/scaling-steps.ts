@@ -64,12 +64,16 @@ export function scalingSteps(
   const byModelResolution = new Map<string, ScalingSubject>();
   for (const s of subjects) {
     if (s.costs.length !== costs.length) {
-      throw new RangeError(`subject ${s.id} has ${s.costs.length} costs but there are ${costs.length} cost objectives`);
+      throw new RangeError(
+        `subject ${s.id} has ${s.costs.length} costs but there are ${costs.length} cost objectives`,
+      );
     }
     const key = `${s.model}\u0000${s.resolution}`;
     const other = byModelResolution.get(key);
     if (other) {
-      throw new RangeError(`subjects ${other.id} and ${s.id} are both model "${s.model}" at resolution ${s.resolution}`);
+      throw new RangeError(
+        `subjects ${other.id} and ${s.id} are both model "${s.model}" at resolution ${s.resolution}`,
+      );
     }
     byModelResolution.set(key, s);
   }
@@ -83,7 +87,9 @@ export function scalingSteps(
     if (!larger && !higher) continue;
     const sizeStep = larger ? step("SIZE", from, larger) : null;
     const resolutionStep = higher ? step("RESOLUTION", from, higher) : null;
-    const verdicts = costs.map((objective, j) => (larger && higher ? verdict(larger, higher, objective, j) : null));
+    const verdicts = costs.map((objective, j) =>
+      larger && higher ? verdict(larger, higher, objective, j) : null,
+    );
     result.push({ from: from.id, sizeStep, resolutionStep, verdicts });
   }
   return result;
@@ -93,12 +99,19 @@ function order(s: ScalingSubject): number {
   return s.sizeOrder ?? Infinity;
 }
 
-function nextSize(from: ScalingSubject, sameResolution: ReadonlyArray<ScalingSubject>): ScalingSubject | undefined {
+function nextSize(
+  from: ScalingSubject,
+  sameResolution: ReadonlyArray<ScalingSubject>,
+): ScalingSubject | undefined {
   let best: ScalingSubject | undefined;
   for (const s of sameResolution) {
     if (s.family !== from.family || s.size === from.size || s.sizeOrder === null) continue;
     if (s.sizeOrder <= (from.sizeOrder as number)) continue;
-    if (!best || s.sizeOrder < (best.sizeOrder as number) || (s.sizeOrder === best.sizeOrder && s.id < best.id)) {
+    if (
+      !best ||
+      s.sizeOrder < (best.sizeOrder as number) ||
+      (s.sizeOrder === best.sizeOrder && s.id < best.id)
+    ) {
       best = s;
     }
   }
@@ -118,7 +131,12 @@ function step(kind: ScalingStep["kind"], from: ScalingSubject, to: ScalingSubjec
   };
 }
 
-function verdict(size: ScalingSubject, resolution: ScalingSubject, cost: Objective, j: number): ScalingVerdict | null {
+function verdict(
+  size: ScalingSubject,
+  resolution: ScalingSubject,
+  cost: Objective,
+  j: number,
+): ScalingVerdict | null {
   const a = [size.accuracy, size.costs[j]];
   const b = [resolution.accuracy, resolution.costs[j]];
   if (a.some((v) => v === null) || b.some((v) => v === null)) return null;

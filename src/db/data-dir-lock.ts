@@ -1,9 +1,12 @@
-import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
 /** Raised when another live process holds the PGlite data directory. */
 export class DataDirLockedError extends Error {
-  constructor(readonly dataDir: string, readonly pid: number) {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
     super(
       `PGlite data directory ${dataDir} is in use by process ${pid}. PGlite allows one process per data directory: ` +
         `stop that process, set FAVOR_DATA_DIR to another directory, or use DATABASE_URL for a shared PostgreSQL. ` +
@@ -46,7 +49,8 @@ export function lockDataDir(dataDir: string): DataDirLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const holder = readHolder(path);
-      if (holder !== null && holder !== process.pid && isAlive(holder)) throw new DataDirLockedError(dataDir, holder);
+      if (holder !== null && holder !== process.pid && isAlive(holder))
+        throw new DataDirLockedError(dataDir, holder);
       if (holder === process.pid) throw new DataDirLockedError(dataDir, holder);
       rmSync(path, { force: true }); // stale: its process is gone (or the file is unreadable)
     }

@@ -24,9 +24,22 @@ export type SeedMetricKey = keyof typeof SEED_METRIC_SOURCES;
 
 /** The 16 per-epoch fields, as named in the source. */
 export const EPOCH_FIELDS = [
-  "loss", "time", "learning rate", "acc1", "acc5", "grad norm avrg", "grad norm max", "inf grad norm",
-  "grad norm 20%", "grad norm 80%", "validation_loss", "validation_time", "val_acc1", "val_acc5",
-  "time_sum", "validation_time_sum",
+  "loss",
+  "time",
+  "learning rate",
+  "acc1",
+  "acc5",
+  "grad norm avrg",
+  "grad norm max",
+  "inf grad norm",
+  "grad norm 20%",
+  "grad norm 80%",
+  "validation_loss",
+  "validation_time",
+  "val_acc1",
+  "val_acc5",
+  "time_sum",
+  "validation_time_sum",
 ] as const;
 
 export type SeedEpoch = { epoch: number } & Partial<Record<(typeof EPOCH_FIELDS)[number], number>>;

@@ -5,9 +5,9 @@ import { sql } from "drizzle-orm";
 
 import type { FavorDb } from "./client.js";
 import { METRIC_CATALOG } from "./metric-catalog.js";
-import { cells, devices, metrics, models, runEpochs, runs } from "./schema/index.js";
 import type { NewCellRow, NewModelRow } from "./schema/index.js";
-import { EPOCH_FIELDS, SEED_METRIC_SOURCES, type SeedFile, type SeedMetricKey } from "./seed-file.js";
+import { cells, devices, metrics, models, runEpochs, runs } from "./schema/index.js";
+import { type EPOCH_FIELDS, SEED_METRIC_SOURCES, type SeedFile, type SeedMetricKey } from "./seed-file.js";
 
 /** The committed seed files, found relative to this module. */
 export const SEED_FILE = fileURLToPath(new URL("../../data/wtf-benchmark.json", import.meta.url));
@@ -75,7 +75,9 @@ export async function seedDatabase(db: FavorDb): Promise<{ seeded: boolean }> {
 
   return db.transaction(async (tx) => {
     const [{ count }] = (
-      (await tx.execute(sql`SELECT count(*)::int AS count FROM runs`)) as unknown as { rows: Array<{ count: number }> }
+      (await tx.execute(sql`SELECT count(*)::int AS count FROM runs`)) as unknown as {
+        rows: Array<{ count: number }>;
+      }
     ).rows;
     if (count > 0) return { seeded: false };
 
@@ -118,7 +120,8 @@ export async function seedDatabase(db: FavorDb): Promise<{ seeded: boolean }> {
       .values(
         seed.runs.map((run) => {
           const modelId = modelIds.get(run.sourceModelId);
-          if (modelId === undefined) throw new Error(`Seed run "${run.runName}" names unknown model ${run.sourceModelId}`);
+          if (modelId === undefined)
+            throw new Error(`Seed run "${run.runName}" names unknown model ${run.sourceModelId}`);
           return {
             modelId,
             experimentId: run.experimentId,
@@ -153,7 +156,8 @@ export async function seedDatabase(db: FavorDb): Promise<{ seeded: boolean }> {
     const cellRows: NewCellRow[] = seed.runs.flatMap((run, i) =>
       Object.entries(run.metrics).map(([key, value]): NewCellRow => {
         const metricKey = key as SeedMetricKey;
-        const batchSize = metricKey === "throughput" ? run.throughputBatchSize : FIXED_BATCH.get(metricKey) ?? null;
+        const batchSize =
+          metricKey === "throughput" ? run.throughputBatchSize : (FIXED_BATCH.get(metricKey) ?? null);
         return {
           runId: runRows[i].id,
           metricKey,

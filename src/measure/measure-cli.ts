@@ -37,7 +37,11 @@ const USAGE = `Usage: npm run measure -- --model <name> [--model <name> ...] [op
 Environment: DATABASE_URL / FAVOR_DATA_DIR as for the server; FAVOR_MEASURE_SETTINGS (JSON) shortens or lengthens
 the timing loops.`;
 
-const list = (values: string[] | undefined): string[] => (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+const list = (values: string[] | undefined): string[] =>
+  (values ?? [])
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 let args;
 try {
@@ -84,7 +88,10 @@ try {
   database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 3 });
 } catch (error) {
   console.error(`measure: could not open the database: ${(error as Error).message}`);
-  if (!config.databaseUrl) console.error("measure: a running server holds the PGlite data dir: POST the `measure` mutation to it, or use DATABASE_URL.");
+  if (!config.databaseUrl)
+    console.error(
+      "measure: a running server holds the PGlite data dir: POST the `measure` mutation to it, or use DATABASE_URL.",
+    );
   process.exit(1);
 }
 const { db } = database;
@@ -110,10 +117,19 @@ try {
     `measure: job ${job.id} on ${job.device.name} (${job.provider}): ${job.counts.total} cells, ` +
       `${job.counts.skipped} skipped${job.counts.skipped ? " (exist or queued elsewhere; --force measures again)" : ""}`,
   );
-  const worker = new MeasurementWorker({ db, ...workerOptionsFromEnv(), ...(threads ? { threads } : {}), log: () => {} });
+  const worker = new MeasurementWorker({
+    db,
+    ...workerOptionsFromEnv(),
+    ...(threads ? { threads } : {}),
+    log: () => {},
+  });
   await worker.start();
   const bar = new cliProgress.SingleBar(
-    { format: "{bar} {value}/{total} cells | {failed} failed | {current}", hideCursor: true, clearOnComplete: false },
+    {
+      format: "{bar} {value}/{total} cells | {failed} failed | {current}",
+      hideCursor: true,
+      clearOnComplete: false,
+    },
     cliProgress.Presets.shades_classic,
   );
   const ended = (j: JobRecord) => j.counts.done + j.counts.failed + j.counts.skipped + j.counts.cancelled;
@@ -133,7 +149,14 @@ try {
   bar.stop();
   await worker.stop();
 
-  const figures = await queryRows<{ model: string; resolution: number; metric_key: string; unit: string; value: number; batch_size: number | null }>(
+  const figures = await queryRows<{
+    model: string;
+    resolution: number;
+    metric_key: string;
+    unit: string;
+    value: number;
+    batch_size: number | null;
+  }>(
     db,
     sql`SELECT m.name AS model, c.resolution, c.metric_key, k.unit, c.value, c.batch_size FROM cells c
         JOIN models m ON m.id = c.model_id JOIN metrics k ON k.key = c.metric_key
@@ -141,12 +164,18 @@ try {
   );
   for (const f of figures) {
     const batch = f.batch_size === null ? "" : ` (batch ${f.batch_size})`;
-    console.log(`  ${f.model}@${f.resolution}  ${f.metric_key.padEnd(20)} ${format(Number(f.value))} ${f.unit}${batch}`);
+    console.log(
+      `  ${f.model}@${f.resolution}  ${f.metric_key.padEnd(20)} ${format(Number(f.value))} ${f.unit}${batch}`,
+    );
   }
   for (const e of (await service.job(job.id))!.errors) {
-    console.log(`  ${e.modelName}@${e.resolution}  ${e.metricKey.padEnd(20)} FAILED (${e.reasonKind}): ${e.reason}`);
+    console.log(
+      `  ${e.modelName}@${e.resolution}  ${e.metricKey.padEnd(20)} FAILED (${e.reasonKind}): ${e.reason}`,
+    );
   }
-  console.log(`measure: job ${job.id} ${final.status}; read the figures with models(device: "${job.device.id}") or coverage(device: "${job.device.id}")`);
+  console.log(
+    `measure: job ${job.id} ${final.status}; read the figures with models(device: "${job.device.id}") or coverage(device: "${job.device.id}")`,
+  );
   exitCode = final.status === "succeeded" ? 0 : 1;
 } catch (error) {
   console.error(`measure: ${(error as Error).message}`);

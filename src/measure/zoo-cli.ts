@@ -4,7 +4,13 @@ import { parseArgs } from "node:util";
 import type { FloatDType, GraphStats } from "./onnx/index.js";
 import { analyzeModel, GraphAnalysisError, ModelReadError } from "./onnx/index.js";
 import {
-  buildModel, compareWithDataset, describeModel, formatComparison, listModels, relativeDifference, ZooError,
+  buildModel,
+  compareWithDataset,
+  describeModel,
+  formatComparison,
+  listModels,
+  relativeDifference,
+  ZooError,
 } from "./zoo/index.js";
 
 /**
@@ -113,7 +119,9 @@ function stats(args: string[]): void {
   try {
     bytes = readFileSync(positionals[0]);
   } catch (e) {
-    throw new UsageError(`cannot read ${positionals[0]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(
+      `cannot read ${positionals[0]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   const s = analyzeModel(bytes, { batch: int(values.batch, "--batch"), dims });
   if (values.json) {
@@ -130,22 +138,40 @@ function printStats(file: string, s: GraphStats, perNode: boolean): void {
   for (const o of s.outputs) console.log(`  output ${o.name} [${o.shape.join(", ")}]`);
   console.log(`  parameters        ${n(s.parameters)}`);
   console.log(`  MACs              ${n(s.macs)}  (MatMul/Gemm/Conv/Einsum ${n(s.linearMacs)})`);
-  console.log(`  MACs, torchprofile ${n(s.torchprofileMacs)}  (the benchmark's convention: Einsum not counted)`);
+  console.log(
+    `  MACs, torchprofile ${n(s.torchprofileMacs)}  (the benchmark's convention: Einsum not counted)`,
+  );
   console.log(`  FLOPs (benchmark)  ${n(s.flops)}`);
   console.log(`  elementwise        ${n(s.elementwise)} output elements`);
   const ops = Object.entries(s.elementwiseByOp).sort((a, b) => b[1] - a[1]);
   if (ops.length) console.log(`    ${ops.map(([op, v]) => `${op} ${n(v)}`).join(", ")}`);
-  console.log(`  nodes ${s.nodes.length}: ${Object.entries(s.opCounts).sort((a, b) => b[1] - a[1]).map(([op, c]) => `${op}×${c}`).join(" ")}`);
+  console.log(
+    `  nodes ${s.nodes.length}: ${Object.entries(s.opCounts)
+      .sort((a, b) => b[1] - a[1])
+      .map(([op, c]) => `${op}×${c}`)
+      .join(" ")}`,
+  );
   if (perNode) {
     printTable(
       ["node", "op", "output", "params", "MACs", "FLOPs"],
-      s.nodes.map((x) => [x.name, x.opType, `[${x.outputShapes[0]?.join(",") ?? ""}]`, n(x.parameters), n(x.macs), n(x.flops)]),
+      s.nodes.map((x) => [
+        x.name,
+        x.opType,
+        `[${x.outputShapes[0]?.join(",") ?? ""}]`,
+        n(x.parameters),
+        n(x.macs),
+        n(x.flops),
+      ]),
     );
   }
 }
 
 function compare(args: string[]): void {
-  const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: "boolean", default: false } },
+    strict: true,
+  });
   const rows = compareWithDataset();
   if (values.json) {
     console.log(JSON.stringify(rows, null, 2));
@@ -160,7 +186,9 @@ function compare(args: string[]): void {
   }
   const within = [...byModel.values()].filter((d) => d <= 0.05).length;
   const exact = rows.filter((r) => r.builtParams === r.datasetParams).length;
-  console.log(`\nparameters exact for ${exact} of ${rows.length} distinct figures; MACs within 5% for ${within} of ${byModel.size} models`);
+  console.log(
+    `\nparameters exact for ${exact} of ${rows.length} distinct figures; MACs within 5% for ${within} of ${byModel.size} models`,
+  );
 }
 
 function int(v: string | undefined, flag: string): number {
@@ -171,7 +199,11 @@ function int(v: string | undefined, flag: string): number {
 
 function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   console.log([line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));
 }
 
@@ -183,7 +215,12 @@ try {
     console.error(`zoo: ${e.message}\n${USAGE}`);
     process.exit(2);
   }
-  if (e instanceof ZooError || e instanceof GraphAnalysisError || e instanceof ModelReadError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+  if (
+    e instanceof ZooError ||
+    e instanceof GraphAnalysisError ||
+    e instanceof ModelReadError ||
+    (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+  ) {
     console.error(`zoo: ${(e as Error).message}`);
     process.exit(1);
   }

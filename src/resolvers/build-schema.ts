@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphql";
+import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema, type PubSub } from "type-graphql";
 
 import { resolverContainer } from "./container.js";
@@ -12,7 +12,7 @@ export const SCHEMA_FILE = fileURLToPath(new URL("../../schema.graphql", import.
 
 const ROOT_DESCRIPTIONS = {
   Query:
-    "Favor: the efficiency benchmark of Nauen et al., \"Which Transformer to Favor\" (WACV 2025), per run and per model@resolution, with Favor's own measurements.",
+    'Favor: the efficiency benchmark of Nauen et al., "Which Transformer to Favor" (WACV 2025), per run and per model@resolution, with Favor\'s own measurements.',
   Mutation: "Changes: requests that need a bearer token from FAVOR_TOKENS.",
   Subscription: "Live updates.",
 };
@@ -30,10 +30,16 @@ const NO_PUB_SUB: PubSub = {
 
 /** Returns Favor's executable GraphQL schema built from the resolver list. */
 export async function buildFavorSchema(): Promise<GraphQLSchema> {
-  const schema = await buildSchema({ resolvers, container: resolverContainer(), validate: false, pubSub: NO_PUB_SUB });
+  const schema = await buildSchema({
+    resolvers,
+    container: resolverContainer(),
+    validate: false,
+    pubSub: NO_PUB_SUB,
+  });
   // type-graphql has no option for the root types' descriptions; they are plain properties.
   for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
-    if (root && !root.description) root.description = ROOT_DESCRIPTIONS[root.name as keyof typeof ROOT_DESCRIPTIONS];
+    if (root && !root.description)
+      root.description = ROOT_DESCRIPTIONS[root.name as keyof typeof ROOT_DESCRIPTIONS];
   }
   return schema;
 }

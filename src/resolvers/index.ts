@@ -4,8 +4,8 @@ import { AggregateResolver } from "./aggregate.resolver.js";
 import { AnalysisResolver } from "./analysis.resolver.js";
 import { CatalogResolver, MetricValueResolver } from "./catalog.resolver.js";
 import { MeasurementResolver } from "./measurement.resolver.js";
-import { ModelResolutionResolver } from "./model-resolution.resolver.js";
 import { ModelResolver } from "./model.resolver.js";
+import { ModelResolutionResolver } from "./model-resolution.resolver.js";
 import { RunResolver } from "./run.resolver.js";
 
 export * from "./container.js";

@@ -1,16 +1,35 @@
 import { GraphQLError } from "graphql";
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import {
+  Arg,
+  Args,
+  Ctx,
+  FieldResolver,
+  ID,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  type SubscribeResolverData,
+  Subscription,
+} from "type-graphql";
 
 import type { JobCellRecord } from "../measure/jobs/job-queue.js";
+import type { Device } from "../schema/device.type.js";
+import { MeasureInput } from "../schema/measure.input.js";
+import {
+  MeasurementJob,
+  MeasurementJobCell,
+  MeasurementJobConnection,
+} from "../schema/measurement-job.type.js";
+import { MeasurementCellStatus, type MeasurementJobStatus } from "../schema/measurement-job-status.enum.js";
+import { MeasurementJobsArgs } from "../schema/measurement-jobs.args.js";
 import type { Services } from "../services/index.js";
 import {
-  JOB_WATCH_INTERVAL_MS, MeasurementService, measurementLimitsFromEnv, type MeasurementJobView,
+  JOB_WATCH_INTERVAL_MS,
+  type MeasurementJobView,
+  MeasurementService,
+  measurementLimitsFromEnv,
 } from "../services/measurement.service.js";
-import { MeasureInput } from "../schema/measure.input.js";
-import { MeasurementCellStatus, type MeasurementJobStatus } from "../schema/measurement-job-status.enum.js";
-import { MeasurementJob, MeasurementJobCell, MeasurementJobConnection } from "../schema/measurement-job.type.js";
-import { MeasurementJobsArgs } from "../schema/measurement-jobs.args.js";
-import type { Device } from "../schema/device.type.js";
 import type { FavorContext } from "./context.type.js";
 
 /**
@@ -23,7 +42,11 @@ export class MeasurementResolver {
   private readonly measurements: MeasurementService;
 
   constructor(services: Services) {
-    this.measurements = new MeasurementService(services.database.db, services.catalog, measurementLimitsFromEnv());
+    this.measurements = new MeasurementService(
+      services.database.db,
+      services.catalog,
+      measurementLimitsFromEnv(),
+    );
   }
 
   @Mutation(() => MeasurementJob, {
@@ -31,28 +54,39 @@ export class MeasurementResolver {
       "Queues the measurement of models × resolutions × metrics on a device and returns the job at once (poll measurementJob or subscribe to measurementJobProgress). Needs a bearer token.",
   })
   async measure(
-    @Arg("input", () => MeasureInput, { description: "What to measure, where, and the budget." }) input: MeasureInput,
+    @Arg("input", () => MeasureInput, { description: "What to measure, where, and the budget." })
+    input: MeasureInput,
     @Ctx() context: FavorContext,
   ): Promise<MeasurementJob> {
     requireToken(context);
     return toJob(await this.measurements.request(input));
   }
 
-  @Mutation(() => MeasurementJob, { description: "Cancels a queued or running job (a running measurement is killed) and returns it. Needs a bearer token." })
-  async cancelMeasurement(@Arg("id", () => ID, { description: "Job id." }) id: string, @Ctx() context: FavorContext): Promise<MeasurementJob> {
+  @Mutation(() => MeasurementJob, {
+    description:
+      "Cancels a queued or running job (a running measurement is killed) and returns it. Needs a bearer token.",
+  })
+  async cancelMeasurement(
+    @Arg("id", () => ID, { description: "Job id." }) id: string,
+    @Ctx() context: FavorContext,
+  ): Promise<MeasurementJob> {
     requireToken(context);
     return toJob(await this.measurements.cancel(id));
   }
 
-  @Query(() => MeasurementJob, { nullable: true, description: "A measurement job by id (null when there is none): poll it for progress." })
-  async measurementJob(@Arg("id", () => ID, { description: "Job id." }) id: string): Promise<MeasurementJob | null> {
+  @Query(() => MeasurementJob, {
+    nullable: true,
+    description: "A measurement job by id (null when there is none): poll it for progress.",
+  })
+  async measurementJob(
+    @Arg("id", () => ID, { description: "Job id." }) id: string,
+  ): Promise<MeasurementJob | null> {
     const job = await this.measurements.job(id);
     return job && toJob(job);
   }
 
   @Subscription(() => MeasurementJob, {
-    description:
-      `The job at once, then each time its status or progress changed; completes after SUCCEEDED, FAILED or CANCELLED. Over graphql-ws (protocol graphql-transport-ws) at /graphql; the job is re-read every ${JOB_WATCH_INTERVAL_MS} ms, so workers in other processes are seen too.`,
+    description: `The job at once, then each time its status or progress changed; completes after SUCCEEDED, FAILED or CANCELLED. Over graphql-ws (protocol graphql-transport-ws) at /graphql; the job is re-read every ${JOB_WATCH_INTERVAL_MS} ms, so workers in other processes are seen too.`,
     subscribe: ({ args, context }: SubscribeResolverData<unknown, { id: string }, FavorContext>) =>
       // type-graphql calls `subscribe` without the resolver instance; a MeasurementService is only a view of the database.
       new MeasurementService(context.services.database.db, context.services.catalog).watch(args.id),
@@ -66,15 +100,25 @@ export class MeasurementResolver {
   }
 
   @Query(() => MeasurementJobConnection, { description: "Measurement jobs, newest first." })
-  async measurementJobs(@Args(() => MeasurementJobsArgs) args: MeasurementJobsArgs): Promise<MeasurementJobConnection> {
-    const page = await this.measurements.jobs(args.status as MeasurementJobStatus[] | null, args.first, args.after);
+  async measurementJobs(
+    @Args(() => MeasurementJobsArgs) args: MeasurementJobsArgs,
+  ): Promise<MeasurementJobConnection> {
+    const page = await this.measurements.jobs(
+      args.status as MeasurementJobStatus[] | null,
+      args.first,
+      args.after,
+    );
     return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toJob(e.node) })) };
   }
 
   @FieldResolver(() => [MeasurementJobCell], { description: "The job's cells in planned order." })
   async cells(
     @Root() job: MeasurementJob,
-    @Arg("status", () => [MeasurementCellStatus], { nullable: true, description: "Only cells in these states." }) status?: MeasurementCellStatus[] | null,
+    @Arg("status", () => [MeasurementCellStatus], {
+      nullable: true,
+      description: "Only cells in these states.",
+    })
+    status?: MeasurementCellStatus[] | null,
   ): Promise<MeasurementJobCell[]> {
     return (await this.measurements.cells(job.id, status)).map(toCell);
   }
@@ -83,10 +127,15 @@ export class MeasurementResolver {
 /** Throws UNAUTHENTICATED without a bearer token and FORBIDDEN for one FAVOR_TOKENS does not list. */
 function requireToken(context: FavorContext): void {
   if (context.auth.token === null) {
-    throw new GraphQLError("This mutation needs an `Authorization: Bearer <token>` header", { extensions: { code: "UNAUTHENTICATED" } });
+    throw new GraphQLError("This mutation needs an `Authorization: Bearer <token>` header", {
+      extensions: { code: "UNAUTHENTICATED" },
+    });
   }
   if (!context.auth.authorized) {
-    const why = context.config.tokens.length === 0 ? "mutations are disabled: the server has no FAVOR_TOKENS" : "the bearer token is not allowed";
+    const why =
+      context.config.tokens.length === 0
+        ? "mutations are disabled: the server has no FAVOR_TOKENS"
+        : "the bearer token is not allowed";
     throw new GraphQLError(`Forbidden: ${why}`, { extensions: { code: "FORBIDDEN" } });
   }
 }

@@ -1,7 +1,6 @@
 import { Arg, FieldResolver, Float, Resolver, Root } from "type-graphql";
-
-import type { Services } from "../services/index.js";
 import { MetricValue, Model, ModelResolution, Run } from "../schema/index.js";
+import type { Services } from "../services/index.js";
 import { metricValue, metricValues, toRunNode } from "./nodes.js";
 
 @Resolver(() => ModelResolution)
@@ -13,21 +12,35 @@ export class ModelResolutionResolver {
     return row.modelRow;
   }
 
-  @FieldResolver(() => Run, { nullable: true, description: "The representative run whose figures this row shows; null when only measured." })
+  @FieldResolver(() => Run, {
+    nullable: true,
+    description: "The representative run whose figures this row shows; null when only measured.",
+  })
   run(@Root() row: ModelResolution): Run | null {
     return row.subject.run ? toRunNode(row.subject) : null;
   }
 
-  @FieldResolver(() => [MetricValue], { description: "The row's figures for the query's device, in the order of `keys` (default: the catalogue); metrics without a figure are left out." })
+  @FieldResolver(() => [MetricValue], {
+    description:
+      "The row's figures for the query's device, in the order of `keys` (default: the catalogue); metrics without a figure are left out.",
+  })
   metrics(
     @Root() row: ModelResolution,
-    @Arg("keys", () => [String], { nullable: true, description: "Metric keys to return." }) keys?: string[] | null,
+    @Arg("keys", () => [String], { nullable: true, description: "Metric keys to return." }) keys?:
+      | string[]
+      | null,
   ): MetricValue[] | Promise<MetricValue[]> {
     return metricValues(this.services, row.subject.values, keys);
   }
 
-  @FieldResolver(() => Float, { nullable: true, description: "The value of one metric for the query's device; null without a figure." })
-  value(@Root() row: ModelResolution, @Arg("metric", () => String, { description: "Metric key." }) metric: string): Promise<number | null> {
+  @FieldResolver(() => Float, {
+    nullable: true,
+    description: "The value of one metric for the query's device; null without a figure.",
+  })
+  value(
+    @Root() row: ModelResolution,
+    @Arg("metric", () => String, { description: "Metric key." }) metric: string,
+  ): Promise<number | null> {
     return metricValue(this.services, row.subject.values, metric);
   }
 }

@@ -1,8 +1,8 @@
-import { BadUserInputError } from "../errors/index.js";
 import type { MetricRow } from "../db/schema/index.js";
-import type { CellValue, Services, Subject } from "../services/index.js";
+import { BadUserInputError } from "../errors/index.js";
 import type { MetricValue, ModelResolution, Run } from "../schema/index.js";
-import { CellSource, SubjectLevel } from "../schema/index.js";
+import { type CellSource, SubjectLevel } from "../schema/index.js";
+import type { CellValue, Services, Subject } from "../services/index.js";
 
 /** Returns the Run node of a subject that has a run. */
 export function toRunNode(subject: Subject): Run {
@@ -30,19 +30,28 @@ const metricValueMemo = new WeakMap<Map<string, CellValue>, Map<string, MetricVa
  * Returns the figures among `values` for `keys` (all catalogue metrics when omitted), in the order asked, skipping
  * metrics without a figure; BAD_USER_INPUT names an unknown key. The list is shared: do not mutate it.
  */
-export function metricValues(services: Services, values: Map<string, CellValue>, keys?: string[] | null): MetricValue[] | Promise<MetricValue[]> {
+export function metricValues(
+  services: Services,
+  values: Map<string, CellValue>,
+  keys?: string[] | null,
+): MetricValue[] | Promise<MetricValue[]> {
   const memoKey = keys ? keys.join("\u0000") : "\u0000*";
   // A hit is returned synchronously: graphql-js then completes the list without a promise per row.
   return metricValueMemo.get(values)?.get(memoKey) ?? buildMetricValues(services, values, keys, memoKey);
 }
 
-async function buildMetricValues(services: Services, values: Map<string, CellValue>, keys: string[] | null | undefined,
-  memoKey: string): Promise<MetricValue[]> {
+async function buildMetricValues(
+  services: Services,
+  values: Map<string, CellValue>,
+  keys: string[] | null | undefined,
+  memoKey: string,
+): Promise<MetricValue[]> {
   const byKey = await services.catalog.metricMap();
   const wanted: MetricRow[] = [];
   for (const key of keys ?? [...byKey.keys()]) {
     const metric = byKey.get(key);
-    if (!metric) await services.catalog.metric(key); // throws BAD_USER_INPUT naming it
+    if (!metric)
+      await services.catalog.metric(key); // throws BAD_USER_INPUT naming it
     else wanted.push(metric);
   }
   const list = wanted.flatMap((metric) => {
@@ -56,7 +65,11 @@ async function buildMetricValues(services: Services, values: Map<string, CellVal
 }
 
 /** Returns the value of one metric (null without a figure); BAD_USER_INPUT names an unknown key. */
-export async function metricValue(services: Services, values: Map<string, CellValue>, key: string): Promise<number | null> {
+export async function metricValue(
+  services: Services,
+  values: Map<string, CellValue>,
+  key: string,
+): Promise<number | null> {
   await services.catalog.metric(key);
   return values.get(key)?.value ?? null;
 }
@@ -78,13 +91,17 @@ function toMetricValue(cell: CellValue, metric: MetricRow): MetricValue {
 }
 
 /** Returns the device id for a `device` argument (null when omitted); BAD_USER_INPUT names an unknown device. */
-export async function deviceArg(services: Services, device: string | null | undefined): Promise<number | null> {
+export async function deviceArg(
+  services: Services,
+  device: string | null | undefined,
+): Promise<number | null> {
   if (device == null) return null;
   return (await services.catalog.device(device)).id;
 }
 
 /** Throws BAD_USER_INPUT when an id argument is not a positive integer. */
 export function positiveId(value: number, argument: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new BadUserInputError(`${argument} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new BadUserInputError(`${argument} must be a positive integer, got ${value}`);
   return value;
 }

@@ -1,7 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, Float, ID, Int, Query, Resolver, Root } from "type-graphql";
-
-import { pageRequest, toConnection, type Services } from "../services/index.js";
 import { Device, Epoch, MetricValue, Model, Run, RunConnection, SubjectListArgs } from "../schema/index.js";
+import { pageRequest, type Services, toConnection } from "../services/index.js";
 import type { FavorContext } from "./context.type.js";
 import { deviceArg, metricValue, metricValues, positiveId, toRunNode } from "./nodes.js";
 
@@ -9,7 +8,9 @@ import { deviceArg, metricValue, metricValues, positiveId, toRunNode } from "./n
 export class RunResolver {
   constructor(private readonly services: Services) {}
 
-  @Query(() => RunConnection, { description: "The paper's runs: filter, order by any field or metric, page with cursors." })
+  @Query(() => RunConnection, {
+    description: "The paper's runs: filter, order by any field or metric, page with cursors.",
+  })
   async runs(@Args(() => SubjectListArgs) args: SubjectListArgs): Promise<RunConnection> {
     const page = pageRequest(args.first, args.after);
     const deviceId = await deviceArg(this.services, args.device);
@@ -20,9 +21,16 @@ export class RunResolver {
   @Query(() => Run, { nullable: true, description: "One run by id; null if there is none." })
   async run(
     @Arg("id", () => Int, { description: "Run id." }) id: number,
-    @Arg("device", () => ID, { nullable: true, description: "Device for per-device figures; omitted = the paper's." }) device?: string | null,
+    @Arg("device", () => ID, {
+      nullable: true,
+      description: "Device for per-device figures; omitted = the paper's.",
+    })
+    device?: string | null,
   ): Promise<Run | null> {
-    const subject = await this.services.runs.byId(positiveId(id, "id"), await deviceArg(this.services, device));
+    const subject = await this.services.runs.byId(
+      positiveId(id, "id"),
+      await deviceArg(this.services, device),
+    );
     return subject ? toRunNode(subject) : null;
   }
 
@@ -31,25 +39,40 @@ export class RunResolver {
     return run.modelRow;
   }
 
-  @FieldResolver(() => Device, { description: "The GPU type the run recorded (the paper's per-device figures are on it)." })
+  @FieldResolver(() => Device, {
+    description: "The GPU type the run recorded (the paper's per-device figures are on it).",
+  })
   async device(@Root() run: Run): Promise<Device> {
     return (await this.services.catalog.findDevice(run.deviceId)) as Device;
   }
 
-  @FieldResolver(() => [MetricValue], { description: "The run's figures for the query's device, in the order of `keys` (default: the catalogue); metrics without a figure are left out." })
+  @FieldResolver(() => [MetricValue], {
+    description:
+      "The run's figures for the query's device, in the order of `keys` (default: the catalogue); metrics without a figure are left out.",
+  })
   metrics(
     @Root() run: Run,
-    @Arg("keys", () => [String], { nullable: true, description: "Metric keys to return." }) keys?: string[] | null,
+    @Arg("keys", () => [String], { nullable: true, description: "Metric keys to return." }) keys?:
+      | string[]
+      | null,
   ): MetricValue[] | Promise<MetricValue[]> {
     return metricValues(this.services, run.values, keys);
   }
 
-  @FieldResolver(() => Float, { nullable: true, description: "The value of one metric for the query's device; null without a figure." })
-  value(@Root() run: Run, @Arg("metric", () => String, { description: "Metric key." }) metric: string): Promise<number | null> {
+  @FieldResolver(() => Float, {
+    nullable: true,
+    description: "The value of one metric for the query's device; null without a figure.",
+  })
+  value(
+    @Root() run: Run,
+    @Arg("metric", () => String, { description: "Metric key." }) metric: string,
+  ): Promise<number | null> {
     return metricValue(this.services, run.values, metric);
   }
 
-  @FieldResolver(() => [Epoch], { description: "Per-epoch curves of the fine-tuning, epoch 1 first (all 16 fields)." })
+  @FieldResolver(() => [Epoch], {
+    description: "Per-epoch curves of the fine-tuning, epoch 1 first (all 16 fields).",
+  })
   async epochs(@Root() run: Run, @Ctx() ctx: FavorContext): Promise<Epoch[]> {
     return (await ctx.loaders.epochs(run.id)) ?? [];
   }

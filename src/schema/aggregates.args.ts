@@ -11,12 +11,18 @@ export class AggregatesArgs {
   @Field(() => AggregateGroupBy, { description: "Grouping." })
   groupBy!: AggregateGroupBy;
 
-  @Field(() => SubjectLevel, { defaultValue: SubjectLevel.MODEL_RESOLUTION, description: "Aggregate over runs or model@resolution rows." })
+  @Field(() => SubjectLevel, {
+    defaultValue: SubjectLevel.MODEL_RESOLUTION,
+    description: "Aggregate over runs or model@resolution rows.",
+  })
   level!: SubjectLevel;
 
   @Field(() => SubjectFilterInput, { nullable: true, description: "Which subjects." })
   filter?: SubjectFilterInput | null;
 
-  @Field(() => ID, { nullable: true, description: "Device (id or name) for per-device figures; omitted = the paper's." })
+  @Field(() => ID, {
+    nullable: true,
+    description: "Device (id or name) for per-device figures; omitted = the paper's.",
+  })
   device?: string | null;
 }

@@ -70,7 +70,8 @@ registerEnumType(SubjectLevel, {
   valuesConfig: {
     RUN: { description: "Each of the paper's fine-tuning runs." },
     MODEL_RESOLUTION: {
-      description: "Each (model, fine-tune resolution); duplicates resolved by the highest top-1 accuracy run.",
+      description:
+        "Each (model, fine-tune resolution); duplicates resolved by the highest top-1 accuracy run.",
     },
   },
 });

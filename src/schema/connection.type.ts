@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType, type ClassType } from "type-graphql";
+import { type ClassType, Field, Int, ObjectType } from "type-graphql";
 
 @ObjectType({ description: "Relay page information." })
 export class PageInfo {
@@ -11,7 +11,10 @@ export class PageInfo {
   @Field(() => String, { nullable: true, description: "Cursor of the first row of the page." })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true, description: "Cursor of the last row; pass it as `after` for the next page." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Cursor of the last row; pass it as `after` for the next page.",
+  })
   endCursor!: string | null;
 }
 

@@ -20,7 +20,10 @@ export class CoverageCell {
   @Field(() => Boolean, { description: "Whether a figure exists." })
   exists!: boolean;
 
-  @Field(() => Float, { nullable: true, description: "The figure, when it exists (model@resolution rule for duplicate runs)." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "The figure, when it exists (model@resolution rule for duplicate runs).",
+  })
   value!: number | null;
 
   @Field(() => CellSource, { nullable: true, description: "Where the figure came from." })
@@ -39,7 +42,10 @@ export class CoverageByMetric {
   missing!: number;
 }
 
-@ObjectType({ description: "Which model × resolution × metric cells exist for a device, and which the `measure` mutation could fill." })
+@ObjectType({
+  description:
+    "Which model × resolution × metric cells exist for a device, and which the `measure` mutation could fill.",
+})
 export class Coverage {
   @Field(() => Device, { nullable: true, description: "The device; null = the paper's figures." })
   device!: Device | null;

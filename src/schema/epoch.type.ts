@@ -1,6 +1,8 @@
 import { Field, Float, Int, ObjectType } from "type-graphql";
 
-@ObjectType({ description: "One epoch of a run's fine-tuning: the benchmark's 16 per-epoch fields, exactly as published." })
+@ObjectType({
+  description: "One epoch of a run's fine-tuning: the benchmark's 16 per-epoch fields, exactly as published.",
+})
 export class Epoch {
   @Field(() => Int, { description: "Epoch number, 1-50." })
   epoch!: number;
@@ -29,10 +31,16 @@ export class Epoch {
   @Field(() => Float, { nullable: true, description: "Count of infinite gradient norms (`inf grad norm`)." })
   infGradNorm!: number | null;
 
-  @Field(() => Float, { nullable: true, description: "20th percentile of the gradient norm (`grad norm 20%`)." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "20th percentile of the gradient norm (`grad norm 20%`).",
+  })
   gradNormP20!: number | null;
 
-  @Field(() => Float, { nullable: true, description: "80th percentile of the gradient norm (`grad norm 80%`)." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "80th percentile of the gradient norm (`grad norm 80%`).",
+  })
   gradNormP80!: number | null;
 
   @Field(() => Float, { nullable: true, description: "Validation loss (`validation_loss`)." })
@@ -47,9 +55,15 @@ export class Epoch {
   @Field(() => Float, { nullable: true, description: "Validation top-5 accuracy, fraction (`val_acc5`)." })
   valAcc5!: number | null;
 
-  @Field(() => Float, { nullable: true, description: "Training time summed up to this epoch, seconds (`time_sum`)." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "Training time summed up to this epoch, seconds (`time_sum`).",
+  })
   timeSum!: number | null;
 
-  @Field(() => Float, { nullable: true, description: "Validation time summed up to this epoch, seconds (`validation_time_sum`)." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "Validation time summed up to this epoch, seconds (`validation_time_sum`).",
+  })
   validationTimeSum!: number | null;
 }

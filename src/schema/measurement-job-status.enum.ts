@@ -14,9 +14,15 @@ registerEnumType(MeasurementJobStatus, {
   description: "queued → running → succeeded / failed / cancelled.",
   valuesConfig: {
     QUEUED: { description: "Waiting for a worker of its device (also after a worker handed it back)." },
-    RUNNING: { description: "A worker holds it (see leaseUntil); a job whose worker died is resumed by another after the lease." },
+    RUNNING: {
+      description:
+        "A worker holds it (see leaseUntil); a job whose worker died is resumed by another after the lease.",
+    },
     SUCCEEDED: { description: "Every cell was measured or skipped." },
-    FAILED: { description: "Finished, and at least one cell failed (see errors) or the job itself failed (see error)." },
+    FAILED: {
+      description:
+        "Finished, and at least one cell failed (see errors) or the job itself failed (see error).",
+    },
     CANCELLED: { description: "Cancelled; figures written before stay." },
   },
 });
@@ -38,8 +44,14 @@ registerEnumType(MeasurementCellStatus, {
     PENDING: { description: "Not measured yet." },
     RUNNING: { description: "Being measured." },
     DONE: { description: "Measured; the figure is `cellId`." },
-    FAILED: { description: "Failed; `reasonKind` (oom, timeout, crash, unsupported-op, invalid-graph, ...) and `reason` say why." },
-    SKIPPED: { description: "Not measured: the figure exists (onlyMissing) or another job is measuring it (`duplicateOfJobId`)." },
+    FAILED: {
+      description:
+        "Failed; `reasonKind` (oom, timeout, crash, unsupported-op, invalid-graph, ...) and `reason` say why.",
+    },
+    SKIPPED: {
+      description:
+        "Not measured: the figure exists (onlyMissing) or another job is measuring it (`duplicateOfJobId`).",
+    },
     CANCELLED: { description: "The job was cancelled first." },
   },
 });

@@ -28,7 +28,10 @@ export class MeasurementProgress {
   @Field(() => Int, { description: "Cells cancelled." })
   cancelled!: number;
 
-  @Field(() => Float, { description: "Share of cells that have ended (done, failed, skipped, cancelled), 0-1; 1 for a job without cells." })
+  @Field(() => Float, {
+    description:
+      "Share of cells that have ended (done, failed, skipped, cancelled), 0-1; 1 for a job without cells.",
+  })
   fraction!: number;
 }
 
@@ -55,16 +58,26 @@ export class MeasurementJobCell {
   @Field(() => Int, { nullable: true, description: "Id of the figure written (done cells)." })
   cellId!: number | null;
 
-  @Field(() => ID, { nullable: true, description: "The job measuring this cell instead (skipped duplicates)." })
+  @Field(() => ID, {
+    nullable: true,
+    description: "The job measuring this cell instead (skipped duplicates).",
+  })
   duplicateOfJobId!: number | null;
 
-  @Field(() => String, { nullable: true, description: "Failure kind (oom, timeout, crash, unsupported-op, invalid-graph, provider-unavailable, worker-died, ...) or skip reason (exists, duplicate)." })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Failure kind (oom, timeout, crash, unsupported-op, invalid-graph, provider-unavailable, worker-died, ...) or skip reason (exists, duplicate).",
+  })
   reasonKind!: string | null;
 
   @Field(() => String, { nullable: true, description: "Why it failed or was skipped." })
   reason!: string | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: "Facts about a failure: exit code, signal, operator, memory budget, stderr tail." })
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: "Facts about a failure: exit code, signal, operator, memory budget, stderr tail.",
+  })
   details!: Record<string, unknown> | null;
 
   @Field(() => GraphQLDateTime, { nullable: true, description: "When its measurement started." })
@@ -85,10 +98,15 @@ export class MeasurementJob {
   @Field(() => MeasurementJobStatus, { description: "State." })
   status!: MeasurementJobStatus;
 
-  @Field(() => GraphQLJSONObject, { description: "The request as normalised: models, resolutions, metrics, provider (asked and used), device, onlyMissing/force, maxSecondsPerCell." })
+  @Field(() => GraphQLJSONObject, {
+    description:
+      "The request as normalised: models, resolutions, metrics, provider (asked and used), device, onlyMissing/force, maxSecondsPerCell.",
+  })
   request!: Record<string, unknown>;
 
-  @Field(() => Device, { description: "The device the job measures on; pass its id as `device` to read the figures." })
+  @Field(() => Device, {
+    description: "The device the job measures on; pass its id as `device` to read the figures.",
+  })
   device!: Device;
 
   @Field(() => String, { description: "The execution provider the job runs with: cpu or cuda." })
@@ -97,7 +115,10 @@ export class MeasurementJob {
   @Field(() => MeasurementProgress, { description: "Cell counts by state." })
   progress!: MeasurementProgress;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: "What is being measured now: modelName, resolution, metrics, startedAt." })
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: "What is being measured now: modelName, resolution, metrics, startedAt.",
+  })
   current!: Record<string, unknown> | null;
 
   @Field(() => [MeasurementJobCell], { description: "Failed cells with their reasons (the first 100)." })
@@ -109,10 +130,15 @@ export class MeasurementJob {
   @Field(() => String, { nullable: true, description: "The worker holding (or that last held) the job." })
   workerId!: string | null;
 
-  @Field(() => Int, { description: "How often a worker claimed the job (more than 1: resumed after a worker died or stopped)." })
+  @Field(() => Int, {
+    description: "How often a worker claimed the job (more than 1: resumed after a worker died or stopped).",
+  })
   claims!: number;
 
-  @Field(() => GraphQLDateTime, { nullable: true, description: "Until when the worker's lease holds; after it another worker may resume the job." })
+  @Field(() => GraphQLDateTime, {
+    nullable: true,
+    description: "Until when the worker's lease holds; after it another worker may resume the job.",
+  })
   leaseUntil!: Date | null;
 
   @Field(() => GraphQLDateTime, { nullable: true, description: "The worker's last heartbeat." })

@@ -4,7 +4,10 @@ import { MeasurementJobStatus } from "./measurement-job-status.enum.js";
 
 @ArgsType()
 export class MeasurementJobsArgs {
-  @Field(() => [MeasurementJobStatus], { nullable: true, description: "Only jobs in these states; default all." })
+  @Field(() => [MeasurementJobStatus], {
+    nullable: true,
+    description: "Only jobs in these states; default all.",
+  })
   status?: MeasurementJobStatus[] | null;
 
   @Field(() => Int, { nullable: true, description: "Page size (default 50, at most 200)." })

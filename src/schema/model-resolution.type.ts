@@ -11,10 +11,16 @@ export class ModelResolution {
   @Field(() => Int, { description: "Fine-tune resolution (pixels)." })
   resolution!: number;
 
-  @Field(() => Int, { nullable: true, description: "Pre-train resolution of the representative run; null without a run." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "Pre-train resolution of the representative run; null without a run.",
+  })
   pretrainResolution!: number | null;
 
-  @Field(() => Int, { nullable: true, description: "Id of the representative run whose figures this row shows; null without a run." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "Id of the representative run whose figures this row shows; null without a run.",
+  })
   runId!: number | null;
 
   @Field(() => Int, { description: "How many paper runs this configuration has (0 when only measured)." })

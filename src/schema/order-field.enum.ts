@@ -21,7 +21,9 @@ registerEnumType(OrderField, {
     SIZE: { description: "Model size label (Ti, S, B, ...), as text." },
     TAXONOMY_CLASS: { description: "The dashboard's taxonomy class." },
     RESOLUTION: { description: "Fine-tune resolution." },
-    PRETRAIN_RESOLUTION: { description: "Pre-train resolution (of the representative run for model@resolution rows)." },
+    PRETRAIN_RESOLUTION: {
+      description: "Pre-train resolution (of the representative run for model@resolution rows).",
+    },
     RUN_ID: { description: "Run id (of the representative run for model@resolution rows)." },
     GPU_COUNT: { description: "Number of GPUs of the run." },
   },

@@ -13,7 +13,11 @@ export class ParetoObjective {
   @Field(() => MetricDirection, { description: "The direction used (given, or the catalogue's)." })
   direction!: MetricDirection;
 
-  @Field(() => Float, { nullable: true, description: "The best value the objective can reach, which bounds gaps: 1 for a fraction maximised, 0 for a cost minimised; null when unbounded (throughput)." })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "The best value the objective can reach, which bounds gaps: 1 for a fraction maximised, 0 for a cost minimised; null when unbounded (throughput).",
+  })
   bound!: number | null;
 }
 
@@ -25,13 +29,20 @@ export class ObjectiveGap {
   @Field(() => String, { description: "Metric key of the objective." })
   metric!: string;
 
-  @Field(() => Float, { nullable: true, description: "Improvement needed on this objective alone, in its unit (an increase for HIGHER, a decrease for LOWER); null when the target lies beyond the objective's bound (accuracy above 1, a cost below 0)." })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "Improvement needed on this objective alone, in its unit (an increase for HIGHER, a decrease for LOWER); null when the target lies beyond the objective's bound (accuracy above 1, a cost below 0).",
+  })
   gap!: number | null;
 
   @Field(() => Float, { description: "The value to reach (or pass, when `strict`)." })
   target!: number;
 
-  @Field(() => Boolean, { description: "True when reaching `target` exactly still leaves the point dominated: it must do strictly better." })
+  @Field(() => Boolean, {
+    description:
+      "True when reaching `target` exactly still leaves the point dominated: it must do strictly better.",
+  })
   strict!: boolean;
 
   @Field(() => AnalysisSubject, { nullable: true, description: "A point that sets the target." })
@@ -46,22 +57,37 @@ export class ParetoPoint {
   @Field(() => Int, { nullable: true, description: "Shortcut for `subject.runId`." })
   runId!: number | null;
 
-  @Field(() => String, { nullable: true, description: "The point's group (see `groupBy`); null when ungrouped." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The point's group (see `groupBy`); null when ungrouped.",
+  })
   group!: string | null;
 
   @Field(() => [Float], { description: "The point's value of each objective, in the order of `objectives`." })
   values!: number[];
 
-  @Field(() => Int, { description: "Pareto rank within its group: 1 = on the front, 2 = on the front once rank 1 is removed, ..." })
+  @Field(() => Int, {
+    description:
+      "Pareto rank within its group: 1 = on the front, 2 = on the front once rank 1 is removed, ...",
+  })
   rank!: number;
 
-  @Field(() => Boolean, { description: "On the front (rank 1): no other point is at least as good on every objective and better on one. Equal points are optimal together." })
+  @Field(() => Boolean, {
+    description:
+      "On the front (rank 1): no other point is at least as good on every objective and better on one. Equal points are optimal together.",
+  })
   optimal!: boolean;
 
-  @Field(() => [AnalysisSubject], { description: "Every point that dominates this one (empty when optimal): what beats it." })
+  @Field(() => [AnalysisSubject], {
+    description: "Every point that dominates this one (empty when optimal): what beats it.",
+  })
   dominators!: AnalysisSubject[];
 
-  @Field(() => [ObjectiveGap], { nullable: true, description: "Per objective, by how much this point alone would have to improve to join the front; null when optimal." })
+  @Field(() => [ObjectiveGap], {
+    nullable: true,
+    description:
+      "Per objective, by how much this point alone would have to improve to join the front; null when optimal.",
+  })
   gap!: ObjectiveGap[] | null;
 }
 
@@ -70,7 +96,7 @@ export class ParetoExclusion {
   @Field(() => Int, { description: "How many." })
   count!: number;
 
-  @Field(() => String, { description: "Why, e.g. \"missing throughput\"." })
+  @Field(() => String, { description: 'Why, e.g. "missing throughput".' })
   reason!: string;
 
   @Field(() => [String], { description: "Metric keys they miss." })
@@ -82,7 +108,10 @@ export class ParetoExclusion {
 
 @ObjectType({ description: "The front of one group (or of everything, when ungrouped)." })
 export class ParetoGroup {
-  @Field(() => String, { nullable: true, description: "Group key (a taxonomy class, family, category or resolution); null when ungrouped." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Group key (a taxonomy class, family, category or resolution); null when ungrouped.",
+  })
   key!: string | null;
 
   @Field(() => Int, { description: "Subjects of the group in scope (points plus excluded)." })
@@ -100,13 +129,19 @@ export class ParetoFront {
   @Field(() => [ParetoObjective], { description: "The objectives, in the order of every `values` list." })
   objectives!: ParetoObjective[];
 
-  @Field(() => Device, { nullable: true, description: "Device whose per-device figures were used; null = the paper's figures (the A100 each run recorded)." })
+  @Field(() => Device, {
+    nullable: true,
+    description:
+      "Device whose per-device figures were used; null = the paper's figures (the A100 each run recorded).",
+  })
   device!: Device | null;
 
   @Field(() => SubjectLevel, { description: "Whether points are runs or model@resolution rows." })
   level!: SubjectLevel;
 
-  @Field(() => Int, { description: "Subjects that passed the filters (before exclusions for missing figures)." })
+  @Field(() => Int, {
+    description: "Subjects that passed the filters (before exclusions for missing figures).",
+  })
   scopeCount!: number;
 
   @Field(() => [ParetoPoint], { description: "All points of all groups." })
@@ -115,9 +150,13 @@ export class ParetoFront {
   @Field(() => [ParetoPoint], { description: "Only the optimal points (rank 1) of all groups." })
   front!: ParetoPoint[];
 
-  @Field(() => [ParetoExclusion], { description: "Subjects left out for missing figures, by reason, over all groups." })
+  @Field(() => [ParetoExclusion], {
+    description: "Subjects left out for missing figures, by reason, over all groups.",
+  })
   excluded!: ParetoExclusion[];
 
-  @Field(() => [ParetoGroup], { description: "The fronts per group; one group with key null when ungrouped." })
+  @Field(() => [ParetoGroup], {
+    description: "The fronts per group; one group with key null when ungrouped.",
+  })
   groups!: ParetoGroup[];
 }

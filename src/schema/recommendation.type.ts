@@ -19,7 +19,10 @@ export class ClassRecommendation {
   points!: ParetoPoint[];
 }
 
-@ObjectType({ description: "The paper's decision (choose the main constraint, then inference or training), computed from the front in the data." })
+@ObjectType({
+  description:
+    "The paper's decision (choose the main constraint, then inference or training), computed from the front in the data.",
+})
 export class Recommendation {
   @Field(() => RecommendationConstraint, { description: "The constraint asked for." })
   constraint!: RecommendationConstraint;
@@ -33,9 +36,13 @@ export class Recommendation {
   @Field(() => Metric, { description: "The cost metric of the front." })
   costMetric!: Metric;
 
-  @Field(() => ParetoFront, { description: "The front used: top-1 accuracy against the cost metric over the subjects in scope." })
+  @Field(() => ParetoFront, {
+    description: "The front used: top-1 accuracy against the cost metric over the subjects in scope.",
+  })
   front!: ParetoFront;
 
-  @Field(() => [ClassRecommendation], { description: "Per taxonomy class, its best points; classes on the front first, then by rank, then name." })
+  @Field(() => [ClassRecommendation], {
+    description: "Per taxonomy class, its best points; classes on the front first, then by rank, then name.",
+  })
   classes!: ClassRecommendation[];
 }

@@ -12,9 +12,16 @@ export class RecommendationsArgs extends AnalysisScopeArgs {
   @Field(() => RecommendationStage, { description: "INFERENCE or TRAINING." })
   stage!: RecommendationStage;
 
-  @Field(() => String, { nullable: true, description: "Override the cost metric (default: throughput, inferenceMemoryB1, fineTuneTime or trainingMemoryTotal by constraint and stage)." })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Override the cost metric (default: throughput, inferenceMemoryB1, fineTuneTime or trainingMemoryTotal by constraint and stage).",
+  })
   costMetric?: string | null;
 
-  @Field(() => SubjectLevel, { defaultValue: SubjectLevel.MODEL_RESOLUTION, description: "model@resolution rows (default: one point per model and resolution) or the paper's runs." })
+  @Field(() => SubjectLevel, {
+    defaultValue: SubjectLevel.MODEL_RESOLUTION,
+    description: "model@resolution rows (default: one point per model and resolution) or the paper's runs.",
+  })
   level!: SubjectLevel;
 }

@@ -15,10 +15,12 @@ export class Run {
   @Field(() => String, { description: "The dashboard's experiment id (a 64-bit integer, as text)." })
   experimentId!: string;
 
-  @Field(() => String, { description: "The run's name as recorded (free text; trust the resolution fields, not the name)." })
+  @Field(() => String, {
+    description: "The run's name as recorded (free text; trust the resolution fields, not the name).",
+  })
   runName!: string;
 
-  @Field(() => String, { description: "When the run was recorded, \"dd.mm.yyyy hh:mm:ss\" as in the source." })
+  @Field(() => String, { description: 'When the run was recorded, "dd.mm.yyyy hh:mm:ss" as in the source.' })
   runDate!: string;
 
   @Field(() => Int, { description: "Id of the GPU type the run recorded (see `device`)." })
@@ -39,7 +41,9 @@ export class Run {
   @Field(() => String, { description: "Fine-tuning dataset." })
   dataset!: string;
 
-  @Field(() => GraphQLJSONObject, { description: "Fine-tuning hyperparameters as recorded (optimizer, lr, augmentation, ...)." })
+  @Field(() => GraphQLJSONObject, {
+    description: "Fine-tuning hyperparameters as recorded (optimizer, lr, augmentation, ...).",
+  })
   hyperparameters!: Record<string, unknown>;
 
   @Field(() => GraphQLJSONObject, { description: "Pre-training hyperparameters as recorded." })

@@ -8,15 +8,25 @@ export class SubjectListArgs {
   @Field(() => SubjectFilterInput, { nullable: true, description: "Which rows." })
   filter?: SubjectFilterInput | null;
 
-  @Field(() => [OrderByInput], { nullable: true, description: "Ordering keys, most significant first; ties end by model name, resolution, run id." })
+  @Field(() => [OrderByInput], {
+    nullable: true,
+    description: "Ordering keys, most significant first; ties end by model name, resolution, run id.",
+  })
   orderBy?: OrderByInput[] | null;
 
   @Field(() => Int, { nullable: true, description: "Page size, default 50, at most 200." })
   first?: number | null;
 
-  @Field(() => String, { nullable: true, description: "Return rows after this cursor (`pageInfo.endCursor`)." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Return rows after this cursor (`pageInfo.endCursor`).",
+  })
   after?: string | null;
 
-  @Field(() => ID, { nullable: true, description: "Device (id or name) for per-device figures; omitted = the paper's figures on the GPU each run recorded." })
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "Device (id or name) for per-device figures; omitted = the paper's figures on the GPU each run recorded.",
+  })
   device?: string | null;
 }

@@ -4,23 +4,27 @@ import { Model } from "./model.type.js";
 
 @ObjectType({ description: "A taxonomy class of the dashboard with its models." })
 export class TaxonomyClass {
-  @Field(() => String, { description: "Class name, e.g. \"Low-Rank Attention\"." })
+  @Field(() => String, { description: 'Class name, e.g. "Low-Rank Attention".' })
   name!: string;
 
   @Field(() => [Model], { description: "Models of the class, by name." })
   models!: Model[];
 }
 
-@ObjectType({ description: "An approach of the paper's taxonomy (level 2: how a model changes the ViT) with its models." })
+@ObjectType({
+  description: "An approach of the paper's taxonomy (level 2: how a model changes the ViT) with its models.",
+})
 export class TaxonomyApproach {
-  @Field(() => String, { description: "How the model changes the ViT, e.g. \"Token merging\"." })
+  @Field(() => String, { description: 'How the model changes the ViT, e.g. "Token merging".' })
   changesHow!: string;
 
   @Field(() => [Model], { description: "Models taking this approach." })
   models!: Model[];
 }
 
-@ObjectType({ description: "A category of the paper's taxonomy (level 1: what part of the ViT a model changes)." })
+@ObjectType({
+  description: "A category of the paper's taxonomy (level 1: what part of the ViT a model changes).",
+})
 export class TaxonomyCategory {
   @Field(() => String, { description: "Token Mixing, Token Sequence, MLP Block or Baseline." })
   changesWhat!: string;
@@ -29,7 +33,9 @@ export class TaxonomyCategory {
   approaches!: TaxonomyApproach[];
 }
 
-@ObjectType({ description: "Both taxonomies: the dashboard's 10 classes and the paper's two-level taxonomy (Fig. 2)." })
+@ObjectType({
+  description: "Both taxonomies: the dashboard's 10 classes and the paper's two-level taxonomy (Fig. 2).",
+})
 export class Taxonomy {
   @Field(() => [TaxonomyClass], { description: "The dashboard's classes." })
   classes!: TaxonomyClass[];

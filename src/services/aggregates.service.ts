@@ -1,8 +1,14 @@
 import { sql } from "drizzle-orm";
 
-import { queryRows, type FavorDb } from "../db/client.js";
+import { type FavorDb, queryRows } from "../db/client.js";
 import type { CatalogService } from "./catalog.service.js";
-import { metricValueSql, subjectsSql, type SubjectFilter, type SubjectLevel, type SubjectQueryService } from "./subject-query.js";
+import {
+  metricValueSql,
+  type SubjectFilter,
+  type SubjectLevel,
+  type SubjectQueryService,
+  subjectsSql,
+} from "./subject-query.js";
 
 export type AggregateGroupBy = "TAXONOMY_CLASS" | "FAMILY" | "RESOLUTION" | "CHANGES_WHAT";
 
@@ -35,13 +41,25 @@ export class AggregatesService {
    * Returns one row per group (ordered by group) with count (subjects that have the figure), subjects (all in the
    * group), min, max and mean of `metricKey` over the subjects matching `filter`. BAD_USER_INPUT for unknown names.
    */
-  async byGroup(metricKey: string, groupBy: AggregateGroupBy, level: SubjectLevel, filter: SubjectFilter | null | undefined,
-    deviceId: number | null): Promise<AggregateRow[]> {
+  async byGroup(
+    metricKey: string,
+    groupBy: AggregateGroupBy,
+    level: SubjectLevel,
+    filter: SubjectFilter | null | undefined,
+    deviceId: number | null,
+  ): Promise<AggregateRow[]> {
     await this.catalog.sync();
     const metric = await this.catalog.metric(metricKey);
     const where = await this.subjects.filterSql(filter ?? {}, deviceId);
     const groupColumn = GROUP_COLUMNS[groupBy];
-    const rows = await queryRows<{ grp: string; n: number; total: number; min: number | null; max: number | null; mean: number | null }>(
+    const rows = await queryRows<{
+      grp: string;
+      n: number;
+      total: number;
+      min: number | null;
+      max: number | null;
+      mean: number | null;
+    }>(
       this.db,
       sql`SELECT grp, count(v)::int AS n, count(*)::int AS total, min(v) AS min, max(v) AS max, avg(v) AS mean
           FROM (

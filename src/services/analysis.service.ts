@@ -1,13 +1,19 @@
-import { BadUserInputError } from "../errors/index.js";
-import type { DeviceRow, MetricRow } from "../db/schema/index.js";
 import { bestPerGroup } from "../analysis/best-per-group.js";
-import { correlationMatrix } from "../analysis/correlation-matrix.js";
 import type { CorrelationMethod } from "../analysis/correlation.js";
+import { correlationMatrix } from "../analysis/correlation-matrix.js";
 import type { Objective } from "../analysis/objective.js";
 import { paretoAnalysis } from "../analysis/pareto-analysis.js";
-import { scalingSteps, type ScalingVerdict } from "../analysis/scaling-steps.js";
+import { type ScalingVerdict, scalingSteps } from "../analysis/scaling-steps.js";
+import type { DeviceRow, MetricRow } from "../db/schema/index.js";
+import { BadUserInputError } from "../errors/index.js";
 import type { CatalogService } from "./catalog.service.js";
-import type { MetricConstraint, Subject, SubjectFilter, SubjectLevel, SubjectQueryService } from "./subject-query.js";
+import type {
+  MetricConstraint,
+  Subject,
+  SubjectFilter,
+  SubjectLevel,
+  SubjectQueryService,
+} from "./subject-query.js";
 
 /** Which way an objective improves, as the catalogue spells it. */
 export type ObjectiveDirection = "HIGHER" | "LOWER";
@@ -221,11 +227,23 @@ export const RECOMMENDATION_METRICS: Record<RecommendationConstraint, Record<Rec
  * (top-5 accuracy, MACs, memory at other batch sizes, single-GPU training memory) correlate trivially with these.
  */
 export const DEFAULT_CORRELATION_METRICS = [
-  "accuracyTop1", "params", "flops", "throughput", "inferenceMemoryB1", "trainingMemoryTotal", "fineTuneTime",
+  "accuracyTop1",
+  "params",
+  "flops",
+  "throughput",
+  "inferenceMemoryB1",
+  "trainingMemoryTotal",
+  "fineTuneTime",
 ];
 
 /** Cost metrics of a scaling answer unless the caller names others. */
-export const DEFAULT_SCALING_COSTS = ["throughput", "flops", "inferenceMemoryB1", "trainingMemoryTotal", "fineTuneTime"];
+export const DEFAULT_SCALING_COSTS = [
+  "throughput",
+  "flops",
+  "inferenceMemoryB1",
+  "trainingMemoryTotal",
+  "fineTuneTime",
+];
 
 const ACCURACY = "accuracyTop1";
 
@@ -254,9 +272,13 @@ export class AnalysisService {
     groupBy?: FrontGroupBy | null,
     focus?: readonly string[] | null,
   ): Promise<FrontResult> {
-    if (objectives.length === 0) throw new BadUserInputError("paretoFront needs at least one objective", { objectives: [] });
+    if (objectives.length === 0)
+      throw new BadUserInputError("paretoFront needs at least one objective", { objectives: [] });
     const resolved = await this.resolveObjectives(objectives);
-    const focusIds = focus == null ? null : new Set((await Promise.all(focus.map((name) => this.catalog.model(name)))).map((m) => m.id));
+    const focusIds =
+      focus == null
+        ? null
+        : new Set((await Promise.all(focus.map((name) => this.catalog.model(name)))).map((m) => m.id));
     const { subjects, device, level } = await this.load(scope);
     const result = this.front(resolved, subjects, device, level, groupBy ?? null);
     if (!focusIds) return result;
@@ -273,16 +295,23 @@ export class AnalysisService {
    * Returns the correlation of every pair of `metrics` (default: DEFAULT_CORRELATION_METRICS) over the subjects in scope,
    * each cell with its own n (subjects having both figures), and the pairs ordered by |r|.
    */
-  async correlations(metricKeys: readonly string[] | null | undefined, method: CorrelationMethod, scope: AnalysisScope): Promise<CorrelationResult> {
+  async correlations(
+    metricKeys: readonly string[] | null | undefined,
+    method: CorrelationMethod,
+    scope: AnalysisScope,
+  ): Promise<CorrelationResult> {
     const metrics = await Promise.all(
-      unique(metricKeys?.length ? metricKeys : DEFAULT_CORRELATION_METRICS, "metric").map((key) => this.catalog.metric(key)),
+      unique(metricKeys?.length ? metricKeys : DEFAULT_CORRELATION_METRICS, "metric").map((key) =>
+        this.catalog.metric(key),
+      ),
     );
     const { subjects, device, level } = await this.load(scope);
     const columns = metrics.map((m) => subjects.map((s) => s.values.get(m.key)?.value ?? null));
     const matrix = correlationMatrix(columns, method);
     const pairs: CorrelationPairResult[] = [];
     for (let a = 0; a < metrics.length; a++) {
-      for (let b = a + 1; b < metrics.length; b++) pairs.push({ a: metrics[a].key, b: metrics[b].key, ...matrix[a][b] });
+      for (let b = a + 1; b < metrics.length; b++)
+        pairs.push({ a: metrics[a].key, b: metrics[b].key, ...matrix[a][b] });
     }
     pairs.sort((x, y) => {
       if (x.r === null || y.r === null) return (x.r === null ? 1 : 0) - (y.r === null ? 1 : 0);
@@ -317,9 +346,15 @@ export class AnalysisService {
   }): Promise<ScalingResult> {
     const { fromResolution, toResolution, pretrainResolution } = options;
     if (fromResolution === toResolution) {
-      throw new BadUserInputError(`scaling needs two different resolutions, got ${fromResolution} twice`, { toResolution });
+      throw new BadUserInputError(`scaling needs two different resolutions, got ${fromResolution} twice`, {
+        toResolution,
+      });
     }
-    const costMetrics = await Promise.all(unique(options.costs?.length ? options.costs : DEFAULT_SCALING_COSTS, "cost metric").map((k) => this.catalog.metric(k)));
+    const costMetrics = await Promise.all(
+      unique(options.costs?.length ? options.costs : DEFAULT_SCALING_COSTS, "cost metric").map((k) =>
+        this.catalog.metric(k),
+      ),
+    );
     await this.catalog.metric(ACCURACY);
     const { subjects, device } = await this.load({
       filter: options.filter,
@@ -335,7 +370,9 @@ export class AnalysisService {
       if (!other || preferRun(s, other) < 0) best.set(key, s);
     }
     const chosen = [...best.values()];
-    const costObjectives: Objective[] = costMetrics.map((m) => ({ direction: m.direction === "HIGHER" ? "max" : "min" }));
+    const costObjectives: Objective[] = costMetrics.map((m) => ({
+      direction: m.direction === "HIGHER" ? "max" : "min",
+    }));
     const comparisons = scalingSteps(
       chosen.map((s, id) => ({
         id,
@@ -362,7 +399,12 @@ export class AnalysisService {
     };
     const results = comparisons.map((c) => ({
       from: point(c.from),
-      sizeStep: c.sizeStep && { kind: c.sizeStep.kind, to: point(c.sizeStep.to), accuracyGain: c.sizeStep.accuracyGain, costRatios: [...c.sizeStep.costRatios] },
+      sizeStep: c.sizeStep && {
+        kind: c.sizeStep.kind,
+        to: point(c.sizeStep.to),
+        accuracyGain: c.sizeStep.accuracyGain,
+        costRatios: [...c.sizeStep.costRatios],
+      },
       resolutionStep: c.resolutionStep && {
         kind: c.resolutionStep.kind,
         to: point(c.resolutionStep.to),
@@ -373,9 +415,24 @@ export class AnalysisService {
     }));
     const summary = costMetrics.map((m, j) => {
       const count = (v: ScalingVerdict) => results.filter((r) => r.verdicts[j] === v).length;
-      return { metric: m.key, size: count("SIZE"), resolution: count("RESOLUTION"), tradeOff: count("TRADE_OFF"), equal: count("EQUAL") };
+      return {
+        metric: m.key,
+        size: count("SIZE"),
+        resolution: count("RESOLUTION"),
+        tradeOff: count("TRADE_OFF"),
+        equal: count("EQUAL"),
+      };
     });
-    return { fromResolution, toResolution, pretrainResolution, accuracyMetric: ACCURACY, costMetrics, device, comparisons: results, summary };
+    return {
+      fromResolution,
+      toResolution,
+      pretrainResolution,
+      accuracyMetric: ACCURACY,
+      costMetrics,
+      device,
+      comparisons: results,
+      summary,
+    };
   }
 
   /**
@@ -390,7 +447,8 @@ export class AnalysisService {
     costMetric?: string | null,
   ): Promise<RecommendationResult> {
     const costKey = costMetric ?? RECOMMENDATION_METRICS[constraint]?.[stage];
-    if (!costKey) throw new BadUserInputError(`Unknown constraint/stage ${constraint}/${stage}`, { constraint, stage });
+    if (!costKey)
+      throw new BadUserInputError(`Unknown constraint/stage ${constraint}/${stage}`, { constraint, stage });
     const front = await this.paretoFront([{ metric: ACCURACY }, { metric: costKey }], scope, null);
     const points = front.points;
     const classes = bestPerGroup(points.map((p) => ({ group: p.subject.model.taxonomyClass, rank: p.rank })))
@@ -401,7 +459,14 @@ export class AnalysisService {
         points: g.members.map((i) => points[i]).sort((a, b) => b.values[0] - a.values[0]),
       }))
       .sort((a, b) => a.bestRank - b.bestRank || a.taxonomyClass.localeCompare(b.taxonomyClass));
-    return { constraint, stage, accuracyMetric: ACCURACY, costMetric: front.objectives[1].metric, front, classes };
+    return {
+      constraint,
+      stage,
+      accuracyMetric: ACCURACY,
+      costMetric: front.objectives[1].metric,
+      front,
+      classes,
+    };
   }
 
   /**
@@ -409,7 +474,11 @@ export class AnalysisService {
    * which are missing, over every model@resolution Favor knows (paper runs and measured pairs). Device-independent
    * metrics count as present when the paper (or a measurement) has them, whatever the device.
    */
-  async coverage(deviceArg: string | null | undefined, metricKeys?: readonly string[] | null, onlyMissing = false): Promise<CoverageResult> {
+  async coverage(
+    deviceArg: string | null | undefined,
+    metricKeys?: readonly string[] | null,
+    onlyMissing = false,
+  ): Promise<CoverageResult> {
     const metrics = metricKeys?.length
       ? await Promise.all(unique(metricKeys, "metric").map((key) => this.catalog.metric(key)))
       : await this.catalog.listMetrics();
@@ -446,15 +515,21 @@ export class AnalysisService {
   }
 
   private async resolveObjectives(objectives: readonly ObjectiveSpec[]): Promise<ResolvedObjective[]> {
-    unique(objectives.map((o) => o.metric), "objective metric");
+    unique(
+      objectives.map((o) => o.metric),
+      "objective metric",
+    );
     return Promise.all(
       objectives.map(async (o) => {
         const metric = await this.catalog.metric(o.metric);
         const direction = o.direction ?? (metric.direction as ObjectiveDirection);
         if (direction !== "HIGHER" && direction !== "LOWER") {
-          throw new BadUserInputError(`Objective "${o.metric}": direction must be HIGHER or LOWER, got "${String(direction)}"`, {
-            metric: o.metric,
-          });
+          throw new BadUserInputError(
+            `Objective "${o.metric}": direction must be HIGHER or LOWER, got "${String(direction)}"`,
+            {
+              metric: o.metric,
+            },
+          );
         }
         // Figures are non-negative; accuracies are fractions. These bound how far a gap may ask a point to go.
         const bound = direction === "LOWER" ? 0 : metric.unit === "fraction" ? 1 : null;
@@ -541,14 +616,22 @@ export class AnalysisService {
   }
 
   /** Loads every subject in scope with its figures, validating the scope through the data service. */
-  private async load(scope: AnalysisScope & { filterResolutions?: number[] }): Promise<{ subjects: Subject[]; device: DeviceRow | null; level: SubjectLevel }> {
+  private async load(
+    scope: AnalysisScope & { filterResolutions?: number[] },
+  ): Promise<{ subjects: Subject[]; device: DeviceRow | null; level: SubjectLevel }> {
     const device = scope.device == null ? null : await this.catalog.device(scope.device);
     const level = scope.level ?? "run";
     const base = scope.filter ?? {};
     const filter: SubjectFilter = {
       ...base,
-      resolutions: intersect(intersect(base.resolutions, scope.resolution == null ? null : [scope.resolution]), scope.filterResolutions ?? null),
-      pretrainResolutions: intersect(base.pretrainResolutions, scope.pretrainResolution == null ? null : [scope.pretrainResolution]),
+      resolutions: intersect(
+        intersect(base.resolutions, scope.resolution == null ? null : [scope.resolution]),
+        scope.filterResolutions ?? null,
+      ),
+      pretrainResolutions: intersect(
+        base.pretrainResolutions,
+        scope.pretrainResolution == null ? null : [scope.pretrainResolution],
+      ),
       taxonomyClasses: intersect(base.taxonomyClasses, scope.taxonomy ?? null),
       metrics: [...(base.metrics ?? []), ...(scope.where ?? [])],
     };
@@ -599,7 +682,10 @@ function preferRun(a: Subject, b: Subject): number {
 function unique(values: readonly string[], what: string): string[] {
   const seen = new Set<string>();
   for (const v of values) {
-    if (seen.has(v)) throw new BadUserInputError(`The ${what} "${v}" is given twice`, { [what.replace(/ (\w)/g, (_, c: string) => c.toUpperCase())]: v });
+    if (seen.has(v))
+      throw new BadUserInputError(`The ${what} "${v}" is given twice`, {
+        [what.replace(/ (\w)/g, (_, c: string) => c.toUpperCase())]: v,
+      });
     seen.add(v);
   }
   return [...seen];

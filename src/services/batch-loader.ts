@@ -3,7 +3,9 @@
  * single `loadMany` call (the DataLoader idea, for the one place we need it: per-run epoch curves in a page).
  * Create one per request: results are cached for the loader's life.
  */
-export function createBatchLoader<K, V>(loadMany: (keys: K[]) => Promise<Map<K, V>>): (key: K) => Promise<V | undefined> {
+export function createBatchLoader<K, V>(
+  loadMany: (keys: K[]) => Promise<Map<K, V>>,
+): (key: K) => Promise<V | undefined> {
   const cache = new Map<K, Promise<V | undefined>>();
   let queue: Array<{ key: K; resolve: (v: V | undefined) => void; reject: (e: unknown) => void }> = [];
 

@@ -1,9 +1,8 @@
 import { asc, sql } from "drizzle-orm";
-
-import { BadUserInputError } from "../errors/index.js";
-import { queryRows, type FavorDb } from "../db/client.js";
-import { devices, metrics, models } from "../db/schema/index.js";
+import { type FavorDb, queryRows } from "../db/client.js";
 import type { DeviceRow, MetricRow, ModelRow } from "../db/schema/index.js";
+import { devices, metrics, models } from "../db/schema/index.js";
+import { BadUserInputError } from "../errors/index.js";
 import type { DataVersion } from "./data-version.js";
 
 /** Values a filter may name, read from the database (cached briefly: measurements can add resolutions). */
@@ -61,10 +60,14 @@ export class CatalogService {
 
   /** Returns the metric catalogue ordered by stage, then key. */
   listMetrics(): Promise<MetricRow[]> {
-    this.metricsCache ??= this.db.select().from(metrics).orderBy(asc(metrics.stage), asc(metrics.key)).catch((e) => {
-      this.metricsCache = undefined;
-      throw e;
-    });
+    this.metricsCache ??= this.db
+      .select()
+      .from(metrics)
+      .orderBy(asc(metrics.stage), asc(metrics.key))
+      .catch((e) => {
+        this.metricsCache = undefined;
+        throw e;
+      });
     return this.metricsCache;
   }
 
@@ -81,25 +84,33 @@ export class CatalogService {
     const all = await this.listMetrics();
     const found = all.find((m) => m.key === key);
     if (!found) {
-      throw new BadUserInputError(`Unknown metric "${key}". Known metrics: ${all.map((m) => m.key).join(", ")}`, {
-        metric: key,
-      });
+      throw new BadUserInputError(
+        `Unknown metric "${key}". Known metrics: ${all.map((m) => m.key).join(", ")}`,
+        {
+          metric: key,
+        },
+      );
     }
     return found;
   }
 
   /** Returns all devices ordered by id. */
   listDevices(): Promise<DeviceRow[]> {
-    this.devicesCache ??= this.db.select().from(devices).orderBy(asc(devices.id)).catch((e) => {
-      this.devicesCache = undefined;
-      throw e;
-    });
+    this.devicesCache ??= this.db
+      .select()
+      .from(devices)
+      .orderBy(asc(devices.id))
+      .catch((e) => {
+        this.devicesCache = undefined;
+        throw e;
+      });
     return this.devicesCache;
   }
 
   /** Returns the device with this numeric id or exact name, or null. Re-reads once on a miss (new workers). */
   async findDevice(idOrName: string | number): Promise<DeviceRow | null> {
-    const match = (rows: DeviceRow[]) => rows.find((d) => String(d.id) === String(idOrName) || d.name === idOrName);
+    const match = (rows: DeviceRow[]) =>
+      rows.find((d) => String(d.id) === String(idOrName) || d.name === idOrName);
     const cached = match(await this.listDevices());
     if (cached) return cached;
     this.devicesCache = undefined;
@@ -111,7 +122,9 @@ export class CatalogService {
     const found = await this.findDevice(idOrName);
     if (!found) {
       const known = (await this.listDevices()).map((d) => `${d.id} (${d.name})`).join(", ");
-      throw new BadUserInputError(`Unknown device "${idOrName}". Known devices: ${known}`, { device: String(idOrName) });
+      throw new BadUserInputError(`Unknown device "${idOrName}". Known devices: ${known}`, {
+        device: String(idOrName),
+      });
     }
     return found;
   }

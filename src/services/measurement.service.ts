@@ -2,15 +2,32 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { GraphQLError } from "graphql";
-
-import { BadUserInputError } from "../errors/index.js";
 import type { FavorDb } from "../db/client.js";
 import type { DeviceRow, ModelRow } from "../db/schema/index.js";
+import { BadUserInputError } from "../errors/index.js";
 import type { LocalDevice } from "../measure/jobs/device-registry.js";
-import { localDevice, providerOfDevice, registerDevice, stableIdOf } from "../measure/jobs/device-registry.js";
-import type { JobCellRecord, JobCellStatus, JobRecord, JobStatus, PlannedCell } from "../measure/jobs/job-queue.js";
 import {
-  cancelJob, enqueueJob, existingFigures, figureKey, getJob, jobCells, listJobs, QueueFullError,
+  localDevice,
+  providerOfDevice,
+  registerDevice,
+  stableIdOf,
+} from "../measure/jobs/device-registry.js";
+import type {
+  JobCellRecord,
+  JobCellStatus,
+  JobRecord,
+  JobStatus,
+  PlannedCell,
+} from "../measure/jobs/job-queue.js";
+import {
+  cancelJob,
+  enqueueJob,
+  existingFigures,
+  figureKey,
+  getJob,
+  jobCells,
+  listJobs,
+  QueueFullError,
 } from "../measure/jobs/job-queue.js";
 import { MEASURABLE_METRICS, metricOrder } from "../measure/jobs/measurable-metrics.js";
 import { notifyJobEnqueued } from "../measure/jobs/measurement-worker.js";
@@ -18,7 +35,7 @@ import type { RequestedProvider } from "../measure/profiler/provider.js";
 import { ProviderUnavailableError } from "../measure/profiler/provider.js";
 import { findModel, resolutionProblem } from "../measure/zoo/registry.js";
 import type { CatalogService } from "./catalog.service.js";
-import { pageRequest, toConnection, type ConnectionData } from "./pagination.js";
+import { type ConnectionData, pageRequest, toConnection } from "./pagination.js";
 
 /** Bounds of a measurement request. */
 export interface MeasurementLimits {
@@ -56,7 +73,8 @@ export function measurementLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     const text = env[name];
     if (text === undefined || text === "") return fallback;
     const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${text}"`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new Error(`${name} must be a positive integer, got "${text}"`);
     return value;
   };
   return {
@@ -115,7 +133,11 @@ export class MeasurementService {
     for (const { zooName, model } of fromFile ? [] : models) {
       for (const r of resolutions) {
         const problem = resolutionProblem(findModel(zooName!)!, r);
-        if (problem) throw new BadUserInputError(`${model.name} cannot be built at resolution ${r}: ${problem}`, { model: model.name, resolution: r });
+        if (problem)
+          throw new BadUserInputError(`${model.name} cannot be built at resolution ${r}: ${problem}`, {
+            model: model.name,
+            resolution: r,
+          });
       }
     }
     const metrics = await this.metrics(input.metrics);
@@ -129,9 +151,12 @@ export class MeasurementService {
     }
     const budget = input.maxSecondsPerCell ?? this.limits.defaultSecondsPerCell;
     if (!Number.isFinite(budget) || budget <= 0 || budget > this.limits.maxSecondsPerCell) {
-      throw new BadUserInputError(`maxSecondsPerCell ${budget} is out of range: use more than 0 and at most ${this.limits.maxSecondsPerCell}`, {
-        maxSecondsPerCell: budget,
-      });
+      throw new BadUserInputError(
+        `maxSecondsPerCell ${budget} is out of range: use more than 0 and at most ${this.limits.maxSecondsPerCell}`,
+        {
+          maxSecondsPerCell: budget,
+        },
+      );
     }
     const requested = input.provider ?? "auto";
     const { device, provider, reason } = await this.device(input.device ?? null, requested);
@@ -146,7 +171,13 @@ export class MeasurementService {
     const existing = force ? new Set<string>() : await existingFigures(this.db, device.id, planned);
     const cells = planned.map((c) =>
       existing.has(figureKey(c.modelId, c.resolution, c.metricKey))
-        ? { ...c, skip: { kind: "exists", reason: "the figure exists (onlyMissing); pass force: true to measure it again" } }
+        ? {
+            ...c,
+            skip: {
+              kind: "exists",
+              reason: "the figure exists (onlyMissing); pass force: true to measure it again",
+            },
+          }
         : c,
     );
     const request = {
@@ -164,10 +195,18 @@ export class MeasurementService {
     };
     let jobId: number;
     try {
-      jobId = await enqueueJob(this.db, { request, deviceId: device.id, provider, cells, maxActiveJobs: this.limits.maxActiveJobs });
+      jobId = await enqueueJob(this.db, {
+        request,
+        deviceId: device.id,
+        provider,
+        cells,
+        maxActiveJobs: this.limits.maxActiveJobs,
+      });
     } catch (error) {
       if (error instanceof QueueFullError) {
-        throw new GraphQLError(error.message, { extensions: { code: "QUEUE_FULL", active: error.active, limit: error.limit } });
+        throw new GraphQLError(error.message, {
+          extensions: { code: "QUEUE_FULL", active: error.active, limit: error.limit },
+        });
       }
       throw error;
     }
@@ -187,7 +226,10 @@ export class MeasurementService {
    * The worker may be another process, so it re-reads the database every `intervalMs`. BAD_USER_INPUT for an
    * unknown or invalid id. `return()` (the client unsubscribed) stops it without waiting out the interval.
    */
-  async watch(id: string | number, intervalMs: number = JOB_WATCH_INTERVAL_MS): Promise<AsyncIterableIterator<MeasurementJobView>> {
+  async watch(
+    id: string | number,
+    intervalMs: number = JOB_WATCH_INTERVAL_MS,
+  ): Promise<AsyncIterableIterator<MeasurementJobView>> {
     const first = await this.job(id);
     if (first === null) throw new BadUserInputError(`Unknown measurement job "${id}"`, { id: String(id) });
     const stopped = new AbortController();
@@ -208,7 +250,11 @@ export class MeasurementService {
     return iterator;
   }
 
-  private async *updates(first: MeasurementJobView, intervalMs: number, signal: AbortSignal): AsyncGenerator<MeasurementJobView, void> {
+  private async *updates(
+    first: MeasurementJobView,
+    intervalMs: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<MeasurementJobView, void> {
     let last = first;
     yield first;
     while (!TERMINAL_JOB_STATUSES.has(last.status)) {
@@ -228,9 +274,17 @@ export class MeasurementService {
   }
 
   /** Returns one page of jobs (newest first), optionally only those in the given states. */
-  async jobs(statuses: readonly JobStatus[] | null | undefined, first?: number | null, after?: string | null): Promise<ConnectionData<MeasurementJobView>> {
+  async jobs(
+    statuses: readonly JobStatus[] | null | undefined,
+    first?: number | null,
+    after?: string | null,
+  ): Promise<ConnectionData<MeasurementJobView>> {
     const page = pageRequest(first, after);
-    const { jobs, totalCount } = await listJobs(this.db, { statuses, offset: page.offset, limit: page.limit });
+    const { jobs, totalCount } = await listJobs(this.db, {
+      statuses,
+      offset: page.offset,
+      limit: page.limit,
+    });
     return toConnection(await Promise.all(jobs.map((j) => this.view(j))), page, totalCount);
   }
 
@@ -246,42 +300,60 @@ export class MeasurementService {
     if (before === null) throw new BadUserInputError(`Unknown measurement job "${id}"`, { id: String(id) });
     if (!(await cancelJob(this.db, jobId))) {
       const now = (await getJob(this.db, jobId))!;
-      throw new BadUserInputError(`Measurement job ${jobId} has already ended (${now.status}); only queued or running jobs can be cancelled`, {
-        id: String(id),
-        status: now.status,
-      });
+      throw new BadUserInputError(
+        `Measurement job ${jobId} has already ended (${now.status}); only queued or running jobs can be cancelled`,
+        {
+          id: String(id),
+          status: now.status,
+        },
+      );
     }
     return (await this.job(jobId))!;
   }
 
   private async view(record: JobRecord): Promise<MeasurementJobView> {
     const device = await this.catalog.device(record.deviceId);
-    const errors = record.counts.failed > 0 ? (await jobCells(this.db, record.id, ["failed"])).slice(0, ERROR_LIMIT) : [];
+    const errors =
+      record.counts.failed > 0 ? (await jobCells(this.db, record.id, ["failed"])).slice(0, ERROR_LIMIT) : [];
     return { ...record, device, errors };
   }
 
   private onnxPath(given: string, models: number, resolutions: number): string {
     const root = this.limits.onnxDir;
     if (root === null) {
-      throw new BadUserInputError(`onnxPath "${given}" cannot be measured: this server has no FAVOR_ONNX_DIR (the folder users' .onnx files lie in)`, {
-        onnxPath: given,
-      });
+      throw new BadUserInputError(
+        `onnxPath "${given}" cannot be measured: this server has no FAVOR_ONNX_DIR (the folder users' .onnx files lie in)`,
+        {
+          onnxPath: given,
+        },
+      );
     }
     const resolved = path.resolve(root, given);
     if (!resolved.startsWith(root + path.sep) || !resolved.endsWith(".onnx")) {
-      throw new BadUserInputError(`onnxPath "${given}" must name an .onnx file inside FAVOR_ONNX_DIR`, { onnxPath: given });
-    }
-    if (models !== 1 || resolutions !== 1) {
-      throw new BadUserInputError(`onnxPath "${given}" is the graph of one model at one resolution: give exactly one model and one resolution`, {
+      throw new BadUserInputError(`onnxPath "${given}" must name an .onnx file inside FAVOR_ONNX_DIR`, {
         onnxPath: given,
       });
+    }
+    if (models !== 1 || resolutions !== 1) {
+      throw new BadUserInputError(
+        `onnxPath "${given}" is the graph of one model at one resolution: give exactly one model and one resolution`,
+        {
+          onnxPath: given,
+        },
+      );
     }
     return resolved;
   }
 
-  private async models(input: MeasureRequest, fromFile: boolean): Promise<Array<{ model: ModelRow; zooName: string | null }>> {
+  private async models(
+    input: MeasureRequest,
+    fromFile: boolean,
+  ): Promise<Array<{ model: ModelRow; zooName: string | null }>> {
     const names = input.models ?? [];
-    if (input.allModels === true && fromFile) throw new BadUserInputError("onnxPath is the graph of one model: name it in `models`", { allModels: true });
+    if (input.allModels === true && fromFile)
+      throw new BadUserInputError("onnxPath is the graph of one model: name it in `models`", {
+        allModels: true,
+      });
     if (input.allModels === true && names.length > 0) {
       throw new BadUserInputError("Give either `models` or `allModels: true`, not both", { models: names });
     }
@@ -292,7 +364,10 @@ export class MeasurementService {
         return zoo ? [{ model, zooName: zoo.name }] : [];
       });
     }
-    if (names.length === 0) throw new BadUserInputError("Name the models to measure (`models`) or pass `allModels: true`", { models: [] });
+    if (names.length === 0)
+      throw new BadUserInputError("Name the models to measure (`models`) or pass `allModels: true`", {
+        models: [],
+      });
     unique(names, "model");
     const result: Array<{ model: ModelRow; zooName: string | null }> = [];
     for (const name of names) {
@@ -303,7 +378,10 @@ export class MeasurementService {
         continue;
       }
       if (!zoo) {
-        throw new BadUserInputError(`Model "${name}" has no ONNX graph in the model zoo yet, so it cannot be measured`, { model: name });
+        throw new BadUserInputError(
+          `Model "${name}" has no ONNX graph in the model zoo yet, so it cannot be measured`,
+          { model: name },
+        );
       }
       result.push({ model, zooName: zoo.name });
     }
@@ -316,9 +394,12 @@ export class MeasurementService {
     unique(list.map(String), "resolution");
     for (const r of list) {
       if (!Number.isInteger(r) || r < this.limits.minResolution || r > this.limits.maxResolution) {
-        throw new BadUserInputError(`Resolution ${r} is out of range: use an integer from ${this.limits.minResolution} to ${this.limits.maxResolution}`, {
-          resolution: r,
-        });
+        throw new BadUserInputError(
+          `Resolution ${r} is out of range: use an integer from ${this.limits.minResolution} to ${this.limits.maxResolution}`,
+          {
+            resolution: r,
+          },
+        );
       }
     }
     return [...list];
@@ -326,12 +407,19 @@ export class MeasurementService {
 
   private async metrics(values: readonly string[] | null | undefined): Promise<string[]> {
     if (values == null) return [...MEASURABLE_METRICS];
-    if (values.length === 0) throw new BadUserInputError("Give at least one metric, or leave `metrics` out for all measurable ones", { metrics: [] });
+    if (values.length === 0)
+      throw new BadUserInputError(
+        "Give at least one metric, or leave `metrics` out for all measurable ones",
+        { metrics: [] },
+      );
     unique(values, "metric");
     for (const key of values) {
       await this.catalog.metric(key);
       if (!MEASURABLE_METRICS.includes(key)) {
-        throw new BadUserInputError(`Metric "${key}" cannot be measured; measurable metrics: ${MEASURABLE_METRICS.join(", ")}`, { metric: key });
+        throw new BadUserInputError(
+          `Metric "${key}" cannot be measured; measurable metrics: ${MEASURABLE_METRICS.join(", ")}`,
+          { metric: key },
+        );
       }
     }
     return [...values].sort((a, b) => metricOrder(a) - metricOrder(b));
@@ -342,7 +430,9 @@ export class MeasurementService {
     requested: RequestedProvider,
   ): Promise<{ device: DeviceRow; provider: "cpu" | "cuda"; reason: string | null }> {
     if (!["cpu", "cuda", "auto"].includes(requested)) {
-      throw new BadUserInputError(`Unknown provider "${requested}": use cpu, cuda or auto`, { provider: requested });
+      throw new BadUserInputError(`Unknown provider "${requested}": use cpu, cuda or auto`, {
+        provider: requested,
+      });
     }
     if (deviceArg !== null) {
       const device = await this.catalog.device(deviceArg);
@@ -354,10 +444,13 @@ export class MeasurementService {
       }
       const provider = providerOfDevice(device);
       if (requested !== "auto" && requested !== provider) {
-        throw new BadUserInputError(`Provider "${requested}" does not run on device "${device.name}" (a ${device.kind.toUpperCase()}): use ${provider} or auto`, {
-          provider: requested,
-          device: deviceArg,
-        });
+        throw new BadUserInputError(
+          `Provider "${requested}" does not run on device "${device.name}" (a ${device.kind.toUpperCase()}): use ${provider} or auto`,
+          {
+            provider: requested,
+            device: deviceArg,
+          },
+        );
       }
       return { device, provider, reason: null };
     }
@@ -366,7 +459,9 @@ export class MeasurementService {
       local = this.deviceOf(requested);
     } catch (error) {
       if (error instanceof ProviderUnavailableError) {
-        throw new BadUserInputError(`Provider "${requested}" cannot run on this server: ${error.message}`, { provider: requested });
+        throw new BadUserInputError(`Provider "${requested}" cannot run on this server: ${error.message}`, {
+          provider: requested,
+        });
       }
       throw error;
     }
@@ -389,7 +484,8 @@ function progressKey(job: MeasurementJobView): string {
 /** Returns a job id from the API's ID; BAD_USER_INPUT naming anything that is not a positive integer. */
 function parseJobId(id: string | number): number {
   const value = typeof id === "number" ? id : /^\d+$/.test(id) ? Number(id) : NaN;
-  if (!Number.isSafeInteger(value) || value < 1) throw new BadUserInputError(`Invalid measurement job id "${id}"`, { id: String(id) });
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new BadUserInputError(`Invalid measurement job id "${id}"`, { id: String(id) });
   return value;
 }
 

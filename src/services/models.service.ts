@@ -11,10 +11,19 @@ export class ModelsService {
   ) {}
 
   /** Returns one page of model@resolution rows matching `filter` in `orderBy` order. */
-  list(filter: SubjectFilter | null | undefined, orderBy: readonly SortSpec[] | null | undefined, page: PageRequest,
-    deviceId: number | null): Promise<SubjectPage> {
+  list(
+    filter: SubjectFilter | null | undefined,
+    orderBy: readonly SortSpec[] | null | undefined,
+    page: PageRequest,
+    deviceId: number | null,
+  ): Promise<SubjectPage> {
     return this.subjects.find({
-      level: "modelResolution", filter, orderBy, deviceId, limit: page.limit, offset: page.offset,
+      level: "modelResolution",
+      filter,
+      orderBy,
+      deviceId,
+      limit: page.limit,
+      offset: page.offset,
     });
   }
 

@@ -20,7 +20,9 @@ export function decodeCursor(cursor: string): number {
   const text = Buffer.from(cursor, "base64url").toString("utf8");
   const offset = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
   if (!Number.isSafeInteger(offset) || offset < 0 || encodeCursor(offset) !== cursor) {
-    throw new BadUserInputError(`Invalid cursor "${cursor}": use a cursor returned by this API`, { argument: "after" });
+    throw new BadUserInputError(`Invalid cursor "${cursor}": use a cursor returned by this API`, {
+      argument: "after",
+    });
   }
   return offset;
 }
@@ -46,12 +48,21 @@ export function pageRequest(first: number | null | undefined, after: string | nu
 /** A Relay connection's plain data. */
 export interface ConnectionData<T> {
   edges: Array<{ cursor: string; node: T }>;
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
   totalCount: number;
 }
 
 /** Returns the Relay connection of one page of `nodes` that starts at `page.offset` in a result of `totalCount`. */
-export function toConnection<T>(nodes: readonly T[], page: PageRequest, totalCount: number): ConnectionData<T> {
+export function toConnection<T>(
+  nodes: readonly T[],
+  page: PageRequest,
+  totalCount: number,
+): ConnectionData<T> {
   const edges = nodes.map((node, i) => ({ cursor: encodeCursor(page.offset + i), node }));
   return {
     edges,

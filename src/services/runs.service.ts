@@ -1,8 +1,8 @@
 import { asc, eq, inArray } from "drizzle-orm";
 
 import type { FavorDb } from "../db/client.js";
-import { runEpochs } from "../db/schema/index.js";
 import type { RunEpochRow } from "../db/schema/index.js";
+import { runEpochs } from "../db/schema/index.js";
 import type { PageRequest } from "./pagination.js";
 import type { SortSpec, Subject, SubjectFilter, SubjectPage, SubjectQueryService } from "./subject-query.js";
 
@@ -14,9 +14,20 @@ export class RunsService {
   ) {}
 
   /** Returns one page of runs matching `filter` in `orderBy` order (default: model name, resolution, run id). */
-  list(filter: SubjectFilter | null | undefined, orderBy: readonly SortSpec[] | null | undefined, page: PageRequest,
-    deviceId: number | null): Promise<SubjectPage> {
-    return this.subjects.find({ level: "run", filter, orderBy, deviceId, limit: page.limit, offset: page.offset });
+  list(
+    filter: SubjectFilter | null | undefined,
+    orderBy: readonly SortSpec[] | null | undefined,
+    page: PageRequest,
+    deviceId: number | null,
+  ): Promise<SubjectPage> {
+    return this.subjects.find({
+      level: "run",
+      filter,
+      orderBy,
+      deviceId,
+      limit: page.limit,
+      offset: page.offset,
+    });
   }
 
   /** Returns the run with `id` and its figures, or null. */

@@ -1,10 +1,9 @@
-import { sql, type SQL } from "drizzle-orm";
-
-import { BadUserInputError } from "../errors/index.js";
-import { queryRows, type FavorDb } from "../db/client.js";
+import { type SQL, sql } from "drizzle-orm";
+import { type FavorDb, queryRows } from "../db/client.js";
 import type { MetricRow, ModelRow, RunRow } from "../db/schema/index.js";
+import { BadUserInputError } from "../errors/index.js";
 import type { CatalogService } from "./catalog.service.js";
-import { VersionedCache, type DataVersion } from "./data-version.js";
+import { type DataVersion, VersionedCache } from "./data-version.js";
 
 /**
  * Subjects are what figures belong to and what lists, filters, orderings, aggregates (and the Pareto work) range over:
@@ -54,7 +53,14 @@ export interface SubjectFilter {
 }
 
 export type SortField =
-  | "NAME" | "FAMILY" | "SIZE" | "TAXONOMY_CLASS" | "RESOLUTION" | "PRETRAIN_RESOLUTION" | "RUN_ID" | "GPU_COUNT";
+  | "NAME"
+  | "FAMILY"
+  | "SIZE"
+  | "TAXONOMY_CLASS"
+  | "RESOLUTION"
+  | "PRETRAIN_RESOLUTION"
+  | "RUN_ID"
+  | "GPU_COUNT";
 
 /** One ordering key: a field or a metric (exactly one), ascending or descending; missing figures sort last. */
 export interface SortSpec {
@@ -108,7 +114,12 @@ export interface SubjectPage {
 }
 
 const OPERATORS: Record<Exclude<ComparisonOperator, "IN">, SQL> = {
-  EQ: sql`=`, NE: sql`<>`, GT: sql`>`, GTE: sql`>=`, LT: sql`<`, LTE: sql`<=`,
+  EQ: sql`=`,
+  NE: sql`<>`,
+  GT: sql`>`,
+  GTE: sql`>=`,
+  LT: sql`<`,
+  LTE: sql`<=`,
 };
 
 const SORT_FIELDS: Record<SortField, SQL> = {
@@ -149,8 +160,16 @@ export function subjectsSql(level: SubjectLevel): SQL {
  * usable in WHERE, ORDER BY and aggregates over `subjectsSql` aliased `s`.
  */
 export function metricValueSql(metric: MetricRow, deviceId: number | null): SQL {
-  const runDevice = !metric.perDevice ? sql`c.device_id IS NULL` : deviceId == null ? sql`TRUE` : sql`c.device_id = ${deviceId}`;
-  const mrDevice = !metric.perDevice ? sql`c.device_id IS NULL` : deviceId == null ? sql`FALSE` : sql`c.device_id = ${deviceId}`;
+  const runDevice = !metric.perDevice
+    ? sql`c.device_id IS NULL`
+    : deviceId == null
+      ? sql`TRUE`
+      : sql`c.device_id = ${deviceId}`;
+  const mrDevice = !metric.perDevice
+    ? sql`c.device_id IS NULL`
+    : deviceId == null
+      ? sql`FALSE`
+      : sql`c.device_id = ${deviceId}`;
   return sql`COALESCE(
     (SELECT c.value FROM cells c WHERE c.run_id = s.run_id AND c.metric_key = ${metric.key} AND ${runDevice}
       ORDER BY c.batch_size DESC NULLS LAST, c.id LIMIT 1),
@@ -204,7 +223,14 @@ export class SubjectQueryService {
   async find(query: SubjectQuery): Promise<SubjectPage> {
     const version = await this.version.current();
     this.catalog.sync(version);
-    const key = JSON.stringify([query.level, query.filter ?? null, query.orderBy ?? null, query.deviceId ?? null, query.limit ?? null, query.offset ?? null]);
+    const key = JSON.stringify([
+      query.level,
+      query.filter ?? null,
+      query.orderBy ?? null,
+      query.deviceId ?? null,
+      query.limit ?? null,
+      query.offset ?? null,
+    ]);
     const page = await this.cache.get(key, version, () => this.load(query));
     return { subjects: [...page.subjects], totalCount: page.totalCount };
   }
@@ -219,8 +245,18 @@ export class SubjectQueryService {
     // row, its cells as one JSON array (cheaper to parse than a row per cell).
     const keys = checked.order.map((o, i) => ({ ...o, name: sql.raw(`o${i}`) }));
     const orderColumns = keys.map((k) => sql`, ${k.expr} AS ${k.name}`);
-    const innerOrder = [...keys.map((k) => sql`${k.name} ${k.direction} NULLS LAST`), sql`m.name`, sql`s.resolution`, sql`s.run_id NULLS LAST`];
-    const outerOrder = [...keys.map((k) => sql`page.${k.name} ${k.direction} NULLS LAST`), sql`page.m_name`, sql`page.resolution`, sql`page.run_id NULLS LAST`];
+    const innerOrder = [
+      ...keys.map((k) => sql`${k.name} ${k.direction} NULLS LAST`),
+      sql`m.name`,
+      sql`s.resolution`,
+      sql`s.run_id NULLS LAST`,
+    ];
+    const outerOrder = [
+      ...keys.map((k) => sql`page.${k.name} ${k.direction} NULLS LAST`),
+      sql`page.m_name`,
+      sql`page.resolution`,
+      sql`page.run_id NULLS LAST`,
+    ];
     const rows = await queryRows<RawSubjectRow>(
       this.db,
       sql`SELECT page.*, COALESCE((
@@ -256,7 +292,10 @@ export class SubjectQueryService {
     if (cellIds.length === 0) return new Map();
     const rows = await queryRows<{ id: number; provenance: unknown }>(
       this.db,
-      sql`SELECT id, provenance FROM cells WHERE id IN (${sql.join(cellIds.map((id) => sql`${id}`), sql`, `)})`,
+      sql`SELECT id, provenance FROM cells WHERE id IN (${sql.join(
+        cellIds.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
     );
     return new Map(rows.map((row) => [Number(row.id), json(row.provenance)]));
   }
@@ -278,7 +317,11 @@ export class SubjectQueryService {
     return row.n;
   }
 
-  private async check(filter: SubjectFilter, orderBy: readonly SortSpec[], deviceId: number | null): Promise<CheckedQuery> {
+  private async check(
+    filter: SubjectFilter,
+    orderBy: readonly SortSpec[],
+    deviceId: number | null,
+  ): Promise<CheckedQuery> {
     const vocabulary = await this.catalog.vocabulary();
     const where: SQL[] = [];
 
@@ -290,20 +333,39 @@ export class SubjectQueryService {
       const pattern = `%${filter.nameContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       where.push(sql`(m.name ILIKE ${pattern} OR m.source_id ILIKE ${pattern})`);
     }
-    const textIn = (values: readonly string[] | null | undefined, known: string[], what: string, column: SQL) => {
+    const textIn = (
+      values: readonly string[] | null | undefined,
+      known: string[],
+      what: string,
+      column: SQL,
+    ) => {
       if (values == null) return;
       for (const value of values) {
         if (!known.includes(value)) {
-          throw new BadUserInputError(`Unknown ${what} "${value}". Known: ${known.join(", ")}`, { [camel(what)]: value });
+          throw new BadUserInputError(`Unknown ${what} "${value}". Known: ${known.join(", ")}`, {
+            [camel(what)]: value,
+          });
         }
       }
-      where.push(values.length ? sql`${column} IN (${sql.join(values.map((v) => sql`${v}`), sql`, `)})` : sql`FALSE`);
+      where.push(
+        values.length
+          ? sql`${column} IN (${sql.join(
+              values.map((v) => sql`${v}`),
+              sql`, `,
+            )})`
+          : sql`FALSE`,
+      );
     };
     textIn(filter.families, vocabulary.families, "family", sql`m.family`);
     textIn(filter.taxonomyClasses, vocabulary.taxonomyClasses, "taxonomy class", sql`m.taxonomy_class`);
     textIn(filter.changesWhat, vocabulary.changesWhat, "taxonomy category", sql`m.changes_what`);
 
-    const intIn = (values: readonly number[] | null | undefined, known: number[], what: string, column: SQL) => {
+    const intIn = (
+      values: readonly number[] | null | undefined,
+      known: number[],
+      what: string,
+      column: SQL,
+    ) => {
       if (values == null) return;
       for (const value of values) {
         if (!known.includes(value)) {
@@ -312,16 +374,42 @@ export class SubjectQueryService {
           });
         }
       }
-      where.push(values.length ? sql`${column} IN (${sql.join(values.map((v) => sql`${v}`), sql`, `)})` : sql`FALSE`);
+      where.push(
+        values.length
+          ? sql`${column} IN (${sql.join(
+              values.map((v) => sql`${v}`),
+              sql`, `,
+            )})`
+          : sql`FALSE`,
+      );
     };
     intIn(filter.resolutions, vocabulary.resolutions, "resolution", sql`s.resolution`);
-    intIn(filter.pretrainResolutions, vocabulary.pretrainResolutions, "pre-train resolution", sql`r.pretrain_resolution`);
+    intIn(
+      filter.pretrainResolutions,
+      vocabulary.pretrainResolutions,
+      "pre-train resolution",
+      sql`r.pretrain_resolution`,
+    );
 
     if (filter.runIds) {
-      where.push(filter.runIds.length ? sql`s.run_id IN (${sql.join(filter.runIds.map((v) => sql`${v}`), sql`, `)})` : sql`FALSE`);
+      where.push(
+        filter.runIds.length
+          ? sql`s.run_id IN (${sql.join(
+              filter.runIds.map((v) => sql`${v}`),
+              sql`, `,
+            )})`
+          : sql`FALSE`,
+      );
     }
     if (filter.modelIds) {
-      where.push(filter.modelIds.length ? sql`s.model_id IN (${sql.join(filter.modelIds.map((v) => sql`${v}`), sql`, `)})` : sql`FALSE`);
+      where.push(
+        filter.modelIds.length
+          ? sql`s.model_id IN (${sql.join(
+              filter.modelIds.map((v) => sql`${v}`),
+              sql`, `,
+            )})`
+          : sql`FALSE`,
+      );
     }
 
     for (const constraint of filter.metrics ?? []) {
@@ -330,14 +418,23 @@ export class SubjectQueryService {
       if (constraint.op === "IN") {
         const values = constraint.values;
         if (!values || values.length === 0) {
-          throw new BadUserInputError(`Constraint on "${constraint.metric}" with op IN needs a non-empty "values" list`, {
-            metric: constraint.metric,
-          });
+          throw new BadUserInputError(
+            `Constraint on "${constraint.metric}" with op IN needs a non-empty "values" list`,
+            {
+              metric: constraint.metric,
+            },
+          );
         }
-        where.push(sql`${value} IN (${sql.join(values.map((v) => sql`${v}::double precision`), sql`, `)})`);
+        where.push(
+          sql`${value} IN (${sql.join(
+            values.map((v) => sql`${v}::double precision`),
+            sql`, `,
+          )})`,
+        );
       } else {
         const operator = OPERATORS[constraint.op as Exclude<ComparisonOperator, "IN">];
-        if (!operator) throw new BadUserInputError(`Unknown operator "${constraint.op}"`, { operator: constraint.op });
+        if (!operator)
+          throw new BadUserInputError(`Unknown operator "${constraint.op}"`, { operator: constraint.op });
         if (constraint.value == null || !Number.isFinite(constraint.value)) {
           throw new BadUserInputError(
             `Constraint on "${constraint.metric}" with op ${constraint.op} needs a finite "value"`,
@@ -352,28 +449,37 @@ export class SubjectQueryService {
     for (const spec of orderBy) {
       const direction = spec.direction === "DESC" ? sql`DESC` : sql`ASC`;
       if ((spec.field == null) === (spec.metric == null)) {
-        throw new BadUserInputError("Each orderBy entry needs exactly one of \"field\" or \"metric\"", { orderBy: spec });
+        throw new BadUserInputError('Each orderBy entry needs exactly one of "field" or "metric"', {
+          orderBy: spec,
+        });
       }
       if (spec.metric != null) {
         const metric = await this.catalog.metric(spec.metric);
         order.push({ expr: metricValueSql(metric, deviceId), direction });
       } else {
         const column = SORT_FIELDS[spec.field as SortField];
-        if (!column) throw new BadUserInputError(`Unknown order field "${spec.field}"`, { field: spec.field });
+        if (!column)
+          throw new BadUserInputError(`Unknown order field "${spec.field}"`, { field: spec.field });
         order.push({ expr: column, direction });
       }
     }
     return { where, order };
   }
-
 }
 
 /** Sets `subject.values` from its cells by the lookup rule: run cells first, then model@resolution cells. */
-function pickValues(subject: Subject, cells: CellValue[], metrics: readonly MetricRow[], deviceId: number | null): void {
+function pickValues(
+  subject: Subject,
+  cells: CellValue[],
+  metrics: readonly MetricRow[],
+  deviceId: number | null,
+): void {
   const groups = [cells.filter((c) => c.owner === "run"), cells.filter((c) => c.owner === "modelResolution")];
   for (const metric of metrics) {
     for (const group of groups) {
-      const best = group.filter((c) => c.metricKey === metric.key && cellMatches(c, metric, deviceId)).sort(preferCell)[0];
+      const best = group
+        .filter((c) => c.metricKey === metric.key && cellMatches(c, metric, deviceId))
+        .sort(preferCell)[0];
       if (best) {
         subject.values.set(metric.key, best);
         break;
@@ -438,7 +544,6 @@ interface RawSubjectRow {
   cells: unknown;
 }
 
-
 /** node-postgres returns jsonb parsed; be tolerant of a driver that returns text. */
 function json(value: unknown): Record<string, unknown> {
   return (typeof value === "string" ? JSON.parse(value) : value) as Record<string, unknown>;
@@ -474,5 +579,13 @@ function toSubject(row: RawSubjectRow, level: SubjectLevel, deviceId: number | n
           hyperparameters: json(row.r_hyperparameters),
           pretrainHyperparameters: json(row.r_pretrain_hyperparameters),
         };
-  return { level, model, resolution: row.resolution, run, runCount: row.run_count, deviceId, values: new Map() };
+  return {
+    level,
+    model,
+    resolution: row.resolution,
+    run,
+    runCount: row.run_count,
+    deviceId,
+    values: new Map(),
+  };
 }

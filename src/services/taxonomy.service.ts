@@ -28,7 +28,10 @@ export class TaxonomyService {
     const { models } = await this.catalog.vocabulary();
     return group(models, (m) => m.changesWhat).map(([changesWhat, members]) => ({
       changesWhat,
-      approaches: group(members, (m) => m.changesHow).map(([changesHow, list]) => ({ changesHow, models: list })),
+      approaches: group(members, (m) => m.changesHow).map(([changesHow, list]) => ({
+        changesHow,
+        models: list,
+      })),
     }));
   }
 }

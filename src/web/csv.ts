@@ -8,7 +8,7 @@ export type CsvValue = string | number | boolean | null | undefined;
 /** Returns the CSV text (CRLF line ends, header first) of `rows` under `header`. */
 export function toCsv(header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<CsvValue>>): string {
   const lines = [header.map(csvField), ...rows.map((row) => row.map(csvField))];
-  return lines.map((cells) => cells.join(",")).join("\r\n") + "\r\n";
+  return `${lines.map((cells) => cells.join(",")).join("\r\n")}\r\n`;
 }
 
 /** Returns one CSV field, quoted when it holds a comma, quote, line break or leading/trailing space. */

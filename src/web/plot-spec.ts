@@ -88,14 +88,27 @@ export const TAXONOMY_CLASSES: ReadonlyArray<string> = [
 
 /** Tableau 10, one colour per class: distinguishable and colour-blind tolerable. */
 export const CLASS_COLORS: ReadonlyArray<string> = [
-  "#4e79a7", "#9c755f", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#bab0ac",
+  "#4e79a7",
+  "#9c755f",
+  "#f28e2b",
+  "#e15759",
+  "#76b7b2",
+  "#59a14f",
+  "#edc948",
+  "#b07aa1",
+  "#ff9da7",
+  "#bab0ac",
 ];
 
 /** The citation every plot of the paper's figures carries. */
 export const DATA_CREDIT = "Data: Nauen et al., Which Transformer to Favor, WACV 2025 (arXiv 2308.09372)";
 
 /** Returns how a unit is shown: axis tick format, the unit in titles, and whether values are fractions. */
-export function unitDisplay(unit: string | null | undefined): { axisFormat: string; titleUnit: string; percent: boolean } {
+export function unitDisplay(unit: string | null | undefined): {
+  axisFormat: string;
+  titleUnit: string;
+  percent: boolean;
+} {
   const u = (unit ?? "").trim().toLowerCase();
   if (u === "fraction" || u === "ratio" || u === "fraction (0-1)" || u === "0-1") {
     return { axisFormat: ".0%", titleUnit: "%", percent: true };
@@ -123,7 +136,9 @@ export function formatValue(value: number | null | undefined, unit?: string | nu
   if (unitDisplay(unit).percent) return `${(value * 100).toFixed(2)} %`;
   if (u === "bytes" || u === "b" || u === "byte") return decimalBytes(value);
   if (u === "seconds" || u === "s" || u === "second") {
-    return value >= 3600 ? `${(value / 3600).toFixed(1)} h (${grouped(value, 0)} s)` : `${grouped(value, 2)} s`;
+    return value >= 3600
+      ? `${(value / 3600).toFixed(1)} h (${grouped(value, 0)} s)`
+      : `${grouped(value, 2)} s`;
   }
   if (u === "ms" || u === "milliseconds") return `${grouped(value, 3)} ms`;
   if (u === "images/s" || u === "img/s") return `${grouped(value, 1)} images/s`;
@@ -133,7 +148,11 @@ export function formatValue(value: number | null | undefined, unit?: string | nu
 }
 
 /** Returns the scale an axis gets: log for positive values spanning over two decades or in bytes/counts. */
-export function resolveScale(choice: ScaleChoice | undefined, metric: AxisMetric, values: ReadonlyArray<number>): "linear" | "log" {
+export function resolveScale(
+  choice: ScaleChoice | undefined,
+  metric: AxisMetric,
+  values: ReadonlyArray<number>,
+): "linear" | "log" {
   const positive = values.length > 0 && values.every((v) => v > 0);
   if (choice === "linear") return "linear";
   // A log axis cannot show zero or negative values; fall back rather than drop points silently.
@@ -143,7 +162,11 @@ export function resolveScale(choice: ScaleChoice | undefined, metric: AxisMetric
   const min = Math.min(...values);
   const max = Math.max(...values);
   if (max / min >= 100) return "log";
-  return u === "bytes" || u === "flop" || u === "mac" || /flop|mac|param/i.test(metric.key) ? (max / min >= 4 ? "log" : "linear") : "linear";
+  return u === "bytes" || u === "flop" || u === "mac" || /flop|mac|param/i.test(metric.key)
+    ? max / min >= 4
+      ? "log"
+      : "linear"
+    : "linear";
 }
 
 /**
@@ -156,8 +179,16 @@ export function buildScatterSpec(options: ScatterOptions): TopLevelSpec {
   const { x, y, points } = options;
   const front = options.front ?? "none";
   const classes = mergeClasses(options.classes ?? TAXONOMY_CLASSES, points);
-  const xs = resolveScale(options.xScale, x, points.map((p) => p.x));
-  const ys = resolveScale(options.yScale, y, points.map((p) => p.y));
+  const xs = resolveScale(
+    options.xScale,
+    x,
+    points.map((p) => p.x),
+  );
+  const ys = resolveScale(
+    options.yScale,
+    y,
+    points.map((p) => p.y),
+  );
   const xd = unitDisplay(x.unit);
   const yd = unitDisplay(y.unit);
   const values = points.map((p) => ({
@@ -184,14 +215,29 @@ export function buildScatterSpec(options: ScatterOptions): TopLevelSpec {
     title: axisTitle(x),
     // zero/nice only mean something on a linear scale (vega-lite warns otherwise).
     scale: xs === "linear" ? { type: xs, zero: false, nice: true } : { type: xs },
-    axis: { format: tickFormat(xd.axisFormat, xs, points.map((p) => p.x)), grid: true, tickCount: 8 },
+    axis: {
+      format: tickFormat(
+        xd.axisFormat,
+        xs,
+        points.map((p) => p.x),
+      ),
+      grid: true,
+      tickCount: 8,
+    },
   };
   const yEnc = {
     field: "y",
     type: "quantitative" as const,
     title: axisTitle(y),
     scale: ys === "linear" ? { type: ys, zero: false, nice: true } : { type: ys },
-    axis: { format: tickFormat(yd.axisFormat, ys, points.map((p) => p.y)), grid: true },
+    axis: {
+      format: tickFormat(
+        yd.axisFormat,
+        ys,
+        points.map((p) => p.y),
+      ),
+      grid: true,
+    },
   };
   const tooltip = [
     { field: "label", type: "nominal" as const, title: "Model@resolution" },
@@ -213,17 +259,33 @@ export function buildScatterSpec(options: ScatterOptions): TopLevelSpec {
           type: "nominal",
           title: "Taxonomy class",
           scale: { domain: classes, range: paletteFor(classes) },
-          legend: { orient, symbolType: "circle", labelLimit: 220, ...(orient === "bottom" ? { columns: 2 } : {}) },
+          legend: {
+            orient,
+            symbolType: "circle",
+            labelLimit: 220,
+            ...(orient === "bottom" ? { columns: 2 } : {}),
+          },
         },
         size: {
           field: "resolution",
           type: "ordinal",
           title: "Resolution (px)",
-          scale: { domain: resolutions.length ? resolutions : [224], range: sizeRange(resolutions.length || 1) },
+          scale: {
+            domain: resolutions.length ? resolutions : [224],
+            range: sizeRange(resolutions.length || 1),
+          },
           legend: { orient, symbolType: "circle", symbolFillColor: "#888888" },
         },
         ...(devices.length > 1
-          ? { shape: { field: "device", type: "nominal", title: "Device", scale: { domain: devices, range: ["circle", "square", "triangle-up", "diamond"] }, legend: { orient } } }
+          ? {
+              shape: {
+                field: "device",
+                type: "nominal",
+                title: "Device",
+                scale: { domain: devices, range: ["circle", "square", "triangle-up", "diamond"] },
+                legend: { orient },
+              },
+            }
           : {}),
         tooltip,
       },
@@ -258,7 +320,8 @@ export function buildScatterSpec(options: ScatterOptions): TopLevelSpec {
       });
     }
   }
-  const subtitle = options.subtitle ?? frontSubtitle(front, values.filter((v) => v.front).length, values.length);
+  const subtitle =
+    options.subtitle ?? frontSubtitle(front, values.filter((v) => v.front).length, values.length);
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     width: options.width ?? 640,
@@ -278,13 +341,20 @@ export function buildScatterSpec(options: ScatterOptions): TopLevelSpec {
 /** Returns the Vega-Lite spec of per-epoch curves, one coloured line per run (data named `curves`). */
 export function buildCurvesSpec(options: CurvesOptions): TopLevelSpec {
   const d = unitDisplay(options.metric.unit);
-  const ys = resolveScale(options.yScale ?? "linear", options.metric, options.points.map((p) => p.value));
+  const ys = resolveScale(
+    options.yScale ?? "linear",
+    options.metric,
+    options.points.map((p) => p.value),
+  );
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     width: options.width ?? 640,
     height: options.height ?? 260,
     title: { text: options.title ?? `${options.metric.label} per epoch`, anchor: "start" },
-    data: { name: "curves", values: options.points.map((p) => ({ ...p, valueText: formatValue(p.value, options.metric.unit) })) },
+    data: {
+      name: "curves",
+      values: options.points.map((p) => ({ ...p, valueText: formatValue(p.value, options.metric.unit) })),
+    },
     mark: { type: "line", point: { size: 14 }, strokeWidth: 1.6 },
     encoding: {
       x: { field: "epoch", type: "quantitative", title: "Epoch", axis: { tickMinStep: 1, format: "d" } },
@@ -295,7 +365,12 @@ export function buildCurvesSpec(options: CurvesOptions): TopLevelSpec {
         scale: ys === "linear" ? { type: ys, zero: false } : { type: ys },
         axis: { format: d.axisFormat },
       },
-      color: { field: "run", type: "nominal", title: "Run", legend: { orient: "bottom", columns: 2, labelLimit: 320 } },
+      color: {
+        field: "run",
+        type: "nominal",
+        title: "Run",
+        legend: { orient: "bottom", columns: 2, labelLimit: 320 },
+      },
       tooltip: [
         { field: "run", type: "nominal", title: "Run" },
         { field: "epoch", type: "quantitative", title: "Epoch" },
@@ -311,7 +386,16 @@ function plotConfig(): object {
     font: "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
     background: "#ffffff",
     view: { stroke: "#d0d7de" },
-    axis: { labelColor: "#24292f", titleColor: "#24292f", gridColor: "#eaeef2", domainColor: "#8c959f", tickColor: "#8c959f", titleFontWeight: 600, labelFontSize: 11, titleFontSize: 12 },
+    axis: {
+      labelColor: "#24292f",
+      titleColor: "#24292f",
+      gridColor: "#eaeef2",
+      domainColor: "#8c959f",
+      tickColor: "#8c959f",
+      titleFontWeight: 600,
+      labelFontSize: 11,
+      titleFontSize: 12,
+    },
     legend: { labelColor: "#24292f", titleColor: "#24292f", labelFontSize: 11, titleFontSize: 12 },
     title: { fontSize: 15, fontWeight: 600, color: "#1f2328", subtitleFontSize: 11.5 },
   };
@@ -368,7 +452,11 @@ function decimalBytes(value: number): string {
 }
 
 function siPrefix(value: number): string {
-  const prefixes: Array<[number, string]> = [[1e12, "T"], [1e9, "G"], [1e6, "M"]];
+  const prefixes: Array<[number, string]> = [
+    [1e12, "T"],
+    [1e9, "G"],
+    [1e6, "M"],
+  ];
   for (const [scale, p] of prefixes) {
     if (Math.abs(value) >= scale) return `${(value / scale).toFixed(2)} ${p}`;
   }

@@ -50,9 +50,31 @@ export interface PlotParams extends RunFilterParams {
 }
 
 const OPS: ReadonlyArray<ConstraintOp> = ["eq", "ne", "gt", "gte", "lt", "lte"];
-const FILTER_KEYS = ["name", "nameContains", "family", "taxonomyClass", "changesWhat", "resolution", "pretrainResolution", "where", "device"];
+const FILTER_KEYS = [
+  "name",
+  "nameContains",
+  "family",
+  "taxonomyClass",
+  "changesWhat",
+  "resolution",
+  "pretrainResolution",
+  "where",
+  "device",
+];
 const EXPORT_KEYS = [...FILTER_KEYS, "orderBy"];
-const PLOT_KEYS = [...FILTER_KEYS, "x", "y", "xScale", "yScale", "front", "objectives", "width", "height", "title", "labels"];
+const PLOT_KEYS = [
+  ...FILTER_KEYS,
+  "x",
+  "y",
+  "xScale",
+  "yScale",
+  "front",
+  "objectives",
+  "width",
+  "height",
+  "title",
+  "labels",
+];
 
 /** Returns the export parameters; throws HttpError 400 naming an unknown parameter or a malformed value. */
 export function parseExportParams(query: URLSearchParams): ExportParams {
@@ -61,7 +83,11 @@ export function parseExportParams(query: URLSearchParams): ExportParams {
   const orderBy = single(query, "orderBy");
   if (orderBy !== undefined) {
     const m = /^([A-Za-z][\w]*)(?::(asc|desc))?$/.exec(orderBy);
-    if (!m) throw new HttpError(400, `Bad orderBy "${orderBy}": use <field or metric>[:asc|:desc], e.g. orderBy=throughput:desc`);
+    if (!m)
+      throw new HttpError(
+        400,
+        `Bad orderBy "${orderBy}": use <field or metric>[:asc|:desc], e.g. orderBy=throughput:desc`,
+      );
     params.orderBy = { key: m[1], desc: m[2] === "desc" };
   }
   return params;
@@ -71,12 +97,19 @@ export function parseExportParams(query: URLSearchParams): ExportParams {
  * Returns the plot parameters; `front` defaults to `2d` for /plots/pareto.svg and `none` for the scatter.
  * Throws HttpError 400 naming the parameter and value that are wrong.
  */
-export function parsePlotParams(query: URLSearchParams, defaults: { front: PlotParams["front"] }): PlotParams {
+export function parsePlotParams(
+  query: URLSearchParams,
+  defaults: { front: PlotParams["front"] },
+): PlotParams {
   rejectUnknown(query, PLOT_KEYS);
   const x = single(query, "x") ?? "throughput";
   const y = single(query, "y") ?? "accuracyTop1";
-  for (const [name, value] of [["x", x], ["y", y]]) {
-    if (!/^[A-Za-z]\w*$/.test(value)) throw new HttpError(400, `Bad ${name} "${value}": give a metric key such as accuracyTop1`);
+  for (const [name, value] of [
+    ["x", x],
+    ["y", y],
+  ]) {
+    if (!/^[A-Za-z]\w*$/.test(value))
+      throw new HttpError(400, `Bad ${name} "${value}": give a metric key such as accuracyTop1`);
   }
   const labels = oneOf(query, "labels", ["true", "false", "1", "0"], "true");
   return {
@@ -107,7 +140,8 @@ function parseFilters(query: URLSearchParams): RunFilterParams {
   for (const key of ["name", "nameContains", "device"] as const) {
     const value = single(query, key);
     if (value === undefined) continue;
-    if (value.trim() === "") throw new HttpError(400, `Empty value in parameter "${key}": give a value or leave the parameter out`);
+    if (value.trim() === "")
+      throw new HttpError(400, `Empty value in parameter "${key}": give a value or leave the parameter out`);
     filters[key] = value;
   }
   return filters;
@@ -118,35 +152,50 @@ export function parseConstraint(text: string): MetricConstraint {
   const parts = text.split(":");
   const [metric, op, raw] = parts;
   if (parts.length !== 3 || !/^[A-Za-z]\w*$/.test(metric)) {
-    throw new HttpError(400, `Bad where "${text}": use where=<metric>:<op>:<number>, e.g. where=accuracyTop1:gte:0.8`);
+    throw new HttpError(
+      400,
+      `Bad where "${text}": use where=<metric>:<op>:<number>, e.g. where=accuracyTop1:gte:0.8`,
+    );
   }
   if (!OPS.includes(op as ConstraintOp)) {
     throw new HttpError(400, `Bad operator "${op}" in where "${text}": use one of ${OPS.join(", ")}`);
   }
   const value = Number(raw);
   if (raw.trim() === "" || !Number.isFinite(value)) {
-    throw new HttpError(400, `Bad value "${raw}" in where "${text}": give a number (accuracies are fractions 0-1, memory in bytes)`);
+    throw new HttpError(
+      400,
+      `Bad value "${raw}" in where "${text}": give a number (accuracies are fractions 0-1, memory in bytes)`,
+    );
   }
   return { metric, op: op as ConstraintOp, value };
 }
 
 function rejectUnknown(query: URLSearchParams, known: ReadonlyArray<string>): void {
   for (const key of new Set(query.keys())) {
-    if (!known.includes(key)) throw new HttpError(400, `Unknown parameter "${key}": known parameters are ${known.join(", ")}`);
+    if (!known.includes(key))
+      throw new HttpError(400, `Unknown parameter "${key}": known parameters are ${known.join(", ")}`);
   }
 }
 
 function single(query: URLSearchParams, key: string): string | undefined {
   const all = query.getAll(key);
-  if (all.length > 1) throw new HttpError(400, `Parameter "${key}" given ${all.length} times ("${all.join('", "')}"): give it once`);
+  if (all.length > 1)
+    throw new HttpError(
+      400,
+      `Parameter "${key}" given ${all.length} times ("${all.join('", "')}"): give it once`,
+    );
   return all[0];
 }
 
 // Repeated parameters and comma-separated lists both work: ?resolution=224&resolution=384 or ?resolution=224,384.
 function list(query: URLSearchParams, key: string): string[] {
-  const values = query.getAll(key).flatMap((v) => v.split(",")).map((v) => v.trim());
-  const empty = values.findIndex((v) => v === "");
-  if (empty >= 0) throw new HttpError(400, `Empty value in parameter "${key}": give a value or leave the parameter out`);
+  const values = query
+    .getAll(key)
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim());
+  const empty = values.indexOf("");
+  if (empty >= 0)
+    throw new HttpError(400, `Empty value in parameter "${key}": give a value or leave the parameter out`);
   return values;
 }
 
@@ -158,10 +207,16 @@ function pixels(key: string, value: string): number {
   return n;
 }
 
-function oneOf<T extends string>(query: URLSearchParams, key: string, allowed: ReadonlyArray<T>, fallback: T): T {
+function oneOf<T extends string>(
+  query: URLSearchParams,
+  key: string,
+  allowed: ReadonlyArray<T>,
+  fallback: T,
+): T {
   const value = single(query, key);
   if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) throw new HttpError(400, `Bad ${key} "${value}": use one of ${allowed.join(", ")}`);
+  if (!allowed.includes(value as T))
+    throw new HttpError(400, `Bad ${key} "${value}": use one of ${allowed.join(", ")}`);
   return value as T;
 }
 
@@ -169,6 +224,7 @@ function integer(query: URLSearchParams, key: string, fallback: number, min: num
   const value = single(query, key);
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new HttpError(400, `Bad ${key} "${value}": give a whole number from ${min} to ${max}`);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new HttpError(400, `Bad ${key} "${value}": give a whole number from ${min} to ${max}`);
   return n;
 }

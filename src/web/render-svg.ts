@@ -2,8 +2,8 @@
  * Server-side rendering of Vega-Lite specs to SVG with the same libraries the page loads (no canvas needed).
  */
 import * as vega from "vega";
-import { compile } from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
+import { compile } from "vega-lite";
 
 /** Returns the SVG document of a Vega-Lite spec, rendered headless by a Vega View. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {

@@ -46,7 +46,9 @@ export function assetPaths(): string[] {
  * Returns a loader of static assets, caching each file after its first read; `reload` (for development)
  * re-reads the page's own files on every request.
  */
-export function createAssetLoader(options: { reload?: boolean } = {}): (path: string) => Promise<StaticAsset | undefined> {
+export function createAssetLoader(
+  options: { reload?: boolean } = {},
+): (path: string) => Promise<StaticAsset | undefined> {
   const cache = new Map<string, Promise<StaticAsset>>();
   return (path) => {
     const source = ASSETS[path];
@@ -72,7 +74,11 @@ async function publicFile(name: string, contentType: string) {
 }
 
 async function vendorFile(pkg: string, file: string) {
-  return { body: await readFile(join(packageRoot(pkg), file)), contentType: "text/javascript; charset=utf-8", vendor: true };
+  return {
+    body: await readFile(join(packageRoot(pkg), file)),
+    contentType: "text/javascript; charset=utf-8",
+    vendor: true,
+  };
 }
 
 // The packages' `exports` hide their build folders from require.resolve, so find the package root instead.
@@ -88,6 +94,11 @@ function packageRoot(pkg: string): string {
 async function stripTypes(file: string): Promise<string> {
   const { transform } = await import("esbuild");
   const source = await readFile(file, "utf8");
-  const out = await transform(source, { loader: "ts", format: "esm", target: "es2022", sourcefile: "plot-spec.ts" });
+  const out = await transform(source, {
+    loader: "ts",
+    format: "esm",
+    target: "es2022",
+    sourcefile: "plot-spec.ts",
+  });
   return out.code;
 }

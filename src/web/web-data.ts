@@ -2,10 +2,11 @@
  * The data the /plots and /export endpoints read, through the data service's own use cases (catalogue, runs) and
  * the Pareto analysis module, so the endpoints share the API's filters, figure lookup rule and error messages.
  */
-import { nonDominatedSort } from "../analysis/index.js";
+
 import type { Objective } from "../analysis/index.js";
+import { nonDominatedSort } from "../analysis/index.js";
+import type { Services, SortField, SortSpec, SubjectFilter } from "../services/index.js";
 import { MAX_PAGE_SIZE } from "../services/index.js";
-import type { Services, SortSpec, SortField, SubjectFilter } from "../services/index.js";
 import { HttpError } from "./http-error.js";
 import type { MetricConstraint, RunFilterParams } from "./query-params.js";
 
@@ -50,8 +51,15 @@ export interface FrontResult {
 
 // Non-metric orderings the API knows (OrderField); anything else is taken as a metric key.
 const ORDER_FIELDS: Record<string, SortField> = {
-  name: "NAME", model: "NAME", family: "FAMILY", size: "SIZE", taxonomyClass: "TAXONOMY_CLASS", resolution: "RESOLUTION",
-  pretrainResolution: "PRETRAIN_RESOLUTION", runId: "RUN_ID", gpuCount: "GPU_COUNT",
+  name: "NAME",
+  model: "NAME",
+  family: "FAMILY",
+  size: "SIZE",
+  taxonomyClass: "TAXONOMY_CLASS",
+  resolution: "RESOLUTION",
+  pretrainResolution: "PRETRAIN_RESOLUTION",
+  runId: "RUN_ID",
+  gpuCount: "GPU_COUNT",
 };
 
 /** Returns the endpoints' data access over the services. Client mistakes become HttpError 400 with the service's message. */
@@ -59,20 +67,36 @@ export function createWebData(services: Services) {
   return {
     /** Returns the metric catalogue. */
     async metrics(): Promise<CatalogueMetric[]> {
-      return (await services.catalog.listMetrics()).map((m) => ({ key: m.key, label: m.label, unit: m.unit, direction: m.direction, stage: m.stage }));
+      return (await services.catalog.listMetrics()).map((m) => ({
+        key: m.key,
+        label: m.label,
+        unit: m.unit,
+        direction: m.direction,
+        stage: m.stage,
+      }));
     },
     /** Returns every run that passes the filters (figures for `filters.device`), in the order asked for. */
     async runs(filters: RunFilterParams, orderBy?: { key: string; desc: boolean }): Promise<ExportRun[]> {
       return asHttp(async () => {
-        const deviceId = filters.device === undefined ? null : (await services.catalog.device(filters.device)).id;
+        const deviceId =
+          filters.device === undefined ? null : (await services.catalog.device(filters.device)).id;
         const devices = new Map((await services.catalog.listDevices()).map((d) => [d.id, d.name]));
         const direction = orderBy?.desc ? "DESC" : "ASC";
         const order: SortSpec[] | null = orderBy
-          ? [ORDER_FIELDS[orderBy.key] ? { field: ORDER_FIELDS[orderBy.key], direction } : { metric: orderBy.key, direction }]
+          ? [
+              ORDER_FIELDS[orderBy.key]
+                ? { field: ORDER_FIELDS[orderBy.key], direction }
+                : { metric: orderBy.key, direction },
+            ]
           : null;
         const out: ExportRun[] = [];
         for (let offset = 0; ; offset += MAX_PAGE_SIZE) {
-          const page = await services.runs.list(subjectFilter(filters), order, { offset, limit: MAX_PAGE_SIZE }, deviceId);
+          const page = await services.runs.list(
+            subjectFilter(filters),
+            order,
+            { offset, limit: MAX_PAGE_SIZE },
+            deviceId,
+          );
           for (const s of page.subjects) {
             const run = s.run!;
             const values: Record<string, number> = {};
@@ -117,10 +141,16 @@ export type WebData = ReturnType<typeof createWebData>;
  * Returns the non-dominated ranks of `runs` over `objectives` (directions from the catalogue: HIGHER = max).
  * Runs missing a value are left out (the caller draws only complete points).
  */
-export function frontOf(runs: ReadonlyArray<ExportRun>, objectives: ReadonlyArray<CatalogueMetric>): FrontResult {
+export function frontOf(
+  runs: ReadonlyArray<ExportRun>,
+  objectives: ReadonlyArray<CatalogueMetric>,
+): FrontResult {
   const complete = runs.filter((r) => objectives.every((o) => Number.isFinite(r.values[o.key])));
   const dirs: Objective[] = objectives.map((o) => ({ direction: o.direction === "HIGHER" ? "max" : "min" }));
-  const ranks = nonDominatedSort(complete.map((r) => objectives.map((o) => r.values[o.key])), dirs);
+  const ranks = nonDominatedSort(
+    complete.map((r) => objectives.map((o) => r.values[o.key])),
+    dirs,
+  );
   const result: FrontResult = { optimal: new Set(), ranks: new Map() };
   complete.forEach((r, i) => {
     result.ranks.set(r.id, ranks[i]);

@@ -6,17 +6,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 import type { HttpRoute } from "../server.js";
-
+import { toCsv } from "./csv.js";
 import { HttpError } from "./http-error.js";
-import { buildScatterSpec, DATA_CREDIT } from "./plot-spec.js";
 import type { PlotPoint } from "./plot-spec.js";
-import { parseExportParams, parsePlotParams } from "./query-params.js";
+import { buildScatterSpec, DATA_CREDIT } from "./plot-spec.js";
 import type { PlotParams, RunFilterParams } from "./query-params.js";
+import { parseExportParams, parsePlotParams } from "./query-params.js";
 import { renderSvg } from "./render-svg.js";
 import { createAssetLoader } from "./web-assets.js";
-import { createWebData, frontOf } from "./web-data.js";
 import type { CatalogueMetric, ExportRun, FrontResult, WebData } from "./web-data.js";
-import { toCsv } from "./csv.js";
+import { createWebData, frontOf } from "./web-data.js";
 
 /** Paths of the page and its assets (the asset table decides what exists under /assets). */
 const PAGE_PATHS = /^\/(dashboard)?$|^\/assets\/[\w./-]+$/;
@@ -27,21 +26,39 @@ const assets = createAssetLoader();
 
 /** The dashboard's routes, registered in src/server.ts ROUTES: the page and assets, SVG plots, exports. */
 export const WEB_ROUTES: HttpRoute[] = [
-  { method: "GET", path: PAGE_PATHS, handle: (req, res, _app, url) => respond(req, res, url, () => serveAsset(req, res, url)) },
-  ...PLOT_PATHS.map((path): HttpRoute => ({
+  {
     method: "GET",
-    path,
-    handle: (req, res, app, url) =>
-      respond(req, res, url, async () => {
-        const params = parsePlotParams(url.searchParams, { front: path === "/plots/pareto.svg" ? "2d" : "none" });
-        send(req, res, 200, "image/svg+xml; charset=utf-8", await plotSvg(createWebData(app.services), params), { "cache-control": "no-cache" });
-      }),
-  })),
-  ...EXPORT_PATHS.map((path): HttpRoute => ({
-    method: "GET",
-    path,
-    handle: (req, res, app, url) => respond(req, res, url, () => serveExport(req, res, url, createWebData(app.services))),
-  })),
+    path: PAGE_PATHS,
+    handle: (req, res, _app, url) => respond(req, res, url, () => serveAsset(req, res, url)),
+  },
+  ...PLOT_PATHS.map(
+    (path): HttpRoute => ({
+      method: "GET",
+      path,
+      handle: (req, res, app, url) =>
+        respond(req, res, url, async () => {
+          const params = parsePlotParams(url.searchParams, {
+            front: path === "/plots/pareto.svg" ? "2d" : "none",
+          });
+          send(
+            req,
+            res,
+            200,
+            "image/svg+xml; charset=utf-8",
+            await plotSvg(createWebData(app.services), params),
+            { "cache-control": "no-cache" },
+          );
+        }),
+    }),
+  ),
+  ...EXPORT_PATHS.map(
+    (path): HttpRoute => ({
+      method: "GET",
+      path,
+      handle: (req, res, app, url) =>
+        respond(req, res, url, () => serveExport(req, res, url, createWebData(app.services))),
+    }),
+  ),
 ];
 
 async function serveAsset(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -51,14 +68,26 @@ async function serveAsset(req: IncomingMessage, res: ServerResponse, url: URL): 
     res.writeHead(304, { etag: asset.etag, "cache-control": asset.cacheControl }).end();
     return;
   }
-  send(req, res, 200, asset.contentType, asset.body, { etag: asset.etag, "cache-control": asset.cacheControl });
+  send(req, res, 200, asset.contentType, asset.body, {
+    etag: asset.etag,
+    "cache-control": asset.cacheControl,
+  });
 }
 
-async function serveExport(req: IncomingMessage, res: ServerResponse, url: URL, data: WebData): Promise<void> {
+async function serveExport(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  data: WebData,
+): Promise<void> {
   const params = parseExportParams(url.searchParams);
   const metrics = await data.metrics();
-  checkMetrics(metrics, params.where.map((w) => ["where", w.metric] as const));
-  if (params.orderBy && !ORDERABLE_FIELDS.includes(params.orderBy.key)) checkMetrics(metrics, [["orderBy", params.orderBy.key]]);
+  checkMetrics(
+    metrics,
+    params.where.map((w) => ["where", w.metric] as const),
+  );
+  if (params.orderBy && !ORDERABLE_FIELDS.includes(params.orderBy.key))
+    checkMetrics(metrics, [["orderBy", params.orderBy.key]]);
   const runs = await data.runs(params, params.orderBy);
   if (url.pathname.endsWith(".csv")) {
     send(req, res, 200, "text/csv; charset=utf-8", runsCsv(metrics, runs), {
@@ -66,14 +95,31 @@ async function serveExport(req: IncomingMessage, res: ServerResponse, url: URL, 
       "cache-control": "no-cache",
     });
   } else {
-    send(req, res, 200, "application/json; charset=utf-8", JSON.stringify(runsJson(metrics, runs, params)), { "cache-control": "no-cache" });
+    send(req, res, 200, "application/json; charset=utf-8", JSON.stringify(runsJson(metrics, runs, params)), {
+      "cache-control": "no-cache",
+    });
   }
 }
 
-const ORDERABLE_FIELDS = ["name", "model", "family", "size", "taxonomyClass", "resolution", "pretrainResolution", "runId", "gpuCount"];
+const ORDERABLE_FIELDS = [
+  "name",
+  "model",
+  "family",
+  "size",
+  "taxonomyClass",
+  "resolution",
+  "pretrainResolution",
+  "runId",
+  "gpuCount",
+];
 
 // Client mistakes (HttpError) answer with their message as plain text; anything else is logged and masked.
-async function respond(req: IncomingMessage, res: ServerResponse, url: URL, fn: () => Promise<void>): Promise<void> {
+async function respond(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  fn: () => Promise<void>,
+): Promise<void> {
   try {
     await fn();
   } catch (error) {
@@ -102,7 +148,10 @@ async function plotSvg(data: WebData, params: PlotParams): Promise<string> {
   if (params.front !== "none") {
     const keys = [...new Set([params.x, params.y, ...(params.front === "kd" ? params.objectives : [])])];
     // Rank over the runs that have x and y (those drawn); a k-D objective a run lacks leaves it out of the ranking.
-    front = frontOf(runs.filter((r) => Number.isFinite(r.values[params.x]) && Number.isFinite(r.values[params.y])), keys.map((k) => byKey.get(k)!));
+    front = frontOf(
+      runs.filter((r) => Number.isFinite(r.values[params.x]) && Number.isFinite(r.values[params.y])),
+      keys.map((k) => byKey.get(k)!),
+    );
   }
   const points: PlotPoint[] = runs
     .filter((r) => Number.isFinite(r.values[params.x]) && Number.isFinite(r.values[params.y]))
@@ -117,7 +166,10 @@ async function plotSvg(data: WebData, params: PlotParams): Promise<string> {
       rank: front?.ranks.get(r.id) ?? null,
     }));
   if (points.length === 0) {
-    throw new HttpError(400, `No run has both ${params.x} and ${params.y} under these filters: nothing to plot`);
+    throw new HttpError(
+      400,
+      `No run has both ${params.x} and ${params.y} under these filters: nothing to plot`,
+    );
   }
   const scope = [
     params.resolution.length ? `at ${params.resolution.join("/")} px` : "",
@@ -139,11 +191,17 @@ async function plotSvg(data: WebData, params: PlotParams): Promise<string> {
 }
 
 /** Returns the catalogue by key; throws HttpError 400 naming the parameter and the unknown metric. */
-function checkMetrics(metrics: CatalogueMetric[], asked: ReadonlyArray<readonly [string, string]>): Map<string, CatalogueMetric> {
+function checkMetrics(
+  metrics: CatalogueMetric[],
+  asked: ReadonlyArray<readonly [string, string]>,
+): Map<string, CatalogueMetric> {
   const byKey = new Map(metrics.map((m) => [m.key, m]));
   for (const [param, key] of asked) {
     if (!byKey.has(key)) {
-      throw new HttpError(400, `Unknown metric "${key}" in ${param}: known metrics are ${metrics.map((m) => m.key).join(", ")}`);
+      throw new HttpError(
+        400,
+        `Unknown metric "${key}" in ${param}: known metrics are ${metrics.map((m) => m.key).join(", ")}`,
+      );
     }
   }
   return byKey;
@@ -186,8 +244,16 @@ export function runsCsv(metrics: ReadonlyArray<CatalogueMetric>, runs: ReadonlyA
 }
 
 /** Returns the JSON export: units per field, the citation, the filters used and one flat record per run. */
-export function runsJson(metrics: ReadonlyArray<CatalogueMetric>, runs: ReadonlyArray<ExportRun>, filters: RunFilterParams) {
-  const units: Record<string, string> = { pretrainResolution: "px", resolution: "px", throughputBatchSize: "images" };
+export function runsJson(
+  metrics: ReadonlyArray<CatalogueMetric>,
+  runs: ReadonlyArray<ExportRun>,
+  filters: RunFilterParams,
+) {
+  const units: Record<string, string> = {
+    pretrainResolution: "px",
+    resolution: "px",
+    throughputBatchSize: "images",
+  };
   for (const m of metrics) units[m.key] = m.unit;
   return {
     source: DATA_CREDIT,

@@ -25,7 +25,17 @@ describe("dominatorsOf", () => {
   });
 
   it("lists every dominator of each point, none for equal points", () => {
-    expect(dominatorsOf([[1, 1], [2, 2], [3, 3], [1, 1]], minMin)).toEqual([[], [0, 3], [0, 1, 3], []]);
+    expect(
+      dominatorsOf(
+        [
+          [1, 1],
+          [2, 2],
+          [3, 3],
+          [1, 1],
+        ],
+        minMin,
+      ),
+    ).toEqual([[], [0, 3], [0, 1, 3], []]);
   });
 
   it("is empty exactly on the front and lists exactly the dominating points", () => {
@@ -35,7 +45,9 @@ describe("dominatorsOf", () => {
         const front = bruteForceFront(points, objectives);
         expect(result.flatMap((d, i) => (d.length === 0 ? [i] : []))).toEqual(front);
         result.forEach((ds, p) => {
-          const expected = points.flatMap((q, i) => (i !== p && dominates(q, points[p], objectives) ? [i] : []));
+          const expected = points.flatMap((q, i) =>
+            i !== p && dominates(q, points[p], objectives) ? [i] : [],
+          );
           expect(ds).toEqual(expected);
         });
       }),

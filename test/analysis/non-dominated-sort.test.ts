@@ -14,7 +14,17 @@ describe("nonDominatedSort", () => {
   });
 
   it("ranks a chain 1, 2, 3 and gives duplicates the same rank", () => {
-    expect(nonDominatedSort([[1, 1], [2, 2], [3, 3], [1, 1]], minMin)).toEqual([1, 2, 3, 1]);
+    expect(
+      nonDominatedSort(
+        [
+          [1, 1],
+          [2, 2],
+          [3, 3],
+          [1, 1],
+        ],
+        minMin,
+      ),
+    ).toEqual([1, 2, 3, 1]);
   });
 
   it("ranks by dense value order for one objective", () => {
@@ -23,11 +33,23 @@ describe("nonDominatedSort", () => {
 
   it("peels fronts in three objectives", () => {
     const three: Objective[] = [{ direction: "min" }, { direction: "min" }, { direction: "max" }];
-    expect(nonDominatedSort([[1, 1, 9], [1, 1, 8], [2, 2, 1], [0, 9, 0]], three)).toEqual([1, 2, 3, 1]);
+    expect(
+      nonDominatedSort(
+        [
+          [1, 1, 9],
+          [1, 1, 8],
+          [2, 2, 1],
+          [0, 9, 0],
+        ],
+        three,
+      ),
+    ).toEqual([1, 2, 3, 1]);
   });
 
   it("rejects bad input", () => {
-    expect(() => nonDominatedSort([[1, 2, 3]], minMin)).toThrow(/point 0 has 3 values but there are 2 objectives/);
+    expect(() => nonDominatedSort([[1, 2, 3]], minMin)).toThrow(
+      /point 0 has 3 values but there are 2 objectives/,
+    );
   });
 
   it("agrees with brute-force peeling on integer grids with ties and duplicates (1..5 objectives)", () => {

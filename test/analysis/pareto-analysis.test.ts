@@ -15,7 +15,15 @@ describe("paretoAnalysis", () => {
   });
 
   it("places complete rows and accounts for incomplete ones", () => {
-    const result = paretoAnalysis([[0.8, 2], [0.7, 4], [0.9, null], [undefined, NaN]], maxMin);
+    const result = paretoAnalysis(
+      [
+        [0.8, 2],
+        [0.7, 4],
+        [0.9, null],
+        [undefined, NaN],
+      ],
+      maxMin,
+    );
     expect(result.excluded).toEqual([
       { index: 2, missing: [1] },
       { index: 3, missing: [0, 1] },
@@ -29,13 +37,22 @@ describe("paretoAnalysis", () => {
   });
 
   it("maps blockers and dominators back to input rows around excluded ones", () => {
-    const result = paretoAnalysis([[null, 1], [0.9, 1], [0.5, 3]], maxMin);
+    const result = paretoAnalysis(
+      [
+        [null, 1],
+        [0.9, 1],
+        [0.5, 3],
+      ],
+      maxMin,
+    );
     expect(result.points[1]).toMatchObject({ index: 2, rank: 2, dominators: [1] });
     expect(result.points[1].gap?.[0].blocker).toBe(1);
   });
 
   it("rejects a row of the wrong length", () => {
-    expect(() => paretoAnalysis([[1, 2, 3]], maxMin)).toThrow(/row 0 has 3 values but there are 2 objectives/);
+    expect(() => paretoAnalysis([[1, 2, 3]], maxMin)).toThrow(
+      /row 0 has 3 values but there are 2 objectives/,
+    );
   });
 
   it("agrees with the oracle on the complete rows when values go missing at random", () => {
@@ -43,18 +60,27 @@ describe("paretoAnalysis", () => {
       fc.property(
         pointsAndObjectives(30).chain(({ points, objectives }) =>
           fc
-            .array(fc.boolean(), { minLength: points.length * objectives.length, maxLength: points.length * objectives.length })
+            .array(fc.boolean(), {
+              minLength: points.length * objectives.length,
+              maxLength: points.length * objectives.length,
+            })
             .map((holes) => ({
               objectives,
-              rows: points.map((row, i) => row.map((v, j) => (holes[i * objectives.length + j] && (i + j) % 3 === 0 ? null : v))),
+              rows: points.map((row, i) =>
+                row.map((v, j) => (holes[i * objectives.length + j] && (i + j) % 3 === 0 ? null : v)),
+              ),
             })),
         ),
         ({ rows, objectives }) => {
           const { points, excluded } = paretoAnalysis(rows, objectives);
           const complete = rows.flatMap((r, i) => (r.every((v) => v !== null) ? [i] : []));
           expect(points.map((p) => p.index)).toEqual(complete);
-          expect(excluded.map((e) => e.index)).toEqual(rows.flatMap((r, i) => (r.some((v) => v === null) ? [i] : [])));
-          excluded.forEach((e) => expect(e.missing).toEqual(rows[e.index].flatMap((v, j) => (v === null ? [j] : []))));
+          expect(excluded.map((e) => e.index)).toEqual(
+            rows.flatMap((r, i) => (r.some((v) => v === null) ? [i] : [])),
+          );
+          excluded.forEach((e) =>
+            expect(e.missing).toEqual(rows[e.index].flatMap((v, j) => (v === null ? [j] : []))),
+          );
           const values = complete.map((i) => rows[i] as number[]);
           const ranks = bruteForceRanks(values, objectives);
           points.forEach((p, c) => {

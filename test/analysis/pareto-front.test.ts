@@ -41,12 +41,38 @@ describe("paretoFront", () => {
 
   it("drops a point tied on one objective and worse on the other", () => {
     const minMin: Objective[] = [{ direction: "min" }, { direction: "min" }];
-    expect(paretoFront([[1, 2], [1, 1], [0, 3]], minMin)).toEqual([1, 2]);
-    expect(paretoFront([[2, 1], [1, 1], [3, 0]], minMin)).toEqual([1, 2]);
+    expect(
+      paretoFront(
+        [
+          [1, 2],
+          [1, 1],
+          [0, 3],
+        ],
+        minMin,
+      ),
+    ).toEqual([1, 2]);
+    expect(
+      paretoFront(
+        [
+          [2, 1],
+          [1, 1],
+          [3, 0],
+        ],
+        minMin,
+      ),
+    ).toEqual([1, 2]);
   });
 
   it("treats 0 and -0 as equal", () => {
-    expect(paretoFront([[0, 1], [-0, 1]], maxMin)).toEqual([0, 1]);
+    expect(
+      paretoFront(
+        [
+          [0, 1],
+          [-0, 1],
+        ],
+        maxMin,
+      ),
+    ).toEqual([0, 1]);
   });
 
   it("handles one objective: every point equal to the best", () => {
@@ -55,17 +81,41 @@ describe("paretoFront", () => {
 
   it("handles three and four objectives", () => {
     const three: Objective[] = [{ direction: "min" }, { direction: "min" }, { direction: "min" }];
-    expect(paretoFront([[1, 2, 3], [2, 1, 3], [2, 2, 3], [0, 5, 5], [1, 2, 3]], three)).toEqual([0, 1, 3, 4]);
+    expect(
+      paretoFront(
+        [
+          [1, 2, 3],
+          [2, 1, 3],
+          [2, 2, 3],
+          [0, 5, 5],
+          [1, 2, 3],
+        ],
+        three,
+      ),
+    ).toEqual([0, 1, 3, 4]);
     const four: Objective[] = [...three, { direction: "max" }];
-    expect(paretoFront([[1, 1, 1, 1], [1, 1, 1, 2], [0, 2, 2, 0]], four)).toEqual([1, 2]);
+    expect(
+      paretoFront(
+        [
+          [1, 1, 1, 1],
+          [1, 1, 1, 2],
+          [0, 2, 2, 0],
+        ],
+        four,
+      ),
+    ).toEqual([1, 2]);
   });
 
   it("rejects bad input with a message naming the problem", () => {
     expect(() => paretoFront([[1, 2]], [])).toThrow(/at least one objective/);
     expect(() => paretoFront([[1]], maxMin)).toThrow(/point 0 has 1 values but there are 2 objectives/);
-    expect(() => paretoFront([[1, NaN]], maxMin)).toThrow(/point 0, objective 1: value must be a finite number/);
+    expect(() => paretoFront([[1, NaN]], maxMin)).toThrow(
+      /point 0, objective 1: value must be a finite number/,
+    );
     expect(() => paretoFront([[1, Infinity]], maxMin)).toThrow(/finite/);
-    expect(() => paretoFront([[1]], [{ direction: "up" as never }])).toThrow(/direction must be "max" or "min"/);
+    expect(() => paretoFront([[1]], [{ direction: "up" as never }])).toThrow(
+      /direction must be "max" or "min"/,
+    );
   });
 
   it("agrees with the brute-force oracle on integer grids with ties and duplicates (1..5 objectives)", () => {

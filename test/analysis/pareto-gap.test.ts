@@ -26,7 +26,13 @@ describe("paretoGaps", () => {
   });
 
   it("is zero for optimal points", () => {
-    const gaps = paretoGaps([[0.8, 2], [0.7, 1]], maxMin);
+    const gaps = paretoGaps(
+      [
+        [0.8, 2],
+        [0.7, 1],
+      ],
+      maxMin,
+    );
     expect(gaps[0]).toEqual([
       { gap: 0, target: 0.8, strict: false, blocker: null },
       { gap: 0, target: 2, strict: false, blocker: null },
@@ -34,7 +40,13 @@ describe("paretoGaps", () => {
   });
 
   it("names the target, blocker and strictness of the worked example", () => {
-    const [acc, mem] = paretoGaps([[0.8, 2], [0.7, 4]], maxMin)[1];
+    const [acc, mem] = paretoGaps(
+      [
+        [0.8, 2],
+        [0.7, 4],
+      ],
+      maxMin,
+    )[1];
     expect(acc.gap).toBeCloseTo(0.1, 12);
     expect(acc).toMatchObject({ target: 0.8, strict: true, blocker: 0 });
     expect(mem).toEqual({ gap: 2, target: 2, strict: true, blocker: 0 });
@@ -42,7 +54,13 @@ describe("paretoGaps", () => {
 
   it("is not strict when reaching the target makes the point equal to the blocker", () => {
     // [1, 5] vs [1, 3] (min, min): lowering the second value to 3 makes the points equal: both optimal.
-    const [first, second] = paretoGaps([[1, 3], [1, 5]], [{ direction: "min" }, { direction: "min" }])[1];
+    const [first, second] = paretoGaps(
+      [
+        [1, 3],
+        [1, 5],
+      ],
+      [{ direction: "min" }, { direction: "min" }],
+    )[1];
     expect(second).toEqual({ gap: 2, target: 3, strict: false, blocker: 0 });
     // Improving the first value alone: any decrease below 1 will do.
     expect(first).toEqual({ gap: 0, target: 1, strict: true, blocker: 0 });
@@ -50,7 +68,12 @@ describe("paretoGaps", () => {
 
   it("takes the best blocker among points no worse on the other objectives", () => {
     // Point 3 (acc 0.5, mem 10): points 0 and 1 use less memory; the most accurate of them is 0 at 0.9.
-    const points = [[0.9, 8], [0.6, 9], [0.95, 20], [0.5, 10]];
+    const points = [
+      [0.9, 8],
+      [0.6, 9],
+      [0.95, 20],
+      [0.5, 10],
+    ];
     const [acc, mem] = paretoGaps(points, maxMin)[3];
     expect(acc).toMatchObject({ target: 0.9, strict: true, blocker: 0 });
     expect(acc.gap).toBeCloseTo(0.4, 12);
@@ -59,13 +82,30 @@ describe("paretoGaps", () => {
   });
 
   it("is null when the target lies beyond the objective's bound", () => {
-    const bounded: Objective[] = [{ direction: "max", bound: 1 }, { direction: "min", bound: 0 }];
-    const [acc, mem] = paretoGaps([[1, 0], [0.5, 3]], bounded)[1];
+    const bounded: Objective[] = [
+      { direction: "max", bound: 1 },
+      { direction: "min", bound: 0 },
+    ];
+    const [acc, mem] = paretoGaps(
+      [
+        [1, 0],
+        [0.5, 3],
+      ],
+      bounded,
+    )[1];
     // Accuracy must pass 1 (strict: the blocker also uses less memory); memory must go below 0.
     expect(acc).toMatchObject({ gap: null, target: 1, strict: true, blocker: 0 });
     expect(mem).toMatchObject({ gap: null, target: 0, strict: true, blocker: 0 });
     // Reaching the bound exactly is allowed when that is enough.
-    expect(paretoGaps([[1, 2], [0.5, 2]], bounded)[1][0]).toMatchObject({ gap: 0.5, target: 1, strict: false });
+    expect(
+      paretoGaps(
+        [
+          [1, 2],
+          [0.5, 2],
+        ],
+        bounded,
+      )[1][0],
+    ).toMatchObject({ gap: 0.5, target: 1, strict: false });
   });
 
   it("is exact: the gap (passed when strict) clears domination, anything less does not", () => {
@@ -90,7 +130,9 @@ describe("paretoGaps", () => {
             expect(dominatedAs(points, objectives, p, moved(point, j, objectives[j], gap))).toBe(g.strict);
             expect(dominatedAs(points, objectives, p, moved(point, j, objectives[j], gap + 0.5))).toBe(false);
             if (gap >= 0.5) {
-              expect(dominatedAs(points, objectives, p, moved(point, j, objectives[j], gap - 0.5))).toBe(true);
+              expect(dominatedAs(points, objectives, p, moved(point, j, objectives[j], gap - 0.5))).toBe(
+                true,
+              );
             }
           });
         });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { Objective } from "../../src/analysis/objective.js";
-import { scalingSteps, type ScalingSubject } from "../../src/analysis/scaling-steps.js";
+import { type ScalingSubject, scalingSteps } from "../../src/analysis/scaling-steps.js";
 
 const throughputAndMemory: Objective[] = [{ direction: "max" }, { direction: "min" }];
 
@@ -37,7 +37,12 @@ describe("scalingSteps", () => {
     expect(ti.sizeStep).toMatchObject({ kind: "SIZE", from: 1, to: 2 });
     expect(ti.sizeStep?.accuracyGain).toBeCloseTo(0.08, 12);
     expect(ti.sizeStep?.costRatios).toEqual([3500 / 8000, 2]);
-    expect(ti.resolutionStep).toMatchObject({ kind: "RESOLUTION", from: 1, to: 3, costRatios: [1900 / 8000, 3] });
+    expect(ti.resolutionStep).toMatchObject({
+      kind: "RESOLUTION",
+      from: 1,
+      to: 3,
+      costRatios: [1900 / 8000, 3],
+    });
     // S@224 (0.82, 3500, 2) vs Ti@384 (0.77, 1900, 3): the larger model wins on both costs.
     expect(ti.verdicts).toEqual(["SIZE", "SIZE"]);
     // B@224 (0.85, 1600, 4) vs S@384 (0.84, 800, 3): B is more accurate and faster, but needs more memory.
@@ -55,7 +60,13 @@ describe("scalingSteps", () => {
       {
         from: 1,
         sizeStep: null,
-        resolutionStep: { kind: "RESOLUTION", from: 1, to: 2, accuracyGain: expect.closeTo(0.02, 12), costRatios: [0.5, null] },
+        resolutionStep: {
+          kind: "RESOLUTION",
+          from: 1,
+          to: 2,
+          accuracyGain: expect.closeTo(0.02, 12),
+          costRatios: [0.5, null],
+        },
         verdicts: [null, null],
       },
     ]);
@@ -67,7 +78,10 @@ describe("scalingSteps", () => {
       subject(2, "B", "B", 224, 2, 0.75, [50, 9]),
       subject(3, "A", "S", 384, 1, 0.8, [60, 9]),
     ];
-    expect(scalingSteps(subjects, throughputAndMemory, 224, 384)[0].verdicts).toEqual(["RESOLUTION", "RESOLUTION"]);
+    expect(scalingSteps(subjects, throughputAndMemory, 224, 384)[0].verdicts).toEqual([
+      "RESOLUTION",
+      "RESOLUTION",
+    ]);
     const tie = [
       subject(1, "A", "S", 224, 1, 0.7, [100, 5]),
       subject(2, "B", "B", 224, 2, 0.8, [60, 9]),
@@ -101,10 +115,15 @@ describe("scalingSteps", () => {
 
   it("rejects two subjects for one model and resolution, and a wrong number of costs", () => {
     expect(() =>
-      scalingSteps([subject(1, "A", "S", 224, 1, 0.7, [1, 1]), subject(2, "A", "S", 224, 1, 0.7, [1, 1])], throughputAndMemory, 224, 384),
+      scalingSteps(
+        [subject(1, "A", "S", 224, 1, 0.7, [1, 1]), subject(2, "A", "S", 224, 1, 0.7, [1, 1])],
+        throughputAndMemory,
+        224,
+        384,
+      ),
     ).toThrow(/subjects 1 and 2 are both model "A" at resolution 224/);
-    expect(() => scalingSteps([subject(1, "A", "S", 224, 1, 0.7, [1])], throughputAndMemory, 224, 384)).toThrow(
-      /subject 1 has 1 costs but there are 2 cost objectives/,
-    );
+    expect(() =>
+      scalingSteps([subject(1, "A", "S", 224, 1, 0.7, [1])], throughputAndMemory, 224, 384),
+    ).toThrow(/subject 1 has 1 costs but there are 2 cost objectives/);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { cells, devices, models } from "../../src/db/schema/index.js";
 import type { SeedMetricKey, SeedRun } from "../../src/db/seed-file.js";
-import { MODELS, SEED, runKey } from "../helpers/seed-fixture.js";
+import { MODELS, runKey, SEED } from "../helpers/seed-fixture.js";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/test-server.js";
 
 // Every expected answer below is computed here from the committed seed file with plain O(n²) loops, independent
@@ -109,14 +109,21 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
   };
   const front = async (variables: Record<string, unknown>) => (await api.data(FRONT, variables)).paretoFront;
   const byKey = new Map(SEED.runs.map((r) => [runKey(r), r]));
-  const seedRunOf = (point: { subject: { run: { runName: string; runDate: string } } }) => byKey.get(runKey(point.subject.run))!;
+  const seedRunOf = (point: { subject: { run: { runName: string; runDate: string } } }) =>
+    byKey.get(runKey(point.subject.run))!;
 
   describe("paretoFront", () => {
     it("finds the throughput vs accuracy front at 224 px, with ViT-Ti/16, ViT-S/16 and ViT-B/16 on it", async () => {
-      const objectives: Obj[] = [{ metric: "accuracyTop1", dir: "HIGHER" }, { metric: "throughput", dir: "HIGHER" }];
+      const objectives: Obj[] = [
+        { metric: "accuracyTop1", dir: "HIGHER" },
+        { metric: "throughput", dir: "HIGHER" },
+      ];
       const runs = SEED.runs.filter((r) => r.resolution === 224);
       const expected = expectedFront(runs, objectives);
-      const result = await front({ objectives: [{ metric: "accuracyTop1" }, { metric: "throughput" }], resolution: 224 });
+      const result = await front({
+        objectives: [{ metric: "accuracyTop1" }, { metric: "throughput" }],
+        resolution: 224,
+      });
 
       expect(result.objectives).toEqual([
         { metric: { key: "accuracyTop1" }, direction: "HIGHER", bound: 1 },
@@ -131,22 +138,33 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
         expect(point.values).toEqual([run.metrics.accuracyTop1, run.metrics.throughput]);
         expect(point.dominators).toHaveLength(expected.dominators.get(run)!.length);
       }
-      const optimalNames = new Set(result.front.map((p: { runId: number }) => result.points.find((q: any) => q.runId === p.runId)));
+      const optimalNames = new Set(
+        result.front.map((p: { runId: number }) => result.points.find((q: any) => q.runId === p.runId)),
+      );
       const names = [...optimalNames].map((p: any) => p.subject.model.name);
       expect(names).toEqual(expect.arrayContaining(["ViT-Ti/16", "ViT-S/16", "ViT-B/16"]));
       expect(result.front).toHaveLength([...expected.rank.values()].filter((r) => r === 1).length);
     });
 
     it("names every dominator and gives exact single-objective gaps", async () => {
-      const objectives: Obj[] = [{ metric: "accuracyTop1", dir: "HIGHER" }, { metric: "throughput", dir: "HIGHER" }];
+      const objectives: Obj[] = [
+        { metric: "accuracyTop1", dir: "HIGHER" },
+        { metric: "throughput", dir: "HIGHER" },
+      ];
       const runs = SEED.runs.filter((r) => r.resolution === 224 && r.pretrainResolution === 224);
-      const result = await front({ objectives: [{ metric: "accuracyTop1" }, { metric: "throughput" }], resolution: 224, pretrainResolution: 224 });
+      const result = await front({
+        objectives: [{ metric: "accuracyTop1" }, { metric: "throughput" }],
+        resolution: 224,
+        pretrainResolution: 224,
+      });
       const keyOf = new Map(result.points.map((p: any) => [seedRunOf(p), p.subject.key]));
       const expected = expectedFront(runs, objectives);
       for (const point of result.points) {
         const run = seedRunOf(point);
         const dominators = expected.dominators.get(run)!;
-        expect(point.dominators.map((d: { key: string }) => d.key).sort()).toEqual(dominators.map((d) => keyOf.get(d)).sort());
+        expect(point.dominators.map((d: { key: string }) => d.key).sort()).toEqual(
+          dominators.map((d) => keyOf.get(d)).sort(),
+        );
         if (point.optimal) {
           expect(point.gap).toBeNull();
           continue;
@@ -162,12 +180,17 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
         const bestThroughput = Math.max(...better.map((q) => q.metrics.throughput!));
         expect(throughputGap.target).toBe(bestThroughput);
         expect(throughputGap.gap).toBeCloseTo(bestThroughput - run.metrics.throughput!, 6);
-        expect(throughputGap.blocker.key).toBe(keyOf.get(better.find((q) => q.metrics.throughput === bestThroughput)!));
+        expect(throughputGap.blocker.key).toBe(
+          keyOf.get(better.find((q) => q.metrics.throughput === bestThroughput)!),
+        );
       }
     });
 
     it("answers what beats a given model and by how much (focus)", async () => {
-      const objectives: Obj[] = [{ metric: "accuracyTop1", dir: "HIGHER" }, { metric: "throughput", dir: "HIGHER" }];
+      const objectives: Obj[] = [
+        { metric: "accuracyTop1", dir: "HIGHER" },
+        { metric: "throughput", dir: "HIGHER" },
+      ];
       const runs = SEED.runs.filter((r) => r.resolution === 224);
       const expected = expectedFront(runs, objectives);
       const result = await api.data(
@@ -183,21 +206,35 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
       for (const point of points) {
         const run = seedRunOf(point);
         expect(point.rank).toBe(expected.rank.get(run));
-        expect(point.dominators.map((d: any) => runKey(d.run)).sort()).toEqual(expected.dominators.get(run)!.map(runKey).sort());
-        if (!point.optimal) expect(point.gap.map((g: any) => g.metric)).toEqual(["accuracyTop1", "throughput"]);
+        expect(point.dominators.map((d: any) => runKey(d.run)).sort()).toEqual(
+          expected.dominators.get(run)!.map(runKey).sort(),
+        );
+        if (!point.optimal)
+          expect(point.gap.map((g: any) => g.metric)).toEqual(["accuracyTop1", "throughput"]);
       }
-      await badInput(FRONT.replace("level: $level)", "level: $level, focus: [\"Nobody\"])"), { objectives: [{ metric: "params" }] }, /Unknown model "Nobody"/);
+      await badInput(
+        FRONT.replace("level: $level)", 'level: $level, focus: ["Nobody"])'),
+        { objectives: [{ metric: "params" }] },
+        /Unknown model "Nobody"/,
+      );
     });
 
     it("excludes runs missing an objective and says why", async () => {
-      const result = await front({ objectives: [{ metric: "accuracyTop1" }, { metric: "throughput" }], resolution: 384 });
+      const result = await front({
+        objectives: [{ metric: "accuracyTop1" }, { metric: "throughput" }],
+        resolution: 384,
+      });
       const runs = SEED.runs.filter((r) => r.resolution === 384);
       const missing = runs.filter((r) => r.metrics.throughput === undefined);
       expect(missing.length).toBeGreaterThan(0);
       expect(result.scopeCount).toBe(runs.length);
       expect(result.points).toHaveLength(runs.length - missing.length);
       expect(result.excluded).toHaveLength(1);
-      expect(result.excluded[0]).toMatchObject({ count: missing.length, reason: "missing throughput", missing: ["throughput"] });
+      expect(result.excluded[0]).toMatchObject({
+        count: missing.length,
+        reason: "missing throughput",
+        missing: ["throughput"],
+      });
     });
 
     it("applies metric constraints and taxonomy scope", async () => {
@@ -205,15 +242,25 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
         { metric: "accuracyTop1", op: "GTE", value: 0.8 },
         { metric: "inferenceMemoryB1", op: "LTE", value: 1e9 },
       ];
-      const result = await front({ objectives: [{ metric: "accuracyTop1" }, { metric: "inferenceMemoryB1" }], where, resolution: 224 });
+      const result = await front({
+        objectives: [{ metric: "accuracyTop1" }, { metric: "inferenceMemoryB1" }],
+        where,
+        resolution: 224,
+      });
       const inScope = SEED.runs.filter(
         (r) => r.resolution === 224 && r.metrics.accuracyTop1! >= 0.8 && r.metrics.inferenceMemoryB1! <= 1e9,
       );
       expect(result.scopeCount).toBe(inScope.length);
-      const expected = expectedFront(inScope, [{ metric: "accuracyTop1", dir: "HIGHER" }, { metric: "inferenceMemoryB1", dir: "LOWER" }]);
+      const expected = expectedFront(inScope, [
+        { metric: "accuracyTop1", dir: "HIGHER" },
+        { metric: "inferenceMemoryB1", dir: "LOWER" },
+      ]);
       for (const point of result.points) expect(point.rank).toBe(expected.rank.get(seedRunOf(point)));
 
-      const hybrid = await front({ objectives: [{ metric: "accuracyTop1" }, { metric: "params" }], taxonomy: ["Hybrid Attention"] });
+      const hybrid = await front({
+        objectives: [{ metric: "accuracyTop1" }, { metric: "params" }],
+        taxonomy: ["Hybrid Attention"],
+      });
       expect(hybrid.scopeCount).toBe(SEED.runs.filter((r) => classOf(r) === "Hybrid Attention").length);
     });
 
@@ -231,7 +278,10 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
       expect(result.groups.map((g: { key: string }) => g.key)).toEqual(resolutions.map(String));
       for (const point of result.points) {
         const run = seedRunOf(point);
-        const expected = expectedFront(SEED.runs.filter((r) => r.resolution === run.resolution), objectives);
+        const expected = expectedFront(
+          SEED.runs.filter((r) => r.resolution === run.resolution),
+          objectives,
+        );
         expect(point.group).toBe(String(run.resolution));
         expect(point.rank).toBe(expected.rank.get(run));
       }
@@ -241,10 +291,16 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
     });
 
     it("lets a direction be overridden", async () => {
-      const result = await front({ objectives: [{ metric: "accuracyTop1", direction: "LOWER" }, { metric: "params" }], resolution: 224 });
+      const result = await front({
+        objectives: [{ metric: "accuracyTop1", direction: "LOWER" }, { metric: "params" }],
+        resolution: 224,
+      });
       const expected = expectedFront(
         SEED.runs.filter((r) => r.resolution === 224),
-        [{ metric: "accuracyTop1", dir: "LOWER" }, { metric: "params", dir: "LOWER" }],
+        [
+          { metric: "accuracyTop1", dir: "LOWER" },
+          { metric: "params", dir: "LOWER" },
+        ],
       );
       expect(result.objectives[0]).toMatchObject({ direction: "LOWER", bound: 0 });
       for (const point of result.points) expect(point.rank).toBe(expected.rank.get(seedRunOf(point)));
@@ -253,10 +309,22 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
     it("rejects bad objectives and scopes with messages naming them", async () => {
       await badInput(FRONT, { objectives: [] }, /at least one objective/);
       await badInput(FRONT, { objectives: [{ metric: "speed" }] }, /Unknown metric "speed"/);
-      await badInput(FRONT, { objectives: [{ metric: "params" }, { metric: "params" }] }, /objective metric "params" is given twice/);
-      await badInput(FRONT, { objectives: [{ metric: "params" }], resolution: 512 }, /Unknown resolution 512/);
+      await badInput(
+        FRONT,
+        { objectives: [{ metric: "params" }, { metric: "params" }] },
+        /objective metric "params" is given twice/,
+      );
+      await badInput(
+        FRONT,
+        { objectives: [{ metric: "params" }], resolution: 512 },
+        /Unknown resolution 512/,
+      );
       await badInput(FRONT, { objectives: [{ metric: "params" }], device: "TPU" }, /Unknown device "TPU"/);
-      await badInput(FRONT, { objectives: [{ metric: "params" }], taxonomy: ["Magic"] }, /Unknown taxonomy class "Magic"/);
+      await badInput(
+        FRONT,
+        { objectives: [{ metric: "params" }], taxonomy: ["Magic"] },
+        /Unknown taxonomy class "Magic"/,
+      );
     });
   });
 
@@ -286,8 +354,18 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
     });
 
     it("computes Spearman with average ranks over the pairs present", async () => {
-      const result = (await api.data(CORRELATIONS, { metrics: ["throughput", "fineTuneTime"], method: "SPEARMAN", resolution: 224 })).correlations;
-      const [x, y] = pairsOf("throughput", "fineTuneTime", SEED.runs.filter((r) => r.resolution === 224));
+      const result = (
+        await api.data(CORRELATIONS, {
+          metrics: ["throughput", "fineTuneTime"],
+          method: "SPEARMAN",
+          resolution: 224,
+        })
+      ).correlations;
+      const [x, y] = pairsOf(
+        "throughput",
+        "fineTuneTime",
+        SEED.runs.filter((r) => r.resolution === 224),
+      );
       expect(result.pairs).toHaveLength(1);
       expect(result.pairs[0].n).toBe(x.length);
       expect(result.pairs[0].r).toBeCloseTo(pearson(ranks(x), ranks(y)), 10);
@@ -330,14 +408,27 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
 
       const ti = result.comparisons.find((c: any) => c.from.subject.model.name === "ViT-Ti/16");
       expect(ti.sizeStep.to.subject.model.name).toBe("ViT-S/16");
-      expect(ti.resolutionStep.to.subject).toMatchObject({ model: { name: "ViT-Ti/16" }, resolution: 384, pretrainResolution: 224 });
+      expect(ti.resolutionStep.to.subject).toMatchObject({
+        model: { name: "ViT-Ti/16" },
+        resolution: 384,
+        pretrainResolution: 224,
+      });
       const tiLow = low.get("ViT-Ti/16")!;
       const tiHigh = high.get("ViT-Ti/16")!;
       const sLow = low.get("ViT-S/16")!;
-      expect(ti.resolutionStep.accuracyGain).toBeCloseTo(tiHigh.metrics.accuracyTop1! - tiLow.metrics.accuracyTop1!, 12);
-      expect(ti.resolutionStep.costRatios[0]).toEqual({ metric: "throughput", ratio: tiHigh.metrics.throughput! / tiLow.metrics.throughput! });
+      expect(ti.resolutionStep.accuracyGain).toBeCloseTo(
+        tiHigh.metrics.accuracyTop1! - tiLow.metrics.accuracyTop1!,
+        12,
+      );
+      expect(ti.resolutionStep.costRatios[0]).toEqual({
+        metric: "throughput",
+        ratio: tiHigh.metrics.throughput! / tiLow.metrics.throughput!,
+      });
       // ViT-S/16 @224 is more accurate and faster than ViT-Ti/16 @384: the larger model is Pareto-better.
-      expect(sLow.metrics.accuracyTop1! > tiHigh.metrics.accuracyTop1! && sLow.metrics.throughput! > tiHigh.metrics.throughput!).toBe(true);
+      expect(
+        sLow.metrics.accuracyTop1! > tiHigh.metrics.accuracyTop1! &&
+          sLow.metrics.throughput! > tiHigh.metrics.throughput!,
+      ).toBe(true);
       expect(ti.verdicts[0]).toEqual({ metric: "throughput", verdict: "SIZE" });
 
       const s = result.comparisons.find((c: any) => c.from.subject.model.name === "ViT-S/16");
@@ -345,7 +436,10 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
       const bLow = low.get("ViT-B/16")!;
       const sHigh = high.get("ViT-S/16")!;
       const expectedVerdict =
-        bLow.metrics.accuracyTop1! >= sHigh.metrics.accuracyTop1! && bLow.metrics.throughput! >= sHigh.metrics.throughput! ? "SIZE" : "not SIZE";
+        bLow.metrics.accuracyTop1! >= sHigh.metrics.accuracyTop1! &&
+        bLow.metrics.throughput! >= sHigh.metrics.throughput!
+          ? "SIZE"
+          : "not SIZE";
       expect(s.verdicts[0].verdict === "SIZE" ? "SIZE" : "not SIZE").toBe(expectedVerdict);
       expect(result.summary[0].metric).toBe("throughput");
       expect(result.summary[0].size).toBeGreaterThanOrEqual(2);
@@ -371,30 +465,51 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
       ["MEMORY", "INFERENCE", "inferenceMemoryB1", "LOWER"],
       ["SPEED", "TRAINING", "fineTuneTime", "LOWER"],
       ["MEMORY", "TRAINING", "trainingMemoryTotal", "LOWER"],
-    ] as const)("%s at %s: each class's best models on the accuracy vs %s front", async (constraint, stage, metric, dir) => {
-      const result = (await api.data(RECOMMEND, { constraint, stage, resolution: 224 })).recommendations;
-      expect(result).toMatchObject({ constraint, stage, accuracyMetric: "accuracyTop1", costMetric: { key: metric } });
-      const rows = modelResolutionRows(SEED.runs.filter((r) => r.resolution === 224));
-      const expected = expectedFront(rows, [{ metric: "accuracyTop1", dir: "HIGHER" }, { metric, dir }]);
-      expect(result.front).toMatchObject({ level: "MODEL_RESOLUTION", scopeCount: rows.length });
-      const frontNames = [...expected.rank].filter(([, r]) => r === 1).map(([run]) => nameOf(run)).sort();
-      expect(result.front.front.map((p: any) => p.subject.model.name).sort()).toEqual(frontNames);
-      const classes = [...new Set(expected.complete.map(classOf))];
-      expect(result.classes.map((c: any) => c.taxonomyClass).sort()).toEqual(classes.sort());
-      for (const c of result.classes) {
-        const mine = expected.complete.filter((r) => classOf(r) === c.taxonomyClass);
-        const best = Math.min(...mine.map((r) => expected.rank.get(r)!));
-        expect(c.bestRank, c.taxonomyClass).toBe(best);
-        expect(c.onFront).toBe(best === 1);
-        expect(c.points.map((p: any) => p.subject.model.name).sort()).toEqual(
-          mine.filter((r) => expected.rank.get(r) === best).map(nameOf).sort(),
+    ] as const)(
+      "%s at %s: each class's best models on the accuracy vs %s front",
+      async (constraint, stage, metric, dir) => {
+        const result = (await api.data(RECOMMEND, { constraint, stage, resolution: 224 })).recommendations;
+        expect(result).toMatchObject({
+          constraint,
+          stage,
+          accuracyMetric: "accuracyTop1",
+          costMetric: { key: metric },
+        });
+        const rows = modelResolutionRows(SEED.runs.filter((r) => r.resolution === 224));
+        const expected = expectedFront(rows, [
+          { metric: "accuracyTop1", dir: "HIGHER" },
+          { metric, dir },
+        ]);
+        expect(result.front).toMatchObject({ level: "MODEL_RESOLUTION", scopeCount: rows.length });
+        const frontNames = [...expected.rank]
+          .filter(([, r]) => r === 1)
+          .map(([run]) => nameOf(run))
+          .sort();
+        expect(result.front.front.map((p: any) => p.subject.model.name).sort()).toEqual(frontNames);
+        const classes = [...new Set(expected.complete.map(classOf))];
+        expect(result.classes.map((c: any) => c.taxonomyClass).sort()).toEqual(classes.sort());
+        for (const c of result.classes) {
+          const mine = expected.complete.filter((r) => classOf(r) === c.taxonomyClass);
+          const best = Math.min(...mine.map((r) => expected.rank.get(r)!));
+          expect(c.bestRank, c.taxonomyClass).toBe(best);
+          expect(c.onFront).toBe(best === 1);
+          expect(c.points.map((p: any) => p.subject.model.name).sort()).toEqual(
+            mine
+              .filter((r) => expected.rank.get(r) === best)
+              .map(nameOf)
+              .sort(),
+          );
+        }
+        expect(result.classes.find((c: any) => c.taxonomyClass === "Baseline").bestRank).toBeLessThanOrEqual(
+          3,
         );
-      }
-      expect(result.classes.find((c: any) => c.taxonomyClass === "Baseline").bestRank).toBeLessThanOrEqual(3);
-    });
+      },
+    );
 
     it("puts hybrid attention models on the inference-memory front", async () => {
-      const result = (await api.data(RECOMMEND, { constraint: "MEMORY", stage: "INFERENCE", resolution: 224 })).recommendations;
+      const result = (
+        await api.data(RECOMMEND, { constraint: "MEMORY", stage: "INFERENCE", resolution: 224 })
+      ).recommendations;
       expect(result.classes.find((c: any) => c.taxonomyClass === "Hybrid Attention").onFront).toBe(true);
     });
   });
@@ -408,17 +523,27 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
     }`;
 
     it("lists the paper's cells and the missing ones", async () => {
-      const catalogue: string[] = (await api.data("{ metrics { key } }")).metrics.map((m: { key: string }) => m.key);
+      const catalogue: string[] = (await api.data("{ metrics { key } }")).metrics.map(
+        (m: { key: string }) => m.key,
+      );
       const rows = modelResolutionRows(SEED.runs);
       const result = (await api.data(COVERAGE, {})).coverage;
       expect(result.device).toBeNull();
       expect(result.metrics.sort()).toEqual([...catalogue].sort());
       expect(result.total).toBe(rows.length * catalogue.length);
-      const missing = rows.flatMap((r) => catalogue.filter((k) => r.metrics[k as SeedMetricKey] === undefined).map((k) => `${nameOf(r)}@${r.resolution}:${k}`));
+      const missing = rows.flatMap((r) =>
+        catalogue
+          .filter((k) => r.metrics[k as SeedMetricKey] === undefined)
+          .map((k) => `${nameOf(r)}@${r.resolution}:${k}`),
+      );
       expect(result.missing).toBe(missing.length);
       const onlyMissing = (await api.data(COVERAGE, { onlyMissing: true })).coverage;
-      expect(onlyMissing.cells.map((c: any) => `${c.model}@${c.resolution}:${c.metric}`).sort()).toEqual(missing.sort());
-      const vitS = result.cells.find((c: any) => c.model === "ViT-S/16" && c.resolution === 224 && c.metric === "throughput");
+      expect(onlyMissing.cells.map((c: any) => `${c.model}@${c.resolution}:${c.metric}`).sort()).toEqual(
+        missing.sort(),
+      );
+      const vitS = result.cells.find(
+        (c: any) => c.model === "ViT-S/16" && c.resolution === 224 && c.metric === "throughput",
+      );
       const bestVitS = rows.find((r) => nameOf(r) === "ViT-S/16" && r.resolution === 224)!;
       expect(vitS).toMatchObject({ exists: true, value: bestVitS.metrics.throughput, source: "PAPER" });
     });
@@ -437,17 +562,42 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
     const DEVICE = "test-cpu (analysis)";
     beforeAll(async () => {
       const db = api.server.app.services.database.db;
-      const [device] = await db.insert(devices).values({ name: DEVICE, kind: "cpu", description: { source: "test" } }).returning();
+      const [device] = await db
+        .insert(devices)
+        .values({ name: DEVICE, kind: "cpu", description: { source: "test" } })
+        .returning();
       const rows = await db.select().from(models);
       const id = (name: string) => rows.find((m) => m.name === name)!.id;
       await db.insert(cells).values([
-        { modelId: id("ViT-Ti/16"), resolution: 224, metricKey: "throughput", deviceId: device.id, batchSize: 1, value: 500, source: "measured", provenance: { test: true } },
-        { modelId: id("ViT-S/16"), resolution: 224, metricKey: "throughput", deviceId: device.id, batchSize: 1, value: 200, source: "measured", provenance: { test: true } },
+        {
+          modelId: id("ViT-Ti/16"),
+          resolution: 224,
+          metricKey: "throughput",
+          deviceId: device.id,
+          batchSize: 1,
+          value: 500,
+          source: "measured",
+          provenance: { test: true },
+        },
+        {
+          modelId: id("ViT-S/16"),
+          resolution: 224,
+          metricKey: "throughput",
+          deviceId: device.id,
+          batchSize: 1,
+          value: 200,
+          source: "measured",
+          provenance: { test: true },
+        },
       ]);
     });
 
     it("uses the device's figures and excludes runs without one", async () => {
-      const result = await front({ objectives: [{ metric: "accuracyTop1" }, { metric: "throughput" }], resolution: 224, device: DEVICE });
+      const result = await front({
+        objectives: [{ metric: "accuracyTop1" }, { metric: "throughput" }],
+        resolution: 224,
+        device: DEVICE,
+      });
       const runs = SEED.runs.filter((r) => r.resolution === 224);
       const measured = runs.filter((r) => ["ViT-Ti/16", "ViT-S/16"].includes(nameOf(r)));
       expect(result.device).toEqual({ name: DEVICE });
@@ -458,16 +608,28 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
         expect(point.values).toEqual([run.metrics.accuracyTop1, nameOf(run) === "ViT-Ti/16" ? 500 : 200]);
       }
       // ViT-S/16 is more accurate, ViT-Ti/16 faster: both models have a run on the front.
-      expect(new Set(result.front.map((p: any) => result.points.find((q: any) => q.runId === p.runId).subject.model.name))).toEqual(
-        new Set(["ViT-Ti/16", "ViT-S/16"]),
-      );
+      expect(
+        new Set(
+          result.front.map(
+            (p: any) => result.points.find((q: any) => q.runId === p.runId).subject.model.name,
+          ),
+        ),
+      ).toEqual(new Set(["ViT-Ti/16", "ViT-S/16"]));
       expect(result.excluded).toEqual([
-        expect.objectContaining({ count: runs.length - measured.length, reason: `missing throughput on device ${DEVICE}` }),
+        expect.objectContaining({
+          count: runs.length - measured.length,
+          reason: `missing throughput on device ${DEVICE}`,
+        }),
       ]);
     });
 
     it("reports the device's coverage", async () => {
-      const result = (await api.data(`query($device: ID) { coverage(device: $device) { byMetric { metric present missing } } }`, { device: DEVICE })).coverage;
+      const result = (
+        await api.data(
+          `query($device: ID) { coverage(device: $device) { byMetric { metric present missing } } }`,
+          { device: DEVICE },
+        )
+      ).coverage;
       const rows = modelResolutionRows(SEED.runs);
       const throughput = result.byMetric.find((m: any) => m.metric === "throughput");
       expect(throughput).toEqual({ metric: "throughput", present: 2, missing: rows.length - 2 });

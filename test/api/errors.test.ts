@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-import { MAX_PAGE_SIZE } from "../../src/services/pagination.js";
 import { MAX_QUERY_DEPTH } from "../../src/server.js";
-import { BACKENDS, startTestServer, type GraphQLResult, type TestServer } from "../helpers/test-server.js";
+import { MAX_PAGE_SIZE } from "../../src/services/pagination.js";
+import { BACKENDS, type GraphQLResult, startTestServer, type TestServer } from "../helpers/test-server.js";
 
 /** Asserts one BAD_USER_INPUT error whose message names `value`. */
 function expectBadInput(result: GraphQLResult, value: string | number) {
@@ -35,7 +34,12 @@ describe.each(BACKENDS)("bad inputs and limits (%s)", (backend) => {
   });
 
   it("rejects an unknown operator, as a literal and as a variable", async () => {
-    expectBadInput(await api.graphql(`{ runs(filter: { metrics: [{ metric: "params", op: ABOUT, value: 1 }] }) { totalCount } }`), "ABOUT");
+    expectBadInput(
+      await api.graphql(
+        `{ runs(filter: { metrics: [{ metric: "params", op: ABOUT, value: 1 }] }) { totalCount } }`,
+      ),
+      "ABOUT",
+    );
     expectBadInput(
       await api.graphql(`query($f: SubjectFilterInput) { runs(filter: $f) { totalCount } }`, {
         f: { metrics: [{ metric: "params", op: "ABOUT", value: 1 }] },
@@ -45,18 +49,36 @@ describe.each(BACKENDS)("bad inputs and limits (%s)", (backend) => {
   });
 
   it("rejects a constraint without its operand", async () => {
-    expectBadInput(await api.graphql(`{ runs(filter: { metrics: [{ metric: "params", op: GT }] }) { totalCount } }`), "params");
-    expectBadInput(await api.graphql(`{ runs(filter: { metrics: [{ metric: "params", op: IN, values: [] }] }) { totalCount } }`), "IN");
+    expectBadInput(
+      await api.graphql(`{ runs(filter: { metrics: [{ metric: "params", op: GT }] }) { totalCount } }`),
+      "params",
+    );
+    expectBadInput(
+      await api.graphql(
+        `{ runs(filter: { metrics: [{ metric: "params", op: IN, values: [] }] }) { totalCount } }`,
+      ),
+      "IN",
+    );
   });
 
   it("rejects bad cursors", async () => {
-    for (const cursor of ["garbage", Buffer.from("favor:offset:-3").toString("base64url"), Buffer.from("other:1").toString("base64url")]) {
-      expectBadInput(await api.graphql(`query($a: String) { runs(after: $a) { totalCount } }`, { a: cursor }), cursor);
+    for (const cursor of [
+      "garbage",
+      Buffer.from("favor:offset:-3").toString("base64url"),
+      Buffer.from("other:1").toString("base64url"),
+    ]) {
+      expectBadInput(
+        await api.graphql(`query($a: String) { runs(after: $a) { totalCount } }`, { a: cursor }),
+        cursor,
+      );
     }
   });
 
   it("rejects page sizes over the limit or negative", async () => {
-    expectBadInput(await api.graphql(`{ runs(first: ${MAX_PAGE_SIZE + 1}) { totalCount } }`), MAX_PAGE_SIZE + 1);
+    expectBadInput(
+      await api.graphql(`{ runs(first: ${MAX_PAGE_SIZE + 1}) { totalCount } }`),
+      MAX_PAGE_SIZE + 1,
+    );
     expectBadInput(await api.graphql(`{ models(first: -1) { totalCount } }`), -1);
     expect((await api.graphql(`{ runs(first: ${MAX_PAGE_SIZE}) { totalCount } }`)).errors).toBeUndefined();
   });
@@ -68,15 +90,27 @@ describe.each(BACKENDS)("bad inputs and limits (%s)", (backend) => {
   });
 
   it("rejects unknown families, classes, categories and devices", async () => {
-    expectBadInput(await api.graphql(`{ runs(filter: { families: ["Transformer-XL"] }) { totalCount } }`), "Transformer-XL");
-    expectBadInput(await api.graphql(`{ runs(filter: { taxonomyClasses: ["Magic"] }) { totalCount } }`), "Magic");
-    expectBadInput(await api.graphql(`{ runs(filter: { changesWhat: ["Everything"] }) { totalCount } }`), "Everything");
+    expectBadInput(
+      await api.graphql(`{ runs(filter: { families: ["Transformer-XL"] }) { totalCount } }`),
+      "Transformer-XL",
+    );
+    expectBadInput(
+      await api.graphql(`{ runs(filter: { taxonomyClasses: ["Magic"] }) { totalCount } }`),
+      "Magic",
+    );
+    expectBadInput(
+      await api.graphql(`{ runs(filter: { changesWhat: ["Everything"] }) { totalCount } }`),
+      "Everything",
+    );
     expectBadInput(await api.graphql(`{ runs(device: "TPU v9") { totalCount } }`), "TPU v9");
     expectBadInput(await api.graphql(`{ device(id: "999") { name } }`), "999");
   });
 
   it("rejects an ordering entry with both or neither of field and metric", async () => {
-    expectBadInput(await api.graphql(`{ runs(orderBy: [{ field: NAME, metric: "params" }]) { totalCount } }`), "field");
+    expectBadInput(
+      await api.graphql(`{ runs(orderBy: [{ field: NAME, metric: "params" }]) { totalCount } }`),
+      "field",
+    );
     expectBadInput(await api.graphql(`{ runs(orderBy: [{ direction: DESC }]) { totalCount } }`), "metric");
   });
 
@@ -91,7 +125,10 @@ describe.each(BACKENDS)("bad inputs and limits (%s)", (backend) => {
   it("answers /healthz and a 404 for unknown paths", async () => {
     const health = await fetch(`${api.url}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: "ok", database: backend === "pglite" ? "pglite" : "postgres" });
+    expect(await health.json()).toEqual({
+      status: "ok",
+      database: backend === "pglite" ? "pglite" : "postgres",
+    });
     expect((await fetch(`${api.url}/no-such-thing`)).status).toBe(404);
   });
 

@@ -1,4 +1,4 @@
-import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
+import { type Client, createClient, type FormattedExecutionResult } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 
@@ -80,7 +80,11 @@ describe.each(BACKENDS)("measurementJobProgress subscription over graphql-ws (%s
   beforeAll(async () => {
     api = await startTestServer(backend, { config: { tokens: [TOKEN] } });
     // The ws URL of the same server and path as HTTP GraphQL; no retries, so a closed socket is reported at once.
-    client = createClient({ url: `${api.url.replace(/^http/, "ws")}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    client = createClient({
+      url: `${api.url.replace(/^http/, "ws")}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
   });
   afterAll(async () => {
     for (const w of workers) await w.stop();
@@ -90,7 +94,12 @@ describe.each(BACKENDS)("measurementJobProgress subscription over graphql-ws (%s
 
   it("streams a job from queued to succeeded in order of progress, then completes", async () => {
     // Two cells in two groups (static count, then latency), so the worker reports progress in between.
-    const queued = await measure({ models: [MODEL], resolutions: [RESOLUTION], metrics: ["params", "latencyP50Ms"], provider: "CPU" });
+    const queued = await measure({
+      models: [MODEL],
+      resolutions: [RESOLUTION],
+      metrics: ["params", "latencyP50Ms"],
+      provider: "CPU",
+    });
     expect(queued.status).toBe("QUEUED");
 
     const delivery = subscribe(client, queued.id);
@@ -103,7 +112,11 @@ describe.each(BACKENDS)("measurementJobProgress subscription over graphql-ws (%s
       expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
       return r.data!.measurementJobProgress;
     });
-    expect(updates[0]).toMatchObject({ id: queued.id, status: "QUEUED", progress: { total: 2, pending: 2, done: 0, fraction: 0 } });
+    expect(updates[0]).toMatchObject({
+      id: queued.id,
+      status: "QUEUED",
+      progress: { total: 2, pending: 2, done: 0, fraction: 0 },
+    });
     const last = updates.at(-1)!;
     expect(last.status).toBe("SUCCEEDED");
     expect(last.progress).toMatchObject({ total: 2, done: 2, pending: 0, running: 0, fraction: 1 });
@@ -118,7 +131,11 @@ describe.each(BACKENDS)("measurementJobProgress subscription over graphql-ws (%s
 
   it("answers an ended job with itself and completes", async () => {
     // The cells exist now: the job succeeds at once with both skipped.
-    const ended = await measure({ models: [MODEL], resolutions: [RESOLUTION], metrics: ["params", "latencyP50Ms"] });
+    const ended = await measure({
+      models: [MODEL],
+      resolutions: [RESOLUTION],
+      metrics: ["params", "latencyP50Ms"],
+    });
     expect(ended.status).toBe("SUCCEEDED");
     const delivery = subscribe(client, ended.id);
     expect(await delivery.ended).toEqual({ kind: "complete" });
@@ -141,7 +158,10 @@ describe.each(BACKENDS)("measurementJobProgress subscription over graphql-ws (%s
 
   it("validates subscriptions as HTTP queries are validated", async () => {
     const ended = await new Promise<unknown>((resolve) =>
-      client.subscribe({ query: `subscription { measurementJobProgress(id: "1") { nope } }` }, { next: () => {}, error: resolve, complete: () => resolve(null) }),
+      client.subscribe(
+        { query: `subscription { measurementJobProgress(id: "1") { nope } }` },
+        { next: () => {}, error: resolve, complete: () => resolve(null) },
+      ),
     );
     expect(Array.isArray(ended), JSON.stringify(ended)).toBe(true);
     expect((ended as Array<{ message: string }>)[0].message).toContain("nope");
@@ -150,8 +170,18 @@ describe.each(BACKENDS)("measurementJobProgress subscription over graphql-ws (%s
   it("lets clients unsubscribe, and stop() closes the subscriptions still open (going away, 1001)", async () => {
     for (const w of workers.splice(0)) await w.stop();
     // No worker: these jobs stay queued, so their subscriptions stay open.
-    const left = await measure({ models: [MODEL], resolutions: [RESOLUTION], metrics: ["latencyP90Ms"], provider: "CPU" });
-    const open = await measure({ models: [MODEL], resolutions: [RESOLUTION], metrics: ["latencyP99Ms"], provider: "CPU" });
+    const left = await measure({
+      models: [MODEL],
+      resolutions: [RESOLUTION],
+      metrics: ["latencyP90Ms"],
+      provider: "CPU",
+    });
+    const open = await measure({
+      models: [MODEL],
+      resolutions: [RESOLUTION],
+      metrics: ["latencyP99Ms"],
+      provider: "CPU",
+    });
     const leaving = subscribe(client, left.id);
     const staying = subscribe(client, open.id);
     await Promise.all([leaving.first, staying.first]);

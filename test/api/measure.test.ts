@@ -4,8 +4,11 @@ import { join } from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import type { MeasurementWorker, MeasurementWorkerOptions } from "../../src/measure/jobs/measurement-worker.js";
-import { BACKENDS, startTestServer, type GraphQLResult, type TestServer } from "../helpers/test-server.js";
+import type {
+  MeasurementWorker,
+  MeasurementWorkerOptions,
+} from "../../src/measure/jobs/measurement-worker.js";
+import { BACKENDS, type GraphQLResult, startTestServer, type TestServer } from "../helpers/test-server.js";
 import { startTestWorker } from "../helpers/test-worker.js";
 import { QUICK_SETTINGS } from "../measure/jobs/quick-settings.js";
 import { tinyConvGraph } from "../measure/profiler/fixtures/tiny-graph.js";
@@ -74,7 +77,12 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
     expectError(await api.graphql(MEASURE, { input }), "UNAUTHENTICATED", "Authorization");
     expectError(await api.graphql(MEASURE, { input }, { authorization: "Bearer nope" }), "FORBIDDEN");
     expectError(await api.graphql(`mutation { cancelMeasurement(id: "1") { id } }`), "UNAUTHENTICATED");
-    expectError(await api.graphql(`mutation { cancelMeasurement(id: "1") { id } }`, undefined, { authorization: "Bearer nope" }), "FORBIDDEN");
+    expectError(
+      await api.graphql(`mutation { cancelMeasurement(id: "1") { id } }`, undefined, {
+        authorization: "Bearer nope",
+      }),
+      "FORBIDDEN",
+    );
     const list = await api.graphql(`{ measurementJobs { totalCount } measurementJob(id: "999") { id } }`);
     expect(list.errors).toBeUndefined();
     expect(list.data).toEqual({ measurementJobs: { totalCount: 0 }, measurementJob: null });
@@ -96,7 +104,15 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
     expectError(await bad({ models: [MODEL], resolutions: [32, 48] }), "BAD_USER_INPUT", 22);
     // No CUDA binaries here: asking for cuda is an error, not a silent CPU run.
     expectError(await bad({ models: [MODEL], provider: "CUDA" }), "BAD_USER_INPUT", "cuda");
-    expectError(await api.graphql(`mutation { measure(input: { models: ["${MODEL}"], provider: GPU }) { id } }`, undefined, AUTH), "BAD_USER_INPUT", "GPU");
+    expectError(
+      await api.graphql(
+        `mutation { measure(input: { models: ["${MODEL}"], provider: GPU }) { id } }`,
+        undefined,
+        AUTH,
+      ),
+      "BAD_USER_INPUT",
+      "GPU",
+    );
     expect((await api.graphql(`{ measurementJobs { totalCount } }`)).data.measurementJobs.totalCount).toBe(0);
   });
 
@@ -116,7 +132,11 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
     expect(done.status, JSON.stringify(done.errors)).toBe("SUCCEEDED");
     expect(done.progress).toMatchObject({ total: 5, done: 5, failed: 0, fraction: 1 });
     expect(done.claims).toBe(1);
-    expect(done.cells.every((c: { status: string; cellId: number | null }) => c.status === "DONE" && c.cellId !== null)).toBe(true);
+    expect(
+      done.cells.every(
+        (c: { status: string; cellId: number | null }) => c.status === "DONE" && c.cellId !== null,
+      ),
+    ).toBe(true);
 
     const rows = await api.graphql(
       `query($d: ID) { models(device: $d, filter: { name: "${MODEL}", resolutions: [${RESOLUTION}] }) {
@@ -141,7 +161,14 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
     expect(byKey.latencyP50Ms.value).toBeLessThanOrEqual(byKey.latencyP90Ms.value);
     expect(byKey.latencyP90Ms.value).toBeLessThanOrEqual(byKey.latencyP99Ms.value);
     const p = byKey.latencyP50Ms.provenance;
-    expect(p).toMatchObject({ job: Number(queued.id), provider: "cpu", requestedProvider: "cpu", intraOpThreads: 1, batchSize: 1, precision: "fp32" });
+    expect(p).toMatchObject({
+      job: Number(queued.id),
+      provider: "cpu",
+      requestedProvider: "cpu",
+      intraOpThreads: 1,
+      batchSize: 1,
+      precision: "fp32",
+    });
     expect(p.device.id).toBe(queued.device.description.id);
     expect(p.jobProvider).toEqual({ requested: "cpu", reason: null });
     expect(typeof p.onnxruntimeVersion).toBe("string");
@@ -159,22 +186,35 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
       { d: deviceId },
     );
     expect(coverage.errors).toBeUndefined();
-    const mine = coverage.data.coverage.cells.filter((c: { model: string; resolution: number }) => c.model === MODEL && c.resolution === RESOLUTION);
+    const mine = coverage.data.coverage.cells.filter(
+      (c: { model: string; resolution: number }) => c.model === MODEL && c.resolution === RESOLUTION,
+    );
     expect(mine).toHaveLength(metrics.length);
-    for (const c of mine) expect(c).toMatchObject({ exists: true, source: "MEASURED", value: byKey[c.metric].value });
+    for (const c of mine)
+      expect(c).toMatchObject({ exists: true, source: "MEASURED", value: byKey[c.metric].value });
   });
 
   it("skips cells that exist (onlyMissing) and re-measures them with force, keeping one figure per cell", async () => {
     const metrics = ["params", "inferenceMemoryB1"];
     // provider AUTO (the default) falls back to the CPU here (no CUDA binaries), saying why.
     const again = await measure({ models: [MODEL], resolutions: [RESOLUTION], metrics });
-    expect(again.request).toMatchObject({ provider: "auto", providerUsed: "cpu", device: { id: Number(deviceId) } });
+    expect(again.request).toMatchObject({
+      provider: "auto",
+      providerUsed: "cpu",
+      device: { id: Number(deviceId) },
+    });
     expect(again.request.providerReason).toContain("cuda");
     expect(again.status).toBe("SUCCEEDED");
     expect(again.progress).toMatchObject({ total: 2, skipped: 2, done: 0 });
     expect(again.cells.map((c: { reasonKind: string }) => c.reasonKind)).toEqual(["exists", "exists"]);
 
-    const forced = await measure({ models: [MODEL], resolutions: [RESOLUTION], metrics, provider: "CPU", force: true });
+    const forced = await measure({
+      models: [MODEL],
+      resolutions: [RESOLUTION],
+      metrics,
+      provider: "CPU",
+      force: true,
+    });
     expect(forced.progress).toMatchObject({ total: 2, pending: 2 });
     const done = await waitForEnd(forced.id);
     expect(done.status).toBe("SUCCEEDED");
@@ -199,7 +239,10 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
       faultFor: ({ task }) => (task === "latency" ? "abort" : undefined),
     });
     const queued = await measure({
-      models: [MODEL], resolutions: [48], metrics: ["latencyP50Ms", "inferenceMemoryB1"], provider: "CPU",
+      models: [MODEL],
+      resolutions: [48],
+      metrics: ["latencyP50Ms", "inferenceMemoryB1"],
+      provider: "CPU",
     });
     const done = await waitForEnd(queued.id);
     expect(done.status).toBe("FAILED");
@@ -210,21 +253,41 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
     expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
 
     // A measurement past its budget is killed and fails with `timeout` (a child cannot even start in 0.2 s).
-    const slow = await measure({ models: [MODEL], resolutions: [48], metrics: ["throughput"], provider: "CPU", maxSecondsPerCell: 0.2 });
+    const slow = await measure({
+      models: [MODEL],
+      resolutions: [48],
+      metrics: ["throughput"],
+      provider: "CPU",
+      maxSecondsPerCell: 0.2,
+    });
     const timedOut = await waitForEnd(slow.id);
     expect(timedOut.errors).toMatchObject([{ metric: "throughput", reasonKind: "timeout" }]);
     for (const w of workers.splice(0)) await w.stop();
 
     // A child past its memory budget is killed and its cell fails with `oom` (node alone needs more than 20 MB).
     await startWorker({ memoryBytes: 20_000_000 });
-    const big = await measure({ models: [MODEL], resolutions: [64], metrics: ["inferenceMemoryB1"], provider: "CPU" });
+    const big = await measure({
+      models: [MODEL],
+      resolutions: [64],
+      metrics: ["inferenceMemoryB1"],
+      provider: "CPU",
+    });
     const oom = await waitForEnd(big.id);
     expect(oom.errors).toMatchObject([{ metric: "inferenceMemoryB1", reasonKind: "oom" }]);
     for (const w of workers.splice(0)) await w.stop();
   });
 
   it("kills a running measurement when its job is cancelled, and hands a job back when its worker stops", async () => {
-    const slow = { ...QUICK_SETTINGS, latency: { warmupRuns: 1, minRuns: 5, minDurationMs: 60_000, maxRuns: 1_000_000, maxDurationMs: 60_000 } };
+    const slow = {
+      ...QUICK_SETTINGS,
+      latency: {
+        warmupRuns: 1,
+        minRuns: 5,
+        minDurationMs: 60_000,
+        maxRuns: 1_000_000,
+        maxDurationMs: 60_000,
+      },
+    };
     const events: string[] = [];
     const worker = await startWorker({
       settings: slow,
@@ -238,15 +301,33 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
         await new Promise((r) => setTimeout(r, 100));
       }
     };
-    const a = await measure({ models: [MODEL], resolutions: [112], metrics: ["latencyP50Ms"], provider: "CPU" });
-    expect((await running(a.id)).current).toMatchObject({ modelName: MODEL, resolution: 112, task: "latency" });
-    const cancelled = await api.graphql(`mutation($id: ID!) { cancelMeasurement(id: $id) { status } }`, { id: a.id }, AUTH);
+    const a = await measure({
+      models: [MODEL],
+      resolutions: [112],
+      metrics: ["latencyP50Ms"],
+      provider: "CPU",
+    });
+    expect((await running(a.id)).current).toMatchObject({
+      modelName: MODEL,
+      resolution: 112,
+      task: "latency",
+    });
+    const cancelled = await api.graphql(
+      `mutation($id: ID!) { cancelMeasurement(id: $id) { status } }`,
+      { id: a.id },
+      AUTH,
+    );
     expect(cancelled.data.cancelMeasurement.status).toBe("CANCELLED");
     while (!events.includes(`${a.id}:cancelled`)) await new Promise((r) => setTimeout(r, 100));
     const after = await job(a.id);
     expect(after.cells).toMatchObject([{ status: "CANCELLED", cellId: null }]);
 
-    const b = await measure({ models: [MODEL], resolutions: [128], metrics: ["latencyP50Ms"], provider: "CPU" });
+    const b = await measure({
+      models: [MODEL],
+      resolutions: [128],
+      metrics: ["latencyP50Ms"],
+      provider: "CPU",
+    });
     await running(b.id);
     await worker.stop();
     const back = await job(b.id);
@@ -257,17 +338,42 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
   });
 
   it("never queues the same cell twice for identical concurrent requests, and cancels queued jobs", async () => {
-    const input = { models: [MODEL], resolutions: [64], metrics: ["throughput"], provider: "CPU", force: true };
+    const input = {
+      models: [MODEL],
+      resolutions: [64],
+      metrics: ["throughput"],
+      provider: "CPU",
+      force: true,
+    };
     const [a, b] = await Promise.all([measure(input), measure(input)]);
     const [first, second] = Number(a.id) < Number(b.id) ? [a, b] : [b, a];
     expect(first.cells[0]).toMatchObject({ status: "PENDING" });
-    expect(second.cells[0]).toMatchObject({ status: "SKIPPED", reasonKind: "duplicate", duplicateOfJobId: first.id });
+    expect(second.cells[0]).toMatchObject({
+      status: "SKIPPED",
+      reasonKind: "duplicate",
+      duplicateOfJobId: first.id,
+    });
     expect(second.status).toBe("SUCCEEDED");
 
-    const cancelled = await api.graphql(`mutation($id: ID!) { cancelMeasurement(id: $id) { status cells { status } } }`, { id: first.id }, AUTH);
-    expect(cancelled.data.cancelMeasurement).toEqual({ status: "CANCELLED", cells: [{ status: "CANCELLED" }] });
-    expectError(await api.graphql(`mutation($id: ID!) { cancelMeasurement(id: $id) { id } }`, { id: first.id }, AUTH), "BAD_USER_INPUT", first.id);
-    expectError(await api.graphql(`mutation { cancelMeasurement(id: "424242") { id } }`, undefined, AUTH), "BAD_USER_INPUT", "424242");
+    const cancelled = await api.graphql(
+      `mutation($id: ID!) { cancelMeasurement(id: $id) { status cells { status } } }`,
+      { id: first.id },
+      AUTH,
+    );
+    expect(cancelled.data.cancelMeasurement).toEqual({
+      status: "CANCELLED",
+      cells: [{ status: "CANCELLED" }],
+    });
+    expectError(
+      await api.graphql(`mutation($id: ID!) { cancelMeasurement(id: $id) { id } }`, { id: first.id }, AUTH),
+      "BAD_USER_INPUT",
+      first.id,
+    );
+    expectError(
+      await api.graphql(`mutation { cancelMeasurement(id: "424242") { id } }`, undefined, AUTH),
+      "BAD_USER_INPUT",
+      "424242",
+    );
     // The cancelled cell is free again: a new request queues it.
     const third = await measure(input);
     expect(third.cells[0].status).toBe("PENDING");
@@ -275,14 +381,32 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
   });
 
   it("measures a user's .onnx file from FAVOR_ONNX_DIR as a model@resolution, with the file in the provenance", async () => {
-    expectError(await api.graphql(MEASURE, { input: { models: [MODEL], resolutions: [96], onnxPath: "../tiny.onnx" } }, AUTH), "BAD_USER_INPUT", "../tiny.onnx");
     expectError(
-      await api.graphql(MEASURE, { input: { models: [MODEL], resolutions: [96, 112], onnxPath: "tiny.onnx" } }, AUTH),
+      await api.graphql(
+        MEASURE,
+        { input: { models: [MODEL], resolutions: [96], onnxPath: "../tiny.onnx" } },
+        AUTH,
+      ),
+      "BAD_USER_INPUT",
+      "../tiny.onnx",
+    );
+    expectError(
+      await api.graphql(
+        MEASURE,
+        { input: { models: [MODEL], resolutions: [96, 112], onnxPath: "tiny.onnx" } },
+        AUTH,
+      ),
       "BAD_USER_INPUT",
       "exactly one model and one resolution",
     );
     const worker = await startWorker();
-    const queued = await measure({ models: [MODEL], resolutions: [96], metrics: ["params", "latencyP50Ms"], provider: "CPU", onnxPath: "tiny.onnx" });
+    const queued = await measure({
+      models: [MODEL],
+      resolutions: [96],
+      metrics: ["params", "latencyP50Ms"],
+      provider: "CPU",
+      onnxPath: "tiny.onnx",
+    });
     const done = await waitForEnd(queued.id);
     expect(done.status, JSON.stringify(done.errors)).toBe("SUCCEEDED");
     const rows = await api.graphql(
@@ -299,20 +423,42 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
 
   it("bounds the queue and lists jobs by state with cursors", async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 4; i++) ids.push((await measure({ models: [MODEL], resolutions: [32 + 16 * (i + 3)], metrics: ["throughput"], provider: "CPU" })).id);
+    for (let i = 0; i < 4; i++)
+      ids.push(
+        (
+          await measure({
+            models: [MODEL],
+            resolutions: [32 + 16 * (i + 3)],
+            metrics: ["throughput"],
+            provider: "CPU",
+          })
+        ).id,
+      );
     expectError(
-      await api.graphql(MEASURE, { input: { models: [MODEL], resolutions: [224], metrics: ["throughput"], provider: "CPU" } }, AUTH),
+      await api.graphql(
+        MEASURE,
+        { input: { models: [MODEL], resolutions: [224], metrics: ["throughput"], provider: "CPU" } },
+        AUTH,
+      ),
       "QUEUE_FULL",
       "4",
     );
-    const page = await api.graphql(`{ measurementJobs(status: [QUEUED], first: 3) { totalCount pageInfo { hasNextPage endCursor } edges { node { id status } } } }`);
+    const page = await api.graphql(
+      `{ measurementJobs(status: [QUEUED], first: 3) { totalCount pageInfo { hasNextPage endCursor } edges { node { id status } } } }`,
+    );
     expect(page.data.measurementJobs.totalCount).toBe(4);
-    expect(page.data.measurementJobs.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([...ids].reverse().slice(0, 3));
-    const rest = await api.graphql(`query($a: String) { measurementJobs(status: [QUEUED], first: 3, after: $a) { edges { node { id } } } }`, {
-      a: page.data.measurementJobs.pageInfo.endCursor,
-    });
+    expect(page.data.measurementJobs.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(
+      [...ids].reverse().slice(0, 3),
+    );
+    const rest = await api.graphql(
+      `query($a: String) { measurementJobs(status: [QUEUED], first: 3, after: $a) { edges { node { id } } } }`,
+      {
+        a: page.data.measurementJobs.pageInfo.endCursor,
+      },
+    );
     expect(rest.data.measurementJobs.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([ids[0]]);
-    for (const id of ids) await api.graphql(`mutation($id: ID!) { cancelMeasurement(id: $id) { id } }`, { id }, AUTH);
+    for (const id of ids)
+      await api.graphql(`mutation($id: ID!) { cancelMeasurement(id: $id) { id } }`, { id }, AUTH);
   });
 });
 
@@ -322,7 +468,11 @@ describe("mutations without FAVOR_TOKENS", () => {
   afterAll(() => api?.stop());
 
   it("are refused even with a token", async () => {
-    const result = await api.graphql(`mutation { measure(input: { models: ["${MODEL}"] }) { id } }`, undefined, AUTH);
+    const result = await api.graphql(
+      `mutation { measure(input: { models: ["${MODEL}"] }) { id } }`,
+      undefined,
+      AUTH,
+    );
     expectError(result, "FORBIDDEN", "FAVOR_TOKENS");
   });
 });

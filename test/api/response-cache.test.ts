@@ -2,31 +2,44 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { cells } from "../../src/db/schema/index.js";
-import { isVersionedQuery, ResponseCache, type CachedResponse } from "../../src/response-cache.js";
+import { type CachedResponse, isVersionedQuery, ResponseCache } from "../../src/response-cache.js";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/test-server.js";
 
-const ok = (body: string): CachedResponse => ({ status: 200, headers: [["content-type", "application/json"]], body });
+const ok = (body: string): CachedResponse => ({
+  status: 200,
+  headers: [["content-type", "application/json"]],
+  body,
+});
 
 describe("isVersionedQuery", () => {
   it("accepts queries whose root fields read only versioned tables", () => {
     expect(isVersionedQuery("{ models { totalCount } }", null)).toBe(true);
     expect(isVersionedQuery("query A { runs { totalCount } metrics { key } }", null)).toBe(true);
-    expect(isVersionedQuery("query A { runs { totalCount } } query B { measurementJobs { totalCount } }", "A")).toBe(true);
+    expect(
+      isVersionedQuery("query A { runs { totalCount } } query B { measurementJobs { totalCount } }", "A"),
+    ).toBe(true);
   });
 
   it("refuses mutations, subscriptions, job queries, root fragments, unknown operations and unparsable text", () => {
     expect(isVersionedQuery('mutation { cancelMeasurement(id: "1") { id } }', null)).toBe(false);
     expect(isVersionedQuery('subscription { measurementJobProgress(id: "1") { status } }', null)).toBe(false);
-    expect(isVersionedQuery('{ models { totalCount } measurementJob(id: "1") { status } }', null)).toBe(false);
+    expect(isVersionedQuery('{ models { totalCount } measurementJob(id: "1") { status } }', null)).toBe(
+      false,
+    );
     expect(isVersionedQuery("{ ...F } fragment F on Query { models { totalCount } }", null)).toBe(false);
-    expect(isVersionedQuery("query A { runs { totalCount } } query B { models { totalCount } }", null)).toBe(false);
+    expect(isVersionedQuery("query A { runs { totalCount } } query B { models { totalCount } }", null)).toBe(
+      false,
+    );
     expect(isVersionedQuery("query A { runs { totalCount } }", "B")).toBe(false);
     expect(isVersionedQuery("{ models { ", null)).toBe(false);
   });
 });
 
 describe("ResponseCache", () => {
-  const post = (query: string, variables?: unknown, accept = "application/json") => ({ body: { query, variables }, accept });
+  const post = (query: string, variables?: unknown, accept = "application/json") => ({
+    body: { query, variables },
+    accept,
+  });
 
   it("keys by query, variables and Accept header, and gives no key to what it must not cache", () => {
     const cache = new ResponseCache();
@@ -34,10 +47,17 @@ describe("ResponseCache", () => {
     expect(a).toEqual(expect.any(String));
     expect(cache.keyOf(post("{ models { totalCount } }"))).toBe(a);
     expect(cache.keyOf(post("{ models { totalCount } }", { x: 1 }))).not.toBe(a);
-    expect(cache.keyOf(post("{ models { totalCount } }", undefined, "application/graphql-response+json"))).not.toBe(a);
+    expect(
+      cache.keyOf(post("{ models { totalCount } }", undefined, "application/graphql-response+json")),
+    ).not.toBe(a);
     expect(cache.keyOf(post('mutation { cancelMeasurement(id: "1") { id } }'))).toBeNull();
     expect(cache.keyOf({ body: "not an object", accept: "" })).toBeNull();
-    expect(cache.keyOf({ body: { query: "{ models { totalCount } }", extensions: { persistedQuery: {} } }, accept: "" })).toBeNull();
+    expect(
+      cache.keyOf({
+        body: { query: "{ models { totalCount } }", extensions: { persistedQuery: {} } },
+        accept: "",
+      }),
+    ).toBeNull();
   });
 
   it("serves an entry only at the version it was stored at, and never stores errors", () => {
@@ -74,7 +94,10 @@ describe.each(BACKENDS)("whole-response cache over HTTP (%s)", (backend) => {
       headers: { "content-type": "application/json", authorization: "Bearer t" },
       body: JSON.stringify({ query, variables }),
     });
-    return { cache: res.headers.get("x-favor-cache"), json: (await res.json()) as { data?: any; errors?: any[] } };
+    return {
+      cache: res.headers.get("x-favor-cache"),
+      json: (await res.json()) as { data?: any; errors?: any[] },
+    };
   };
   const memoryOf = `query ($name: String!) { models(filter: { name: $name }, device: "1") {
     edges { node { resolution value(metric: "inferenceMemoryB1") } } } }`;
@@ -88,20 +111,35 @@ describe.each(BACKENDS)("whole-response cache over HTTP (%s)", (backend) => {
 
     // A measured figure at a new resolution bumps the data version: the next answer shows it.
     const { db } = api.server.app.services.database;
-    const [vitB] = (await db.execute(sql`SELECT id FROM models WHERE name = 'ViT-B/16'`) as unknown as { rows: Array<{ id: number }> }).rows;
+    const [vitB] = (
+      (await db.execute(sql`SELECT id FROM models WHERE name = 'ViT-B/16'`)) as unknown as {
+        rows: Array<{ id: number }>;
+      }
+    ).rows;
     await db.insert(cells).values({
-      modelId: vitB.id, resolution: 512, metricKey: "inferenceMemoryB1", deviceId: 1, batchSize: 1, value: 789,
-      source: "measured", provenance: { runtime: "test" },
+      modelId: vitB.id,
+      resolution: 512,
+      metricKey: "inferenceMemoryB1",
+      deviceId: 1,
+      batchSize: 1,
+      value: 789,
+      source: "measured",
+      provenance: { runtime: "test" },
     });
     const third = await post(memoryOf, { name: "ViT-B/16" });
     expect(third.cache).toBe("miss");
-    expect(third.json.data.models.edges.map((e: any) => e.node)).toContainEqual({ resolution: 512, value: 789 });
+    expect(third.json.data.models.edges.map((e: any) => e.node)).toContainEqual({
+      resolution: 512,
+      value: 789,
+    });
     await db.delete(cells).where(sql`${cells.source} = 'measured'`);
-    expect((await post(memoryOf, { name: "ViT-B/16" })).json.data.models.edges).toHaveLength(first.json.data.models.edges.length);
+    expect((await post(memoryOf, { name: "ViT-B/16" })).json.data.models.edges).toHaveLength(
+      first.json.data.models.edges.length,
+    );
   });
 
   it("never caches errors, mutations or job queries", async () => {
-    const bad = '{ models(filter: { resolutions: [999] }) { totalCount } }';
+    const bad = "{ models(filter: { resolutions: [999] }) { totalCount } }";
     expect((await post(bad)).json.errors?.[0].extensions.code).toBe("BAD_USER_INPUT");
     expect((await post(bad)).cache).toBe("miss");
     expect((await post("{ measurementJobs { totalCount } }")).cache).toBeNull();

@@ -1,8 +1,13 @@
 import { readFileSync } from "node:fs";
 
 import {
-  buildSchema, findBreakingChanges, isEnumType, isInputObjectType, isIntrospectionType, isObjectType,
+  buildSchema,
+  findBreakingChanges,
   type GraphQLSchema,
+  isEnumType,
+  isInputObjectType,
+  isIntrospectionType,
+  isObjectType,
 } from "graphql";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -27,15 +32,23 @@ describe("schema.graphql", () => {
   it("describes every type, field, argument and enum value", () => {
     const missing: string[] = [];
     for (const type of Object.values(built.getTypeMap())) {
-      if (isIntrospectionType(type) || type.name.startsWith("__") || ["String", "Int", "Float", "Boolean", "ID"].includes(type.name)) continue;
+      if (
+        isIntrospectionType(type) ||
+        type.name.startsWith("__") ||
+        ["String", "Int", "Float", "Boolean", "ID"].includes(type.name)
+      )
+        continue;
       if (!type.description) missing.push(type.name);
       if (isObjectType(type) || isInputObjectType(type)) {
         for (const field of Object.values(type.getFields())) {
           if (!field.description) missing.push(`${type.name}.${field.name}`);
-          for (const arg of "args" in field ? field.args : []) if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+          for (const arg of "args" in field ? field.args : [])
+            if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
         }
       }
-      if (isEnumType(type)) for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
+      if (isEnumType(type))
+        for (const value of type.getValues())
+          if (!value.description) missing.push(`${type.name}.${value.name}`);
     }
     expect(missing).toEqual([]);
   });

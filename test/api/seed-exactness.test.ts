@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { EPOCH_COLUMNS } from "../../src/db/seed.js";
 import { SEED_METRIC_SOURCES } from "../../src/db/seed-file.js";
-import { SEED, runKey } from "../helpers/seed-fixture.js";
+import { runKey, SEED } from "../helpers/seed-fixture.js";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/test-server.js";
 
 const EPOCH_FIELDS = Object.values(EPOCH_COLUMNS).join(" ");
@@ -50,7 +50,11 @@ describe.each(BACKENDS)("seeded figures over HTTP (%s)", (backend) => {
       expect(node.model.sourceId).toBe(run.sourceModelId);
       expect(node.experimentId).toBe(run.experimentId);
       expect(node.device).toEqual({ name: run.gpu, kind: "GPU" });
-      expect([node.gpuCount, node.pretrainResolution, node.resolution]).toEqual([run.gpuCount, run.pretrainResolution, run.resolution]);
+      expect([node.gpuCount, node.pretrainResolution, node.resolution]).toEqual([
+        run.gpuCount,
+        run.pretrainResolution,
+        run.resolution,
+      ]);
       expect([node.pretrainDataset, node.dataset]).toEqual([run.pretrainDataset, run.dataset]);
       expect(node.hyperparameters).toEqual(run.hyperparameters);
       expect(node.pretrainHyperparameters).toEqual(run.pretrainHyperparameters);
@@ -65,12 +69,15 @@ describe.each(BACKENDS)("seeded figures over HTTP (%s)", (backend) => {
       expect([...byKey.keys()].sort()).toEqual(Object.keys(run.metrics).sort());
       for (const [key, value] of Object.entries(run.metrics)) {
         const figure = byKey.get(key);
-        expect(Object.is(figure.value, value), `${run.runName} ${key}: ${figure.value} vs ${value}`).toBe(true);
+        expect(Object.is(figure.value, value), `${run.runName} ${key}: ${figure.value} vs ${value}`).toBe(
+          true,
+        );
         expect(figure.source).toBe("PAPER");
         expect(figure.provenance.field).toBe(SEED_METRIC_SOURCES[key as keyof typeof SEED_METRIC_SOURCES]);
         figures++;
       }
-      if (run.metrics.throughput !== undefined) expect(byKey.get("throughput").batchSize).toBe(run.throughputBatchSize);
+      if (run.metrics.throughput !== undefined)
+        expect(byKey.get("throughput").batchSize).toBe(run.throughputBatchSize);
       expect(byKey.get("inferenceMemoryB32").batchSize).toBe(32);
       expect(byKey.get("inferenceMemoryB1").device.name).toBe(run.gpu);
       expect(byKey.get("accuracyTop1").device).toBeNull();
@@ -94,7 +101,10 @@ describe.each(BACKENDS)("seeded figures over HTTP (%s)", (backend) => {
       run.epochs.forEach((expected, i) => {
         for (const [field, column] of Object.entries(EPOCH_COLUMNS)) {
           const want = expected[field as keyof typeof EPOCH_COLUMNS];
-          expect(Object.is(epochs[i][column], want ?? null), `${run.runName} epoch ${expected.epoch} ${field}`).toBe(true);
+          expect(
+            Object.is(epochs[i][column], want ?? null),
+            `${run.runName} epoch ${expected.epoch} ${field}`,
+          ).toBe(true);
         }
       });
     }

@@ -43,7 +43,9 @@ describe("lockDataDir", () => {
 
   it("takes over a lock left by a process that has exited", () => {
     const dir = freshDir();
-    const child = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+    const child = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+      encoding: "utf8",
+    });
     lockDataDir(dir).release();
     writeFileSync(join(dir, "favor.lock"), child.stdout);
     const lock = lockDataDir(dir);

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { openDatabase, queryRows, type FavorDatabase } from "../../src/db/client.js";
+import { type FavorDatabase, openDatabase, queryRows } from "../../src/db/client.js";
 import { DataDirLockedError } from "../../src/db/data-dir-lock.js";
 import { METRIC_CATALOG } from "../../src/db/metric-catalog.js";
 import { cells, metrics } from "../../src/db/schema/index.js";
@@ -35,7 +35,12 @@ describe.each(BACKENDS)("openDatabase (%s)", (backend) => {
   it("migrates and seeds an empty database with every run, epoch and figure", async () => {
     const figures = SEED.runs.reduce((n, r) => n + Object.keys(r.metrics).length, 0);
     expect(await counts()).toEqual({
-      models: 35, runs: 90, epochs: 90 * 50, cells: figures, devices: new Set(SEED.runs.map((r) => r.gpu)).size, metrics: METRIC_CATALOG.length,
+      models: 35,
+      runs: 90,
+      epochs: 90 * 50,
+      cells: figures,
+      devices: new Set(SEED.runs.map((r) => r.gpu)).size,
+      metrics: METRIC_CATALOG.length,
     });
   });
 
@@ -55,26 +60,51 @@ describe.each(BACKENDS)("openDatabase (%s)", (backend) => {
   });
 
   it("refuses to write a paper figure twice", async () => {
-    const [existing] = await database.db.select().from(cells).where(sql`${cells.metricKey} = 'throughput'`).limit(1);
+    const [existing] = await database.db
+      .select()
+      .from(cells)
+      .where(sql`${cells.metricKey} = 'throughput'`)
+      .limit(1);
     const { id: _id, createdAt: _c, ...copy } = existing;
     await expect(database.db.insert(cells).values({ ...copy, value: 1 })).rejects.toThrow();
   });
 
   it("treats missing device and batch size as equal in the uniqueness of model@resolution figures", async () => {
-    const [model] = await queryRows<{ id: number }>(database.db, sql`SELECT id FROM models ORDER BY id LIMIT 1`);
-    const figure = { modelId: model.id, resolution: 224, metricKey: "params", value: 1, source: "measured" as const };
+    const [model] = await queryRows<{ id: number }>(
+      database.db,
+      sql`SELECT id FROM models ORDER BY id LIMIT 1`,
+    );
+    const figure = {
+      modelId: model.id,
+      resolution: 224,
+      metricKey: "params",
+      value: 1,
+      source: "measured" as const,
+    };
     await database.db.insert(cells).values(figure);
     await expect(database.db.insert(cells).values({ ...figure, value: 2 })).rejects.toThrow();
     await database.db.delete(cells).where(sql`${cells.runId} IS NULL`);
   });
 
   it("refuses a figure that names both a run and a model@resolution, or neither", async () => {
-    const [model] = await queryRows<{ id: number }>(database.db, sql`SELECT id FROM models ORDER BY id LIMIT 1`);
+    const [model] = await queryRows<{ id: number }>(
+      database.db,
+      sql`SELECT id FROM models ORDER BY id LIMIT 1`,
+    );
     const [run] = await queryRows<{ id: number }>(database.db, sql`SELECT id FROM runs ORDER BY id LIMIT 1`);
     await expect(
-      database.db.insert(cells).values({ runId: run.id, modelId: model.id, resolution: 224, metricKey: "params", value: 1, source: "measured" }),
+      database.db.insert(cells).values({
+        runId: run.id,
+        modelId: model.id,
+        resolution: 224,
+        metricKey: "params",
+        value: 1,
+        source: "measured",
+      }),
     ).rejects.toThrow();
-    await expect(database.db.insert(cells).values({ metricKey: "params", value: 1, source: "measured" })).rejects.toThrow();
+    await expect(
+      database.db.insert(cells).values({ metricKey: "params", value: 1, source: "measured" }),
+    ).rejects.toThrow();
   });
 
   it.runIf(backend === "pglite")("refuses a second open of the same PGlite directory", async () => {

@@ -3,11 +3,21 @@ import { readFileSync } from "node:fs";
 import type { SeedFile, SeedRun } from "../../src/db/seed-file.js";
 
 /** The committed seed file: the expected figures every exactness test compares with. */
-export const SEED: SeedFile = JSON.parse(readFileSync(new URL("../../data/wtf-benchmark.json", import.meta.url), "utf8"));
+export const SEED: SeedFile = JSON.parse(
+  readFileSync(new URL("../../data/wtf-benchmark.json", import.meta.url), "utf8"),
+);
 
 /** The committed model catalogue. */
-export const MODELS: { models: Array<{ sourceId: string; name: string; family: string; taxonomyClass: string; changesWhat: string; changesHow: string }> } =
-  JSON.parse(readFileSync(new URL("../../data/models.json", import.meta.url), "utf8"));
+export const MODELS: {
+  models: Array<{
+    sourceId: string;
+    name: string;
+    family: string;
+    taxonomyClass: string;
+    changesWhat: string;
+    changesHow: string;
+  }>;
+} = JSON.parse(readFileSync(new URL("../../data/models.json", import.meta.url), "utf8"));
 
 /** Returns a run's identity, unique in the seed file: name and date. */
 export function runKey(run: { runName: string; runDate: string }): string {

@@ -29,11 +29,17 @@ export interface ScratchDatabase {
  * Returns a fresh database: a temp PGlite directory (a copy of a seeded template unless `empty`), or `CREATE DATABASE favor_test_<random>` on the server
  * of TEST_DATABASE_URL (connecting through its `test` database), so test files can run in parallel.
  */
-export async function createScratchDatabase(backend: Backend, options: { empty?: boolean } = {}): Promise<ScratchDatabase> {
+export async function createScratchDatabase(
+  backend: Backend,
+  options: { empty?: boolean } = {},
+): Promise<ScratchDatabase> {
   if (backend === "pglite") {
     const dataDir = mkdtempSync(join(tmpdir(), "favor-test-"));
     if (!options.empty) cpSync(await pgliteTemplate(), join(dataDir, "pglite"), { recursive: true });
-    return { dataDir: join(dataDir, "pglite"), drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+    return {
+      dataDir: join(dataDir, "pglite"),
+      drop: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
   }
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error("TEST_DATABASE_URL is not set: the postgres backend is unavailable");
@@ -67,9 +73,13 @@ async function adminQuery(adminUrl: string, statement: string): Promise<void> {
 async function pgliteTemplate(): Promise<string> {
   const hash = createHash("sha256");
   for (const file of readdirSync(MIGRATIONS_FOLDER, { recursive: true }).map(String).sort()) {
-    if (file.endsWith(".sql") || file.endsWith(".json")) hash.update(file).update(readFileSync(join(MIGRATIONS_FOLDER, file)));
+    if (file.endsWith(".sql") || file.endsWith(".json"))
+      hash.update(file).update(readFileSync(join(MIGRATIONS_FOLDER, file)));
   }
-  hash.update(readFileSync(SEED_FILE)).update(readFileSync(MODELS_FILE)).update(JSON.stringify(METRIC_CATALOG));
+  hash
+    .update(readFileSync(SEED_FILE))
+    .update(readFileSync(MODELS_FILE))
+    .update(JSON.stringify(METRIC_CATALOG));
   const template = join(tmpdir(), `favor-pglite-template-${hash.digest("hex").slice(0, 16)}`);
   if (existsSync(template)) return template;
   const building = mkdtempSync(join(tmpdir(), "favor-pglite-building-"));

@@ -1,6 +1,6 @@
-import { loadConfig, type FavorConfig } from "../../src/config.js";
-import { startServer, type HttpRoute, type RunningServer } from "../../src/server.js";
-import { BACKENDS, createScratchDatabase, type Backend } from "./test-database.js";
+import { type FavorConfig, loadConfig } from "../../src/config.js";
+import { type HttpRoute, type RunningServer, startServer } from "../../src/server.js";
+import { BACKENDS, type Backend, createScratchDatabase } from "./test-database.js";
 
 export { BACKENDS, type Backend };
 
@@ -18,9 +18,17 @@ export interface TestServer {
   url: string;
   server: RunningServer;
   /** POSTs a query to /graphql and returns status + parsed body. */
-  graphql<TData = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResult<TData>>;
+  graphql<TData = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResult<TData>>;
   /** Like `graphql`, but expects no errors (the assertion shows them) and returns `data`. */
-  data<TData = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<TData>;
+  data<TData = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<TData>;
   /** Stops the server, closes its database and drops it. */
   stop(): Promise<void>;
 }
@@ -43,7 +51,10 @@ export interface TestServerOptions {
  *     it("...", async () => expect((await api.graphql("{ metrics { key } }")).data.metrics).toHaveLength(13));
  *   });
  */
-export async function startTestServer(backend: Backend, options: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  backend: Backend,
+  options: TestServerOptions = {},
+): Promise<TestServer> {
   const scratch = await createScratchDatabase(backend);
   const config: FavorConfig = {
     ...loadConfig({}),

@@ -1,4 +1,7 @@
-import { MeasurementWorker, type MeasurementWorkerOptions } from "../../src/measure/jobs/measurement-worker.js";
+import {
+  MeasurementWorker,
+  type MeasurementWorkerOptions,
+} from "../../src/measure/jobs/measurement-worker.js";
 import { QUICK_SETTINGS } from "../measure/jobs/quick-settings.js";
 import type { TestServer } from "./test-server.js";
 
@@ -6,7 +9,10 @@ import type { TestServer } from "./test-server.js";
  * Starts an in-process measurement worker on a test server's database with the quick timing settings (one thread,
  * CPU only, 100 ms polls, silent) and returns it; `extra` overrides any option. The caller stops it.
  */
-export async function startTestWorker(api: TestServer, extra: Partial<MeasurementWorkerOptions> = {}): Promise<MeasurementWorker> {
+export async function startTestWorker(
+  api: TestServer,
+  extra: Partial<MeasurementWorkerOptions> = {},
+): Promise<MeasurementWorker> {
   const worker = new MeasurementWorker({
     db: api.server.app.services.database.db,
     settings: QUICK_SETTINGS,

@@ -1,14 +1,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { eq } from "drizzle-orm";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { eq } from "drizzle-orm";
-
 import { cells, devices, models } from "../../src/db/schema/index.js";
-import { SEED, MODELS } from "../helpers/seed-fixture.js";
+import { MODELS, SEED } from "../helpers/seed-fixture.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
 // Page-side globals of the evaluate() callbacks (this project compiles without the DOM lib); module-scoped.
@@ -17,7 +15,8 @@ declare const document: any;
 
 const CHROMIUM = "/usr/bin/chromium";
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) console.warn(`dashboard browser tests skipped: ${CHROMIUM} is absent (.ci/run installs it)`);
+if (!HAVE_CHROMIUM)
+  console.warn(`dashboard browser tests skipped: ${CHROMIUM} is absent (.ci/run installs it)`);
 
 /** Where the screenshot goes: FAVOR_SCREENSHOT_DIR, else the OS temp dir. */
 const SCREENSHOT = join(process.env.FAVOR_SCREENSHOT_DIR ?? tmpdir(), "favor-dashboard.png");
@@ -28,16 +27,29 @@ type SeedRun = (typeof SEED.runs)[number];
 type Key = keyof SeedRun["metrics"];
 
 /** Returns how many seed runs (with every objective) no other run dominates: the brute-force O(n²) front. */
-function seedFront(objectives: ReadonlyArray<readonly [Key, "max" | "min"]>, keep: (r: SeedRun) => boolean = () => true): number {
+function seedFront(
+  objectives: ReadonlyArray<readonly [Key, "max" | "min"]>,
+  keep: (r: SeedRun) => boolean = () => true,
+): number {
   const runs = SEED.runs.filter((r) => keep(r) && objectives.every(([k]) => r.metrics[k] !== undefined));
-  const v = (r: SeedRun, [k, dir]: readonly [Key, "max" | "min"]) => (dir === "max" ? r.metrics[k]! : -r.metrics[k]!);
-  return runs.filter((p) =>
-    !runs.some((q) => objectives.every((o) => v(q, o) >= v(p, o)) && objectives.some((o) => v(q, o) > v(p, o))),
+  const v = (r: SeedRun, [k, dir]: readonly [Key, "max" | "min"]) =>
+    dir === "max" ? r.metrics[k]! : -r.metrics[k]!;
+  return runs.filter(
+    (p) =>
+      !runs.some(
+        (q) => objectives.every((o) => v(q, o) >= v(p, o)) && objectives.some((o) => v(q, o) > v(p, o)),
+      ),
   ).length;
 }
 
-const THROUGHPUT_ACC = [["throughput", "max"], ["accuracyTop1", "max"]] as const;
-const FLOPS_ACC = [["flops", "min"], ["accuracyTop1", "max"]] as const;
+const THROUGHPUT_ACC = [
+  ["throughput", "max"],
+  ["accuracyTop1", "max"],
+] as const;
+const FLOPS_ACC = [
+  ["flops", "min"],
+  ["accuracyTop1", "max"],
+] as const;
 
 /** What the page has drawn: from the Vega view's data and from the SVG in the DOM. */
 async function drawn(page: Page) {
@@ -51,7 +63,9 @@ async function drawn(page: Page) {
       pointSymbols: svg.querySelectorAll("g.pointsLayer_marks path").length,
       frontRings: svg.querySelectorAll("g.frontRings_marks path").length,
       frontLines: svg.querySelectorAll("g.frontLine_marks path").length,
-      axisTitles: [...svg.querySelectorAll("g.role-axis-title text")].map((t: any) => t.textContent as string),
+      axisTitles: [...svg.querySelectorAll("g.role-axis-title text")].map(
+        (t: any) => t.textContent as string,
+      ),
       rows: document.querySelectorAll("#runs-table tbody tr").length,
       errors: hook.errors as string[],
     };
@@ -80,12 +94,22 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard in Chromium", () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1360, height: 1000 },
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--disable-quic"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
     });
     page = context.pages()[0] ?? (await context.newPage());
     // Offline by construction: any request that leaves the server fails the test.
-    await page.route((url) => !url.href.startsWith(api.url), (route) => route.abort());
+    await page.route(
+      (url) => !url.href.startsWith(api.url),
+      (route) => route.abort(),
+    );
     await page.goto(`${api.url}/`);
     await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60_000 });
   });
@@ -99,7 +123,9 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard in Chromium", () => {
   it("loads, draws every run with both figures, and the throughput vs top-1 front", async () => {
     expect(await page.evaluate(() => document.body.dataset.ready)).toBe("1");
     const d = await drawn(page);
-    const withBoth = SEED.runs.filter((r) => r.metrics.throughput !== undefined && r.metrics.accuracyTop1 !== undefined).length;
+    const withBoth = SEED.runs.filter(
+      (r) => r.metrics.throughput !== undefined && r.metrics.accuracyTop1 !== undefined,
+    ).length;
     expect(d.points).toBe(withBoth);
     expect(d.pointSymbols).toBe(withBoth);
     expect(d.rows).toBe(SEED.runs.length);
@@ -162,10 +188,14 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard in Chromium", () => {
   it("sorts by a column and downloads what is shown as CSV", async () => {
     await andRedraw(page, () => page.fill("#filter-text", ""));
     await andRedraw(page, () => page.click('#runs-table thead button[data-sort="accuracyTop1"]'));
-    const header = await page.locator('#runs-table thead th:has(button[data-sort="accuracyTop1"])').getAttribute("aria-sort");
+    const header = await page
+      .locator('#runs-table thead th:has(button[data-sort="accuracyTop1"])')
+      .getAttribute("aria-sort");
     expect(["ascending", "descending"]).toContain(header);
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-csv")]);
-    const csv = readFileSync((await download.path())!, "utf8").trim().split("\r\n");
+    const csv = readFileSync((await download.path())!, "utf8")
+      .trim()
+      .split("\r\n");
     expect(csv[0]).toContain("accuracyTop1 [fraction]");
     expect(csv).toHaveLength(1 + SEED.runs.filter((r) => classOf.get(r.sourceModelId) === "Baseline").length);
     const col = csv[0].split(",").indexOf("accuracyTop1 [fraction]");
@@ -190,11 +220,20 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard in Chromium", () => {
   it("offers a device selector once measured cells exist, and shows them next to the paper's", async () => {
     // A measuring machine's figures, written as the measurement worker writes them: model@resolution cells.
     const { db } = api.server.app.services.database;
-    const [device] = await db.insert(devices).values({ name: "Test CPU (browser test)", kind: "cpu", description: { source: "test" } }).returning();
+    const [device] = await db
+      .insert(devices)
+      .values({ name: "Test CPU (browser test)", kind: "cpu", description: { source: "test" } })
+      .returning();
     const [vitTi] = await db.select().from(models).where(eq(models.name, "ViT-Ti/16"));
     await db.insert(cells).values({
-      modelId: vitTi.id, resolution: 224, metricKey: "throughput", deviceId: device.id, batchSize: 8, value: 321.5,
-      source: "measured", provenance: { source: "browser test" },
+      modelId: vitTi.id,
+      resolution: 224,
+      metricKey: "throughput",
+      deviceId: device.id,
+      batchSize: 8,
+      value: 321.5,
+      source: "measured",
+      provenance: { source: "browser test" },
     });
     api.server.app.services.catalog.invalidate();
     await page.goto(`${api.url}/?x=throughput&y=accuracyTop1`);
@@ -204,7 +243,9 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard in Chromium", () => {
     const vitTiRuns = SEED.runs.filter((r) => r.sourceModelId === "ViT-Ti/16" && r.resolution === 224).length;
     let d = await drawn(page);
     expect(d.points).toBe(vitTiRuns);
-    const throughputs = await page.evaluate(() => window.__favor.view.data("points").map((p: { x: number }) => p.x));
+    const throughputs = await page.evaluate(() =>
+      window.__favor.view.data("points").map((p: { x: number }) => p.x),
+    );
     expect(new Set(throughputs)).toEqual(new Set([321.5]));
     await andRedraw(page, () => page.check("#compare"));
     d = await drawn(page);

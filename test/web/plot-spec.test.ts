@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
-
-import { axisTitle, buildCurvesSpec, buildScatterSpec, formatValue, resolveScale, TAXONOMY_CLASSES, unitDisplay } from "../../src/web/plot-spec.js";
 import type { PlotPoint } from "../../src/web/plot-spec.js";
+import {
+  axisTitle,
+  buildCurvesSpec,
+  buildScatterSpec,
+  formatValue,
+  resolveScale,
+  TAXONOMY_CLASSES,
+  unitDisplay,
+} from "../../src/web/plot-spec.js";
 import { renderSvg } from "../../src/web/render-svg.js";
 
 const accuracy = { key: "accuracyTop1", label: "Top-1 accuracy", unit: "fraction", direction: "HIGHER" };
@@ -9,9 +16,25 @@ const throughput = { key: "throughput", label: "Throughput", unit: "images/s", d
 const memory = { key: "inferenceMemoryB1", label: "Inference memory @1", unit: "bytes", direction: "LOWER" };
 
 const points: PlotPoint[] = [
-  { id: "1", model: "ViT-Ti/16", taxonomyClass: "Baseline", resolution: 224, x: 8300, y: 0.7428, front: true },
+  {
+    id: "1",
+    model: "ViT-Ti/16",
+    taxonomyClass: "Baseline",
+    resolution: 224,
+    x: 8300,
+    y: 0.7428,
+    front: true,
+  },
   { id: "2", model: "ViT-S/16", taxonomyClass: "Baseline", resolution: 224, x: 3600, y: 0.8254, front: true },
-  { id: "3", model: "Swin-T", taxonomyClass: "Sparse Attention", resolution: 224, x: 1921.7, y: 0.8291, front: true },
+  {
+    id: "3",
+    model: "Swin-T",
+    taxonomyClass: "Sparse Attention",
+    resolution: 224,
+    x: 1921.7,
+    y: 0.8291,
+    front: true,
+  },
   { id: "4", model: "FNet-S", taxonomyClass: "Non-Attention Shuffling", resolution: 384, x: 1200, y: 0.75 },
 ];
 
@@ -77,18 +100,35 @@ describe("buildScatterSpec", () => {
     const spec = buildScatterSpec({ x: throughput, y: accuracy, points }) as any;
     expect(spec.data.name).toBe("points");
     expect(spec.data.values).toHaveLength(4);
-    expect(spec.data.values[0]).toMatchObject({ label: "ViT-Ti/16@224", x: 8300, y: 0.7428, yText: "74.28 %", front: true });
+    expect(spec.data.values[0]).toMatchObject({
+      label: "ViT-Ti/16@224",
+      x: 8300,
+      y: 0.7428,
+      yText: "74.28 %",
+      front: true,
+    });
     const enc = layers(spec)[0].encoding;
     expect(enc.x.title).toBe("Throughput (images/s)");
     expect(enc.y.title).toBe("Top-1 accuracy (%)");
     expect(enc.color.scale.domain.slice(0, 10)).toEqual(TAXONOMY_CLASSES);
     expect(enc.size.scale.domain).toEqual([224, 384]);
-    expect(enc.tooltip.map((t: { title: string }) => t.title)).toEqual(["Model@resolution", "Throughput", "Top-1 accuracy", "Class"]);
+    expect(enc.tooltip.map((t: { title: string }) => t.title)).toEqual([
+      "Model@resolution",
+      "Throughput",
+      "Top-1 accuracy",
+      "Class",
+    ]);
   });
   it("gives percent ticks the digits a narrow range needs", () => {
-    const narrow = buildScatterSpec({ x: throughput, y: accuracy, points: [points[0], { ...points[0], id: "9", y: 0.7438 }] });
+    const narrow = buildScatterSpec({
+      x: throughput,
+      y: accuracy,
+      points: [points[0], { ...points[0], id: "9", y: 0.7438 }],
+    });
     expect(layers(narrow)[0].encoding.y.axis.format).toBe(".2%");
-    expect(layers(buildScatterSpec({ x: throughput, y: accuracy, points }))[0].encoding.y.axis.format).toBe(".0%");
+    expect(layers(buildScatterSpec({ x: throughput, y: accuracy, points }))[0].encoding.y.axis.format).toBe(
+      ".0%",
+    );
   });
   it("draws no front layers when the front is off", () => {
     expect(layers(buildScatterSpec({ x: throughput, y: accuracy, points, front: "none" }))).toHaveLength(1);
@@ -100,12 +140,18 @@ describe("buildScatterSpec", () => {
     expect(l[1].transform).toEqual([{ filter: "datum.front" }]);
   });
   it("marks k-D rank-1 points without a line and shows ranks in tooltips", () => {
-    const l = layers(buildScatterSpec({ x: throughput, y: accuracy, points, front: "kd", labelFront: false }));
+    const l = layers(
+      buildScatterSpec({ x: throughput, y: accuracy, points, front: "kd", labelFront: false }),
+    );
     expect(l.map((layer) => layer.mark.type)).toEqual(["point", "point"]);
     expect(l[0].encoding.tooltip.at(-1).title).toBe("Rank");
   });
   it("appends classes outside the paper's ten after them", () => {
-    const spec = buildScatterSpec({ x: throughput, y: accuracy, points: [{ ...points[0], taxonomyClass: "Zeta" }] }) as any;
+    const spec = buildScatterSpec({
+      x: throughput,
+      y: accuracy,
+      points: [{ ...points[0], taxonomyClass: "Zeta" }],
+    }) as any;
     expect(layers(spec)[0].encoding.color.scale.domain.at(-1)).toBe("Zeta");
   });
 });
@@ -114,7 +160,10 @@ describe("buildCurvesSpec", () => {
   it("draws one line per run over epochs", () => {
     const spec = buildCurvesSpec({
       metric: { key: "valAcc1", label: "Validation top-1 accuracy", unit: "fraction" },
-      points: [{ run: "a", epoch: 1, value: 0.5 }, { run: "a", epoch: 2, value: 0.6 }],
+      points: [
+        { run: "a", epoch: 1, value: 0.5 },
+        { run: "a", epoch: 2, value: 0.6 },
+      ],
     }) as any;
     expect(spec.data.name).toBe("curves");
     expect(spec.encoding.color.field).toBe("run");
@@ -137,8 +186,20 @@ describe("renderSvg", () => {
 
   it("draws points of a single resolution (a one-value size scale) on a log axis", async () => {
     const one = points.filter((p) => p.resolution === 224);
-    const svg = await renderSvg(buildScatterSpec({ x: { key: "flops", label: "FLOPs", unit: "FLOP" }, y: accuracy, points: one, xScale: "log" }));
+    const svg = await renderSvg(
+      buildScatterSpec({
+        x: { key: "flops", label: "FLOPs", unit: "FLOP" },
+        y: accuracy,
+        points: one,
+        xScale: "log",
+      }),
+    );
     expect(svg).not.toContain("NaN");
-    expect(svg.split('role-mark pointsLayer_marks"')[1].split("</g>")[0].match(/<path /g)).toHaveLength(one.length);
+    expect(
+      svg
+        .split('role-mark pointsLayer_marks"')[1]
+        .split("</g>")[0]
+        .match(/<path /g),
+    ).toHaveLength(one.length);
   });
 });

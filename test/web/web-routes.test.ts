@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
 import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { cells, devices, models } from "../../src/db/schema/index.js";
 import { SEED_METRIC_SOURCES } from "../../src/db/seed-file.js";
@@ -21,7 +20,8 @@ function parseCsv(text: string): string[][] {
       else field += c;
     } else if (c === '"') quoted = true;
     else if (c === ",") row.push(field), (field = "");
-    else if (c === "\r" && text[i + 1] === "\n") row.push(field), rows.push(row), (row = []), (field = ""), i++;
+    else if (c === "\r" && text[i + 1] === "\n")
+      row.push(field), rows.push(row), (row = []), (field = ""), i++;
     else field += c;
   }
   return rows;
@@ -43,7 +43,12 @@ function symbolsOf(svg: string, markName: string): number {
 
 async function get(api: TestServer, path: string, init?: RequestInit) {
   const response = await fetch(`${api.url}${path}`, init);
-  return { status: response.status, type: response.headers.get("content-type") ?? "", headers: response.headers, body: await response.text() };
+  return {
+    status: response.status,
+    type: response.headers.get("content-type") ?? "",
+    headers: response.headers,
+    body: await response.text(),
+  };
 }
 
 describe.each(BACKENDS)("dashboard, plots and exports over HTTP (%s)", (backend) => {
@@ -78,7 +83,9 @@ describe.each(BACKENDS)("dashboard, plots and exports over HTTP (%s)", (backend)
       const first = await get(api, "/assets/dashboard.css");
       const etag = first.headers.get("etag")!;
       expect(etag).toBeTruthy();
-      expect((await get(api, "/assets/dashboard.css", { headers: { "if-none-match": etag } })).status).toBe(304);
+      expect((await get(api, "/assets/dashboard.css", { headers: { "if-none-match": etag } })).status).toBe(
+        304,
+      );
       const missing = await get(api, "/assets/nope.js");
       expect(missing.status).toBe(404);
       expect(missing.body).toContain("/assets/nope.js");
@@ -101,21 +108,30 @@ describe.each(BACKENDS)("dashboard, plots and exports over HTTP (%s)", (backend)
       const front = bruteFront(runs.map((r) => [r.metrics.throughput!, r.metrics.accuracyTop1!] as const));
       expect(symbolsOf(svg, "frontRings_marks")).toBe(front.size);
       expect(svg).toContain(`Pareto front (${front.size} of ${runs.length} points optimal)`);
-      for (const model of ["ViT-Ti/16@224", "ViT-S/16@224", "ViT-B/16@224"]) expect(svg).toContain(`>${model}</text>`);
+      for (const model of ["ViT-Ti/16@224", "ViT-S/16@224", "ViT-B/16@224"])
+        expect(svg).toContain(`>${model}</text>`);
     });
 
     it("draws a scatter without a front, on a log axis for FLOPs", async () => {
-      const res = await get(api, "/plots/scatter.svg?x=flops&y=accuracyTop1&xScale=log&taxonomyClass=Baseline");
+      const res = await get(
+        api,
+        "/plots/scatter.svg?x=flops&y=accuracyTop1&xScale=log&taxonomyClass=Baseline",
+      );
       expect(res.status).toBe(200);
       expect(res.body).toContain("for a log scale");
       expect(res.body).not.toContain("Pareto front");
       expect(symbolsOf(res.body, "pointsLayer_marks")).toBe(
-        SEED.runs.filter((r) => ["ViT-Ti/16", "ViT-S/16", "ViT-B/16", "deit_small_patch16_LS"].includes(r.sourceModelId)).length,
+        SEED.runs.filter((r) =>
+          ["ViT-Ti/16", "ViT-S/16", "ViT-B/16", "deit_small_patch16_LS"].includes(r.sourceModelId),
+        ).length,
       );
     });
 
     it("marks the rank-1 points of a k-D front", async () => {
-      const res = await get(api, "/plots/pareto.svg?x=params&y=accuracyTop1&front=kd&objectives=throughput&resolution=224");
+      const res = await get(
+        api,
+        "/plots/pareto.svg?x=params&y=accuracyTop1&front=kd&objectives=throughput&resolution=224",
+      );
       expect(res.status).toBe(200);
       expect(res.body).toContain("rank-1 points of the k-objective front");
     });
@@ -145,7 +161,15 @@ describe.each(BACKENDS)("dashboard, plots and exports over HTTP (%s)", (backend)
       expect(res.type).toMatch(/^text\/csv/);
       const [header, ...rows] = parseCsv(res.body);
       expect(header.slice(0, 5)).toEqual(["run_id", "experiment_id", "run_name", "run_date", "model"]);
-      for (const column of ["accuracyTop1 [fraction]", "throughput [images/s]", "throughput_batch_size [images]", "inferenceMemoryB1 [bytes]", "fineTuneTime [s]", "params", "resolution [px]"]) {
+      for (const column of [
+        "accuracyTop1 [fraction]",
+        "throughput [images/s]",
+        "throughput_batch_size [images]",
+        "inferenceMemoryB1 [bytes]",
+        "fineTuneTime [s]",
+        "params",
+        "resolution [px]",
+      ]) {
         expect(header).toContain(column);
       }
       expect(rows).toHaveLength(90);
@@ -160,17 +184,23 @@ describe.each(BACKENDS)("dashboard, plots and exports over HTTP (%s)", (backend)
           // Numbers round-trip exactly: the CSV holds the shortest text of the stored double.
           expect(row[column] === "" ? undefined : Number(row[column])).toBe(expected);
         }
-        expect(row[header.indexOf("throughput_batch_size [images]")]).toBe(run.throughputBatchSize === null ? "" : String(run.throughputBatchSize));
+        expect(row[header.indexOf("throughput_batch_size [images]")]).toBe(
+          run.throughputBatchSize === null ? "" : String(run.throughputBatchSize),
+        );
       }
     });
 
     it("applies the runs query's filters and ordering", async () => {
-      const csv = parseCsv((await get(api, "/export/runs.csv?resolution=384&orderBy=accuracyTop1:desc")).body);
+      const csv = parseCsv(
+        (await get(api, "/export/runs.csv?resolution=384&orderBy=accuracyTop1:desc")).body,
+      );
       const acc = csv[0].indexOf("accuracyTop1 [fraction]");
       const values = csv.slice(1).map((row) => Number(row[acc]));
       expect(values).toHaveLength(SEED.runs.filter((r) => r.resolution === 384).length);
       expect(values).toEqual([...values].sort((a, b) => b - a));
-      const strong = parseCsv((await get(api, "/export/runs.csv?where=accuracyTop1:gte:0.83&nameContains=vit")).body);
+      const strong = parseCsv(
+        (await get(api, "/export/runs.csv?where=accuracyTop1:gte:0.83&nameContains=vit")).body,
+      );
       expect(strong.length - 1).toBeGreaterThan(0);
       for (const row of strong.slice(1)) expect(Number(row[acc])).toBeGreaterThanOrEqual(0.83);
     });
@@ -180,9 +210,15 @@ describe.each(BACKENDS)("dashboard, plots and exports over HTTP (%s)", (backend)
       expect(res.type).toMatch(/^application\/json/);
       const body = JSON.parse(res.body);
       expect(body.source).toContain("arXiv 2308.09372");
-      expect(body.units).toMatchObject({ accuracyTop1: "fraction", inferenceMemoryB1: "bytes", resolution: "px" });
+      expect(body.units).toMatchObject({
+        accuracyTop1: "fraction",
+        inferenceMemoryB1: "bytes",
+        resolution: "px",
+      });
       expect(body.count).toBe(body.runs.length);
-      const vitTi = body.runs.find((r: any) => r.model === "ViT-Ti/16" && r.resolution === 224 && r.pretrainResolution === 224);
+      const vitTi = body.runs.find(
+        (r: any) => r.model === "ViT-Ti/16" && r.resolution === 224 && r.pretrainResolution === 224,
+      );
       const seed = SEED.runs.find((r) => r.runName === vitTi.runName && r.runDate === vitTi.runDate)!;
       expect(vitTi.params).toBe(seed.metrics.params);
       expect(vitTi.throughputBatchSize).toBe(seed.throughputBatchSize);
@@ -190,16 +226,34 @@ describe.each(BACKENDS)("dashboard, plots and exports over HTTP (%s)", (backend)
 
     it("exports a measuring device's figures with `device`, naming the measured columns", async () => {
       const { db } = api.server.app.services.database;
-      const [device] = await db.insert(devices).values({ name: "Export test CPU", kind: "cpu", description: {} }).returning();
+      const [device] = await db
+        .insert(devices)
+        .values({ name: "Export test CPU", kind: "cpu", description: {} })
+        .returning();
       const [vitTi] = await db.select().from(models).where(eq(models.name, "ViT-Ti/16"));
       await db.insert(cells).values({
-        modelId: vitTi.id, resolution: 224, metricKey: "throughput", deviceId: device.id, batchSize: 4, value: 456.25,
-        source: "measured", provenance: { source: "export test" },
+        modelId: vitTi.id,
+        resolution: 224,
+        metricKey: "throughput",
+        deviceId: device.id,
+        batchSize: 4,
+        value: 456.25,
+        source: "measured",
+        provenance: { source: "export test" },
       });
       api.server.app.services.catalog.invalidate();
-      const csv = parseCsv((await get(api, `/export/runs.csv?device=${encodeURIComponent(device.name)}&name=ViT-Ti/16&resolution=224`)).body);
+      const csv = parseCsv(
+        (
+          await get(
+            api,
+            `/export/runs.csv?device=${encodeURIComponent(device.name)}&name=ViT-Ti/16&resolution=224`,
+          )
+        ).body,
+      );
       const [header, ...rows] = csv;
-      expect(rows).toHaveLength(SEED.runs.filter((r) => r.sourceModelId === "ViT-Ti/16" && r.resolution === 224).length);
+      expect(rows).toHaveLength(
+        SEED.runs.filter((r) => r.sourceModelId === "ViT-Ti/16" && r.resolution === 224).length,
+      );
       for (const row of rows) {
         expect(row[header.indexOf("throughput [images/s]")]).toBe("456.25");
         expect(row[header.indexOf("throughput_batch_size [images]")]).toBe("4");

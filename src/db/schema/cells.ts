@@ -1,6 +1,16 @@
 import { relations, sql } from "drizzle-orm";
 import {
-  bigint, check, doublePrecision, index, integer, jsonb, pgEnum, pgTable, serial, text, unique,
+  bigint,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  serial,
+  text,
+  unique,
 } from "drizzle-orm/pg-core";
 
 import { timestamps } from "./columns.js";
@@ -24,7 +34,9 @@ export const cells = pgTable(
     runId: integer("run_id").references(() => runs.id, { onDelete: "cascade" }),
     modelId: integer("model_id").references(() => models.id),
     resolution: integer("resolution"),
-    metricKey: text("metric_key").notNull().references(() => metrics.key),
+    metricKey: text("metric_key")
+      .notNull()
+      .references(() => metrics.key),
     deviceId: integer("device_id").references(() => devices.id),
     /** Batch size of the figure where it has one (throughput batch, inference-memory batch). */
     batchSize: integer("batch_size"),
@@ -33,7 +45,9 @@ export const cells = pgTable(
     /** Where the figure came from: source file and field for the paper; runtime, provider, threads, iterations, spread... for measurements. */
     provenance: jsonb("provenance").$type<Record<string, unknown>>().notNull().default({}),
     /** The measurement job that wrote the figure (measured figures only). */
-    jobId: bigint("job_id", { mode: "number" }).references(() => measurementJobs.id, { onDelete: "set null" }),
+    jobId: bigint("job_id", { mode: "number" }).references(() => measurementJobs.id, {
+      onDelete: "set null",
+    }),
     ...timestamps,
   },
   (t) => [

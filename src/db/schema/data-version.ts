@@ -1,5 +1,5 @@
-import { bigint, check, integer, pgTable } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
+import { bigint, check, integer, pgTable } from "drizzle-orm/pg-core";
 
 /**
  * A single row whose `version` grows with every statement that writes models, runs, cells, devices or metrics

@@ -1,4 +1,4 @@
-import { pgEnum, pgTable, serial, text, jsonb } from "drizzle-orm/pg-core";
+import { jsonb, pgEnum, pgTable, serial, text } from "drizzle-orm/pg-core";
 
 import { timestamps } from "./columns.js";
 

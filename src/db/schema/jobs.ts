@@ -1,6 +1,17 @@
 import { relations, sql } from "drizzle-orm";
 import {
-  bigint, bigserial, check, index, integer, jsonb, pgEnum, pgTable, text, timestamp, unique, uniqueIndex,
+  bigint,
+  bigserial,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
 } from "drizzle-orm/pg-core";
 
 import { cells } from "./cells.js";
@@ -9,9 +20,20 @@ import { devices } from "./devices.js";
 import { metrics } from "./metrics.js";
 import { models } from "./models.js";
 
-export const measurementJobStatus = pgEnum("measurement_job_status", ["queued", "running", "succeeded", "failed", "cancelled"]);
+export const measurementJobStatus = pgEnum("measurement_job_status", [
+  "queued",
+  "running",
+  "succeeded",
+  "failed",
+  "cancelled",
+]);
 export const measurementCellStatus = pgEnum("measurement_cell_status", [
-  "pending", "running", "done", "failed", "skipped", "cancelled",
+  "pending",
+  "running",
+  "done",
+  "failed",
+  "skipped",
+  "cancelled",
 ]);
 
 /**
@@ -28,7 +50,9 @@ export const measurementJobs = pgTable(
     request: jsonb("request").$type<Record<string, unknown>>().notNull(),
     status: measurementJobStatus("status").notNull().default("queued"),
     /** The device the job measures on (a registered measuring machine). */
-    deviceId: integer("device_id").notNull().references(() => devices.id),
+    deviceId: integer("device_id")
+      .notNull()
+      .references(() => devices.id),
     /** The execution provider the job runs with (`cpu` or `cuda`; `auto` is resolved when the job is created). */
     provider: text("provider").notNull(),
     /** The worker holding (or that last held) the job. */
@@ -61,11 +85,19 @@ export const measurementJobCells = pgTable(
   "measurement_job_cells",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    jobId: bigint("job_id", { mode: "number" }).notNull().references(() => measurementJobs.id, { onDelete: "cascade" }),
-    modelId: integer("model_id").notNull().references(() => models.id),
+    jobId: bigint("job_id", { mode: "number" })
+      .notNull()
+      .references(() => measurementJobs.id, { onDelete: "cascade" }),
+    modelId: integer("model_id")
+      .notNull()
+      .references(() => models.id),
     resolution: integer("resolution").notNull(),
-    metricKey: text("metric_key").notNull().references(() => metrics.key),
-    deviceId: integer("device_id").notNull().references(() => devices.id),
+    metricKey: text("metric_key")
+      .notNull()
+      .references(() => metrics.key),
+    deviceId: integer("device_id")
+      .notNull()
+      .references(() => devices.id),
     status: measurementCellStatus("status").notNull().default("pending"),
     /** Times a worker started this cell (a cell whose worker died twice while measuring it is failed). */
     attempts: integer("attempts").notNull().default(0),

@@ -1,6 +1,14 @@
 import { relations } from "drizzle-orm";
 import {
-  doublePrecision, index, integer, jsonb, pgTable, primaryKey, serial, text, unique,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  unique,
 } from "drizzle-orm/pg-core";
 
 import { devices } from "./devices.js";
@@ -14,14 +22,18 @@ export const runs = pgTable(
   "runs",
   {
     id: serial("id").primaryKey(),
-    modelId: integer("model_id").notNull().references(() => models.id),
+    modelId: integer("model_id")
+      .notNull()
+      .references(() => models.id),
     /** The dashboard's experiment id (a 64-bit integer, kept as text so no digit is lost). */
     experimentId: text("experiment_id").notNull(),
     runName: text("run_name").notNull(),
     /** As recorded by the source, "dd.mm.yyyy hh:mm:ss". */
     runDate: text("run_date").notNull(),
     /** The GPU type the run recorded; figures that depend on the device are stored against it. */
-    deviceId: integer("device_id").notNull().references(() => devices.id),
+    deviceId: integer("device_id")
+      .notNull()
+      .references(() => devices.id),
     gpuCount: integer("gpu_count").notNull(),
     pretrainResolution: integer("pretrain_resolution").notNull(),
     resolution: integer("resolution").notNull(),
@@ -40,7 +52,9 @@ export const runs = pgTable(
 export const runEpochs = pgTable(
   "run_epochs",
   {
-    runId: integer("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
+    runId: integer("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
     epoch: integer("epoch").notNull(),
     loss: doublePrecision("loss"),
     time: doublePrecision("time"),

@@ -91,7 +91,8 @@ export function deviceId(kind: "cpu" | "gpu", cpu: CpuDescription, gpu: GpuInfo 
       isaFlags: [...cpu.isaFlags].sort(),
       // Rounded: the kernel's reserve shifts MemTotal by a few MiB between boots.
       memoryGiB: Math.round(cpu.memoryBytes / 2 ** 30),
-      cgroupMemoryLimitGiB: cpu.cgroupMemoryLimitBytes === null ? null : Math.round(cpu.cgroupMemoryLimitBytes / 2 ** 30),
+      cgroupMemoryLimitGiB:
+        cpu.cgroupMemoryLimitBytes === null ? null : Math.round(cpu.cgroupMemoryLimitBytes / 2 ** 30),
     },
     gpu: gpu === null ? null : { name: gpu.name, memoryGiB: Math.round(gpu.memoryBytes / 2 ** 30) },
   };
@@ -119,7 +120,9 @@ export function describeCpu(): CpuDescription {
 export function onnxruntimeVersion(): string {
   const require = createRequire(import.meta.url);
   const main = require.resolve("onnxruntime-node");
-  const pkg = JSON.parse(readFileSync(path.join(path.dirname(main), "..", "package.json"), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(path.dirname(main), "..", "package.json"), "utf8")) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -134,7 +137,8 @@ export function countPhysicalCores(cpuinfo: string): number | null {
   return cores.size === 0 ? null : cores.size;
 }
 
-const ISA_FLAGS = /^(avx|avx2|fma|f16c|avx512f|avx512bw|avx512vl|avx512_vnni|avx_vnni|avx512_bf16|avx512_fp16|amx_tile|amx_int8|amx_bf16|asimd|sve|sve2|i8mm|bf16)$/;
+const ISA_FLAGS =
+  /^(avx|avx2|fma|f16c|avx512f|avx512bw|avx512vl|avx512_vnni|avx_vnni|avx512_bf16|avx512_fp16|amx_tile|amx_int8|amx_bf16|asimd|sve|sve2|i8mm|bf16)$/;
 
 /** Returns the instruction-set flags of the first CPU in /proc/cpuinfo text that change kernel choice. */
 export function isaFlags(cpuinfo: string): string[] {

@@ -24,7 +24,10 @@ const TIMEOUT_MS = 10_000;
  * (no NVIDIA driver, no GPU).
  */
 export function listGpus(): GpuInfo[] {
-  const out = runNvidiaSmi(["--query-gpu=index,name,uuid,memory.total,driver_version", "--format=csv,noheader,nounits"]);
+  const out = runNvidiaSmi([
+    "--query-gpu=index,name,uuid,memory.total,driver_version",
+    "--format=csv,noheader,nounits",
+  ]);
   return out === null ? [] : parseGpuList(out);
 }
 
@@ -45,7 +48,10 @@ export function parseGpuList(csv: string): GpuInfo[] {
  * (or none), so a missing pid is not proof of zero use: see {@link readGpuUsedBytes} for the fallback.
  */
 export function listGpuProcessMemory(): GpuProcessMemory[] {
-  const out = runNvidiaSmi(["--query-compute-apps=pid,gpu_uuid,used_memory", "--format=csv,noheader,nounits"]);
+  const out = runNvidiaSmi([
+    "--query-compute-apps=pid,gpu_uuid,used_memory",
+    "--format=csv,noheader,nounits",
+  ]);
   return out === null ? [] : parseGpuProcessMemory(out);
 }
 
@@ -72,7 +78,11 @@ export function readGpuUsedBytes(index: number): number | null {
 
 function runNvidiaSmi(args: string[]): string | null {
   try {
-    return execFileSync("nvidia-smi", args, { encoding: "utf8", timeout: TIMEOUT_MS, stdio: ["ignore", "pipe", "ignore"] });
+    return execFileSync("nvidia-smi", args, {
+      encoding: "utf8",
+      timeout: TIMEOUT_MS,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
   } catch {
     return null;
   }

@@ -5,7 +5,6 @@ import path from "node:path";
 import { analyzeModel, bytesPerElement, isFloat, readModel } from "../onnx/index.js";
 import type { ChildFault } from "../profiler/child-protocol.js";
 import type { MeasureSettingsInput } from "../profiler/measure-settings.js";
-import { profileMetric } from "../profiler/profile-model.js";
 import type {
   LatencyMeasurement,
   MemoryMeasurement,
@@ -15,6 +14,7 @@ import type {
   ProfileOutcome,
   ThroughputMeasurement,
 } from "../profiler/profile.types.js";
+import { profileMetric } from "../profiler/profile-model.js";
 import type { Provider } from "../profiler/provider.js";
 import { buildModel, findModel } from "../zoo/registry.js";
 import type { MeasureTask } from "./measurable-metrics.js";
@@ -47,7 +47,12 @@ export class GraphBuildError extends Error {
  *
  * @throws GraphBuildError when the zoo has no such model or cannot build it at that resolution.
  */
-export async function prepareZooGraph(dir: string, modelName: string, sourceId: string, resolution: number): Promise<PreparedModelGraph> {
+export async function prepareZooGraph(
+  dir: string,
+  modelName: string,
+  sourceId: string,
+  resolution: number,
+): Promise<PreparedModelGraph> {
   const zoo = findModel(modelName) ?? findModel(sourceId);
   if (!zoo) throw new GraphBuildError(`the model zoo has no ONNX graph for ${modelName}`);
   let built;
@@ -89,7 +94,11 @@ export async function prepareZooGraph(dir: string, modelName: string, sourceId: 
  *
  * @throws GraphBuildError when the file cannot be read or is not an ONNX model with an input.
  */
-export async function prepareFileGraph(file: string, modelName: string, resolution: number): Promise<PreparedModelGraph> {
+export async function prepareFileGraph(
+  file: string,
+  modelName: string,
+  resolution: number,
+): Promise<PreparedModelGraph> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -106,7 +115,8 @@ export async function prepareFileGraph(file: string, modelName: string, resoluti
   if (!input) throw new GraphBuildError(`${file} has no graph input`);
   const want = [1, 3, resolution, resolution];
   const dims: Record<string, number> = {};
-  if (input.shape.length === 4) input.shape.forEach((d, i) => i > 0 && typeof d === "string" && (dims[d] = want[i]));
+  if (input.shape.length === 4)
+    input.shape.forEach((d, i) => i > 0 && typeof d === "string" && (dims[d] = want[i]));
   const { stats, analysisError } = analyze(graph, dims);
   return {
     modelName,
@@ -132,14 +142,24 @@ export async function removeGraph(graph: PreparedModelGraph): Promise<void> {
   if (graph.owned) await rm(graph.path, { force: true });
 }
 
-function analyze(graph: ReturnType<typeof readModel>, dims: Record<string, number>): Pick<PreparedModelGraph, "stats" | "analysisError"> {
+function analyze(
+  graph: ReturnType<typeof readModel>,
+  dims: Record<string, number>,
+): Pick<PreparedModelGraph, "stats" | "analysisError"> {
   try {
     const s = analyzeModel(graph, { batch: 1, dims });
     const weightBytes = graph.initializers.reduce(
-      (sum, t) => sum + (t.dtype !== null && isFloat(t.dtype) ? t.dims.reduce((a, b) => a * b, 1) * bytesPerElement(t.dtype) : 0),
+      (sum, t) =>
+        sum +
+        (t.dtype !== null && isFloat(t.dtype)
+          ? t.dims.reduce((a, b) => a * b, 1) * bytesPerElement(t.dtype)
+          : 0),
       0,
     );
-    return { stats: { parameters: s.parameters, macs: s.macs, flops: s.flops, weightBytes }, analysisError: null };
+    return {
+      stats: { parameters: s.parameters, macs: s.macs, flops: s.flops, weightBytes },
+      analysisError: null,
+    };
   } catch (error) {
     return { stats: null, analysisError: (error as Error).message };
   }
@@ -182,7 +202,9 @@ export interface TaskFailure {
 }
 
 /** The outcome of one task: figures for its metric keys, or why it failed. */
-export type TaskOutcome = { readonly ok: true; readonly figures: MeasuredFigure[] } | ({ readonly ok: false } & TaskFailure);
+export type TaskOutcome =
+  | { readonly ok: true; readonly figures: MeasuredFigure[] }
+  | ({ readonly ok: false } & TaskFailure);
 
 /**
  * Measures one task of a prepared graph and returns its figures with provenance, or its failure as data. Profiler
@@ -195,9 +217,20 @@ export async function measureTask(
   graph: PreparedModelGraph,
   context: MeasureContext,
 ): Promise<TaskOutcome> {
-  const base = { ...context.provenance, model: graph.modelName, resolution: graph.resolution, graphSource: graph.source };
+  const base = {
+    ...context.provenance,
+    model: graph.modelName,
+    resolution: graph.resolution,
+    graphSource: graph.source,
+  };
   if (task === "theory") {
-    if (graph.stats === null) return { ok: false, kind: "invalid-graph", message: `graph analysis failed: ${graph.analysisError}`, details: {} };
+    if (graph.stats === null)
+      return {
+        ok: false,
+        kind: "invalid-graph",
+        message: `graph analysis failed: ${graph.analysisError}`,
+        details: {},
+      };
     const s = graph.stats;
     const values: Record<string, number> = { params: s.parameters, macs: s.macs, flops: s.flops };
     const provenance = {
@@ -208,9 +241,19 @@ export async function measureTask(
       batchSize: 1,
       measuredAt: new Date().toISOString(),
     };
-    return { ok: true, figures: keys.map((k) => ({ metricKey: k, value: values[k], batchSize: null, perDevice: false, provenance })) };
+    return {
+      ok: true,
+      figures: keys.map((k) => ({
+        metricKey: k,
+        value: values[k],
+        batchSize: null,
+        perDevice: false,
+        provenance,
+      })),
+    };
   }
-  const metric: ProfileMetric = task === "latency" ? "latency" : task === "throughput" ? "throughput" : "memory";
+  const metric: ProfileMetric =
+    task === "latency" ? "latency" : task === "throughput" ? "throughput" : "memory";
   const outcome = await profile(metric, graph, context, memoryBatchOf(task) ?? undefined);
   if (!outcome.ok) return failureOf(outcome);
   switch (outcome.measurement.metric) {
@@ -230,8 +273,21 @@ export async function measureTask(
         stoppedBy: m.stoppedBy,
         operators,
       };
-      const values: Record<string, number> = { latencyP50Ms: m.summaryMs.p50, latencyP90Ms: m.summaryMs.p90, latencyP99Ms: m.summaryMs.p99 };
-      return { ok: true, figures: keys.map((k) => ({ metricKey: k, value: values[k], batchSize: 1, perDevice: true, provenance })) };
+      const values: Record<string, number> = {
+        latencyP50Ms: m.summaryMs.p50,
+        latencyP90Ms: m.summaryMs.p90,
+        latencyP99Ms: m.summaryMs.p99,
+      };
+      return {
+        ok: true,
+        figures: keys.map((k) => ({
+          metricKey: k,
+          value: values[k],
+          batchSize: 1,
+          perDevice: true,
+          provenance,
+        })),
+      };
     }
     case "throughput": {
       const m = outcome.measurement as ThroughputMeasurement;
@@ -245,11 +301,28 @@ export async function measureTask(
         stoppedBy: m.stoppedBy,
         batchSearch: m.search,
       };
-      return { ok: true, figures: [{ metricKey: "throughput", value: m.imagesPerSecond, batchSize: m.batchSize, perDevice: true, provenance }] };
+      return {
+        ok: true,
+        figures: [
+          {
+            metricKey: "throughput",
+            value: m.imagesPerSecond,
+            batchSize: m.batchSize,
+            perDevice: true,
+            provenance,
+          },
+        ],
+      };
     }
     case "memory": {
       const m = outcome.measurement as MemoryMeasurement;
-      if (graph.stats === null) return { ok: false, kind: "invalid-graph", message: `graph analysis failed: ${graph.analysisError}`, details: {} };
+      if (graph.stats === null)
+        return {
+          ok: false,
+          kind: "invalid-graph",
+          message: `graph analysis failed: ${graph.analysisError}`,
+          details: {},
+        };
       const provenance = {
         ...base,
         ...outcome.provenance,
@@ -267,15 +340,31 @@ export async function measureTask(
       };
       return {
         ok: true,
-        figures: keys.map((k) => ({ metricKey: k, value: m.bytes + graph.stats!.weightBytes, batchSize: m.batchSize, perDevice: true, provenance })),
+        figures: keys.map((k) => ({
+          metricKey: k,
+          value: m.bytes + graph.stats!.weightBytes,
+          batchSize: m.batchSize,
+          perDevice: true,
+          provenance,
+        })),
       };
     }
     default:
-      return { ok: false, kind: "error", message: `unexpected measurement ${outcome.measurement.metric}`, details: {} };
+      return {
+        ok: false,
+        kind: "error",
+        message: `unexpected measurement ${outcome.measurement.metric}`,
+        details: {},
+      };
   }
 }
 
-function profile(metric: ProfileMetric, graph: PreparedModelGraph, context: MeasureContext, batchSize?: number): Promise<ProfileOutcome> {
+function profile(
+  metric: ProfileMetric,
+  graph: PreparedModelGraph,
+  context: MeasureContext,
+  batchSize?: number,
+): Promise<ProfileOutcome> {
   return profileMetric({
     graph: { path: graph.path },
     metric,
@@ -285,7 +374,10 @@ function profile(metric: ProfileMetric, graph: PreparedModelGraph, context: Meas
     threads: context.threads,
     inputShapes: graph.inputShapes ?? undefined,
     settings: context.settings,
-    budgets: { timeoutMs: context.timeoutMs, ...(context.memoryBytes === undefined ? {} : { memoryBytes: context.memoryBytes }) },
+    budgets: {
+      timeoutMs: context.timeoutMs,
+      ...(context.memoryBytes === undefined ? {} : { memoryBytes: context.memoryBytes }),
+    },
     signal: context.signal,
     childEnv: context.childEnv,
     fault: context.fault,
@@ -297,6 +389,12 @@ function failureOf(f: ProfileFailure): TaskOutcome {
     ok: false,
     kind: f.kind,
     message: f.message,
-    details: { ...f.details, provider: f.provider, requestedProvider: f.requestedProvider, startedAt: f.startedAt, finishedAt: f.finishedAt },
+    details: {
+      ...f.details,
+      provider: f.provider,
+      requestedProvider: f.requestedProvider,
+      startedAt: f.startedAt,
+      finishedAt: f.finishedAt,
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 
-import { queryRows, type FavorDb } from "../../db/client.js";
+import { type FavorDb, queryRows } from "../../db/client.js";
 import type { DeviceRow } from "../../db/schema/index.js";
 import type { DeviceDescription } from "../device/device-description.js";
 import { describeDevice } from "../device/device-description.js";
@@ -77,7 +77,9 @@ function toDevice(row: RawDevice): DeviceRow {
     id: Number(row.id),
     name: row.name,
     kind: row.kind,
-    description: (typeof row.description === "string" ? JSON.parse(row.description) : row.description) as Record<string, unknown>,
+    description: (typeof row.description === "string"
+      ? JSON.parse(row.description)
+      : row.description) as Record<string, unknown>,
     createdAt: new Date(row.created_at),
   };
 }

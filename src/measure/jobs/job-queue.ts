@@ -1,6 +1,6 @@
-import { sql, type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 
-import { queryRows, type FavorDb } from "../../db/client.js";
+import { type FavorDb, queryRows } from "../../db/client.js";
 import { DEVICE_INDEPENDENT_METRICS } from "./measurable-metrics.js";
 
 /**
@@ -44,15 +44,23 @@ export interface EnqueueInput {
 /** The queue already holds the maximum number of active jobs. */
 export class QueueFullError extends Error {
   override readonly name = "QueueFullError";
-  constructor(readonly active: number, readonly limit: number) {
-    super(`the measurement queue is full: ${active} jobs are queued or running (limit ${limit}); try again later or cancel one`);
+  constructor(
+    readonly active: number,
+    readonly limit: number,
+  ) {
+    super(
+      `the measurement queue is full: ${active} jobs are queued or running (limit ${limit}); try again later or cancel one`,
+    );
   }
 }
 
 /** A worker's write into a job it no longer holds (lease expired and taken over, or the job was cancelled). */
 export class LeaseLostError extends Error {
   override readonly name = "LeaseLostError";
-  constructor(readonly jobId: number, readonly status: string | null) {
+  constructor(
+    readonly jobId: number,
+    readonly status: string | null,
+  ) {
     super(`job ${jobId} is no longer held by this worker (status ${status ?? "unknown"})`);
   }
 }
@@ -133,9 +141,12 @@ export async function enqueueJob(db: FavorDb, input: EnqueueInput): Promise<numb
       await tx.execute(
         sql`INSERT INTO measurement_job_cells (job_id, model_id, resolution, metric_key, device_id, status, reason_kind, reason, finished_at)
             VALUES ${sql.join(
-              skipped.slice(i, i + 500).map(
-                (c) => sql`(${jobId}, ${c.modelId}, ${c.resolution}, ${c.metricKey}, ${input.deviceId}, 'skipped', ${c.skip!.kind}, ${c.skip!.reason}, now())`,
-              ),
+              skipped
+                .slice(i, i + 500)
+                .map(
+                  (c) =>
+                    sql`(${jobId}, ${c.modelId}, ${c.resolution}, ${c.metricKey}, ${input.deviceId}, 'skipped', ${c.skip!.kind}, ${c.skip!.reason}, now())`,
+                ),
               sql`, `,
             )}`,
       );
@@ -146,7 +157,12 @@ export async function enqueueJob(db: FavorDb, input: EnqueueInput): Promise<numb
       const inserted = await queryRows<{ model_id: number; resolution: number; metric_key: string }>(
         tx,
         sql`INSERT INTO measurement_job_cells (job_id, model_id, resolution, metric_key, device_id)
-            VALUES ${sql.join(batch.map((c) => sql`(${jobId}, ${c.modelId}, ${c.resolution}, ${c.metricKey}, ${input.deviceId})`), sql`, `)}
+            VALUES ${sql.join(
+              batch.map(
+                (c) => sql`(${jobId}, ${c.modelId}, ${c.resolution}, ${c.metricKey}, ${input.deviceId})`,
+              ),
+              sql`, `,
+            )}
             ON CONFLICT (model_id, resolution, metric_key, device_id) WHERE status IN ('pending', 'running') DO NOTHING
             RETURNING model_id, resolution, metric_key`,
       );
@@ -160,7 +176,10 @@ export async function enqueueJob(db: FavorDb, input: EnqueueInput): Promise<numb
             SELECT ${jobId}, d.model_id, d.resolution, d.metric_key, ${input.deviceId}, 'skipped', o.job_id, 'duplicate',
               CASE WHEN o.job_id IS NULL THEN 'measured by a concurrent job'
                    ELSE 'already being measured by job ' || o.job_id END, now()
-            FROM (VALUES ${sql.join(duplicates.map((c) => sql`(${c.modelId}::int, ${c.resolution}::int, ${c.metricKey}::text)`), sql`, `)})
+            FROM (VALUES ${sql.join(
+              duplicates.map((c) => sql`(${c.modelId}::int, ${c.resolution}::int, ${c.metricKey}::text)`),
+              sql`, `,
+            )})
               AS d (model_id, resolution, metric_key)
             LEFT JOIN LATERAL (
               SELECT a.job_id FROM measurement_job_cells a
@@ -170,7 +189,9 @@ export async function enqueueJob(db: FavorDb, input: EnqueueInput): Promise<numb
       );
     }
     if (pending === 0) {
-      await tx.execute(sql`UPDATE measurement_jobs SET status = 'succeeded', finished_at = now() WHERE id = ${jobId}`);
+      await tx.execute(
+        sql`UPDATE measurement_jobs SET status = 'succeeded', finished_at = now() WHERE id = ${jobId}`,
+      );
     }
     return jobId;
   });
@@ -194,7 +215,10 @@ export interface ClaimOptions {
  */
 export async function claimJob(db: FavorDb, options: ClaimOptions): Promise<JobRecord | null> {
   if (options.deviceIds.length === 0) return null;
-  const devices = sql.join(options.deviceIds.map((d) => sql`${d}`), sql`, `);
+  const devices = sql.join(
+    options.deviceIds.map((d) => sql`${d}`),
+    sql`, `,
+  );
   let claimed: Array<{ id: string | number }>;
   try {
     claimed = await queryRows<{ id: string | number }>(
@@ -235,14 +259,22 @@ export async function claimJob(db: FavorDb, options: ClaimOptions): Promise<JobR
 export type HeartbeatResult = "renewed" | "cancelled" | "lost";
 
 /** Renews the worker's lease on a job and returns whether it still holds it. */
-export async function heartbeat(db: FavorDb, jobId: number, workerId: string, leaseMs: number): Promise<HeartbeatResult> {
+export async function heartbeat(
+  db: FavorDb,
+  jobId: number,
+  workerId: string,
+  leaseMs: number,
+): Promise<HeartbeatResult> {
   const rows = await queryRows<{ id: unknown }>(
     db,
     sql`UPDATE measurement_jobs SET lease_until = now() + ${lease(leaseMs)}, heartbeat_at = now()
         WHERE id = ${jobId} AND worker_id = ${workerId} AND status = 'running' RETURNING id`,
   );
   if (rows.length > 0) return "renewed";
-  const [row] = await queryRows<{ status: JobStatus }>(db, sql`SELECT status FROM measurement_jobs WHERE id = ${jobId}`);
+  const [row] = await queryRows<{ status: JobStatus }>(
+    db,
+    sql`SELECT status FROM measurement_jobs WHERE id = ${jobId}`,
+  );
   return row?.status === "cancelled" ? "cancelled" : "lost";
 }
 
@@ -343,7 +375,12 @@ export async function finishCells(
  * Ends a job the worker holds: `failed` when a cell failed or `error` is given (pending cells are then failed with
  * it), else `succeeded`. Returns the final status, or null when the worker no longer held the job.
  */
-export async function completeJob(db: FavorDb, jobId: number, workerId: string, error: string | null = null): Promise<JobStatus | null> {
+export async function completeJob(
+  db: FavorDb,
+  jobId: number,
+  workerId: string,
+  error: string | null = null,
+): Promise<JobStatus | null> {
   return db.transaction(async (txn) => {
     const tx = txn as unknown as FavorDb;
     const held = await queryRows<{ id: unknown }>(
@@ -428,9 +465,18 @@ export interface ListJobsOptions {
 }
 
 /** Returns one page of jobs, newest first, with their progress counts and how many match in all. */
-export async function listJobs(db: FavorDb, options: ListJobsOptions): Promise<{ jobs: JobRecord[]; totalCount: number }> {
+export async function listJobs(
+  db: FavorDb,
+  options: ListJobsOptions,
+): Promise<{ jobs: JobRecord[]; totalCount: number }> {
   const where: SQL[] = [];
-  if (options.statuses?.length) where.push(sql`j.status IN (${sql.join(options.statuses.map((s) => sql`${s}`), sql`, `)})`);
+  if (options.statuses?.length)
+    where.push(
+      sql`j.status IN (${sql.join(
+        options.statuses.map((s) => sql`${s}`),
+        sql`, `,
+      )})`,
+    );
   if (options.ids) where.push(options.ids.length ? sql`j.id IN (${ids(options.ids)})` : sql`FALSE`);
   const whereSql = where.length ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``;
   const rows = await queryRows<RawJob>(
@@ -447,15 +493,27 @@ export async function listJobs(db: FavorDb, options: ListJobsOptions): Promise<{
   );
   let totalCount = rows[0]?.total_count ?? 0;
   if (rows.length === 0 && options.offset > 0) {
-    const [c] = await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM measurement_jobs j ${whereSql}`);
+    const [c] = await queryRows<{ n: number }>(
+      db,
+      sql`SELECT count(*)::int AS n FROM measurement_jobs j ${whereSql}`,
+    );
     totalCount = c.n;
   }
   return { jobs: rows.map(toJob), totalCount };
 }
 
 /** Returns a job's cells (optionally only some states) in planned order, with model names. */
-export async function jobCells(db: FavorDb, jobId: number, statuses?: readonly JobCellStatus[] | null): Promise<JobCellRecord[]> {
-  const filter = statuses?.length ? sql`AND c.status IN (${sql.join(statuses.map((s) => sql`${s}`), sql`, `)})` : sql``;
+export async function jobCells(
+  db: FavorDb,
+  jobId: number,
+  statuses?: readonly JobCellStatus[] | null,
+): Promise<JobCellRecord[]> {
+  const filter = statuses?.length
+    ? sql`AND c.status IN (${sql.join(
+        statuses.map((s) => sql`${s}`),
+        sql`, `,
+      )})`
+    : sql``;
   const rows = await queryRows<RawJobCell>(
     db,
     sql`SELECT c.*, m.name AS model_name FROM measurement_job_cells c JOIN models m ON m.id = c.model_id
@@ -484,14 +542,24 @@ export async function existingFigures(
 ): Promise<Set<FigureKey>> {
   const found = new Set<FigureKey>();
   if (cells.length === 0) return found;
-  const pairs = [...new Map(cells.map((c) => [`${c.modelId}@${c.resolution}`, [c.modelId, c.resolution] as const])).values()];
-  const independent = sql.join(DEVICE_INDEPENDENT_METRICS.map((k) => sql`${k}`), sql`, `);
+  const pairs = [
+    ...new Map(
+      cells.map((c) => [`${c.modelId}@${c.resolution}`, [c.modelId, c.resolution] as const]),
+    ).values(),
+  ];
+  const independent = sql.join(
+    DEVICE_INDEPENDENT_METRICS.map((k) => sql`${k}`),
+    sql`, `,
+  );
   const rows = await queryRows<{ model_id: number; resolution: number; metric_key: string }>(
     db,
     sql`SELECT DISTINCT COALESCE(c.model_id, r.model_id) AS model_id, COALESCE(c.resolution, r.resolution) AS resolution, c.metric_key
         FROM cells c LEFT JOIN runs r ON r.id = c.run_id
         WHERE (COALESCE(c.model_id, r.model_id), COALESCE(c.resolution, r.resolution)) IN (
-                ${sql.join(pairs.map(([m, r]) => sql`(${m}::int, ${r}::int)`), sql`, `)})
+                ${sql.join(
+                  pairs.map(([m, r]) => sql`(${m}::int, ${r}::int)`),
+                  sql`, `,
+                )})
           AND ((c.metric_key IN (${independent}) AND c.device_id IS NULL)
                OR (c.metric_key NOT IN (${independent}) AND c.device_id = ${deviceId}))`,
   );
@@ -514,7 +582,10 @@ async function holdLease(
         WHERE id = ${jobId} AND worker_id = ${workerId} AND status = 'running' RETURNING id`,
   );
   if (rows.length === 0) {
-    const [row] = await queryRows<{ status: string }>(tx, sql`SELECT status FROM measurement_jobs WHERE id = ${jobId}`);
+    const [row] = await queryRows<{ status: string }>(
+      tx,
+      sql`SELECT status FROM measurement_jobs WHERE id = ${jobId}`,
+    );
     throw new LeaseLostError(jobId, row?.status ?? null);
   }
 }
@@ -524,7 +595,10 @@ function lease(ms: number): SQL {
 }
 
 function ids(values: readonly number[]): SQL {
-  return sql.join(values.map((v) => sql`${v}`), sql`, `);
+  return sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  );
 }
 
 function cellKey(modelId: number, resolution: number, metricKey: string): string {
@@ -603,8 +677,13 @@ function toJob(row: RawJob): JobRecord {
     startedAt: date(row.started_at),
     finishedAt: date(row.finished_at),
     counts: {
-      total: n("total"), pending: n("pending"), running: n("running"), done: n("done"),
-      failed: n("failed"), skipped: n("skipped"), cancelled: n("cancelled"),
+      total: n("total"),
+      pending: n("pending"),
+      running: n("running"),
+      done: n("done"),
+      failed: n("failed"),
+      skipped: n("skipped"),
+      cancelled: n("cancelled"),
     },
   };
 }

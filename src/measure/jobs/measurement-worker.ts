@@ -6,17 +6,39 @@ import path from "node:path";
 
 import type { FavorDb } from "../../db/client.js";
 import { describeDevice } from "../device/device-description.js";
+import { listGpus } from "../device/nvidia-smi.js";
 import type { ChildFault } from "../profiler/child-protocol.js";
 import type { MeasureSettingsInput } from "../profiler/measure-settings.js";
 import type { Provider } from "../profiler/provider.js";
 import { cudaAvailability } from "../profiler/provider.js";
-import { listGpus } from "../device/nvidia-smi.js";
 import type { MeasureContext, PreparedModelGraph, TaskOutcome } from "./cell-measurer.js";
-import { GraphBuildError, measureTask, prepareFileGraph, prepareZooGraph, removeGraph } from "./cell-measurer.js";
-import { registerDevice } from "./device-registry.js";
-import type { CellEnd, FigureWrite, HeartbeatResult, JobCellRecord, JobRecord, JobStatus } from "./job-queue.js";
 import {
-  claimJob, completeJob, existingFigures, figureKey, finishCells, heartbeat, LeaseLostError, pendingCells, releaseJob, startCells,
+  GraphBuildError,
+  measureTask,
+  prepareFileGraph,
+  prepareZooGraph,
+  removeGraph,
+} from "./cell-measurer.js";
+import { registerDevice } from "./device-registry.js";
+import type {
+  CellEnd,
+  FigureWrite,
+  HeartbeatResult,
+  JobCellRecord,
+  JobRecord,
+  JobStatus,
+} from "./job-queue.js";
+import {
+  claimJob,
+  completeJob,
+  existingFigures,
+  figureKey,
+  finishCells,
+  heartbeat,
+  LeaseLostError,
+  pendingCells,
+  releaseJob,
+  startCells,
 } from "./job-queue.js";
 import type { MeasureTask } from "./measurable-metrics.js";
 import { taskOf } from "./measurable-metrics.js";
@@ -57,7 +79,11 @@ export interface MeasurementWorkerOptions {
   /** Extra environment for the profiler children. */
   readonly childEnv?: Readonly<Record<string, string>>;
   /** Test only: a fault to inject into the child of a cell (needs FAVOR_PROFILER_FAULTS=1 in `childEnv`). */
-  readonly faultFor?: (cell: { modelName: string; resolution: number; task: MeasureTask }) => ChildFault | undefined;
+  readonly faultFor?: (cell: {
+    modelName: string;
+    resolution: number;
+    task: MeasureTask;
+  }) => ChildFault | undefined;
   /** Called after figures were written (e.g. to drop the API's caches). */
   readonly onFigures?: () => void;
   /** Progress events (the CLI's progress bar). */
@@ -69,8 +95,18 @@ export interface MeasurementWorkerOptions {
 export type WorkerEvent =
   | { readonly type: "claimed"; readonly job: JobRecord }
   | { readonly type: "started"; readonly jobId: number; readonly cells: readonly JobCellRecord[] }
-  | { readonly type: "cells"; readonly jobId: number; readonly done: number; readonly failed: number; readonly skipped: number }
-  | { readonly type: "finished"; readonly jobId: number; readonly status: JobStatus | "released" | "lost" | "cancelled" };
+  | {
+      readonly type: "cells";
+      readonly jobId: number;
+      readonly done: number;
+      readonly failed: number;
+      readonly skipped: number;
+    }
+  | {
+      readonly type: "finished";
+      readonly jobId: number;
+      readonly status: JobStatus | "released" | "lost" | "cancelled";
+    };
 
 const enqueued = new EventEmitter();
 
@@ -111,7 +147,8 @@ export class MeasurementWorker {
     this.heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
     this.pollMs = options.pollMs ?? WORKER_DEFAULTS.pollMs;
     this.maxAttempts = options.maxAttempts ?? WORKER_DEFAULTS.maxAttempts;
-    if (!(this.heartbeatMs < this.leaseMs)) throw new RangeError(`heartbeatMs (${this.heartbeatMs}) must be below leaseMs (${this.leaseMs})`);
+    if (!(this.heartbeatMs < this.leaseMs))
+      throw new RangeError(`heartbeatMs (${this.heartbeatMs}) must be below leaseMs (${this.leaseMs})`);
   }
 
   /** Registers this machine's devices (CPU, and GPUs where CUDA can run) and returns their ids. */
@@ -148,7 +185,12 @@ export class MeasurementWorker {
   /** Claims one job of this worker's devices and works it to its end; returns the claimed job or null. */
   async runOnce(): Promise<JobRecord | null> {
     const deviceIds = await this.register();
-    const job = await claimJob(this.options.db, { workerId: this.workerId, deviceIds, leaseMs: this.leaseMs, maxAttempts: this.maxAttempts });
+    const job = await claimJob(this.options.db, {
+      workerId: this.workerId,
+      deviceIds,
+      leaseMs: this.leaseMs,
+      maxAttempts: this.maxAttempts,
+    });
     if (job === null) return null;
     await this.work(job);
     return job;
@@ -183,9 +225,12 @@ export class MeasurementWorker {
   private async work(job: JobRecord): Promise<void> {
     const { db } = this.options;
     const device = this.devices.get(job.deviceId);
-    if (!device) throw new Error(`claimed job ${job.id} of device ${job.deviceId}, which this worker does not serve`);
+    if (!device)
+      throw new Error(`claimed job ${job.id} of device ${job.deviceId}, which this worker does not serve`);
     this.emit({ type: "claimed", job });
-    this.log(`worker ${this.workerId}: job ${job.id} (${job.counts.pending + job.counts.running} cells to measure, claim ${job.claims})`);
+    this.log(
+      `worker ${this.workerId}: job ${job.id} (${job.counts.pending + job.counts.running} cells to measure, claim ${job.claims})`,
+    );
     const abort = new AbortController();
     this.current = abort;
     let lost: HeartbeatResult | null = null;
@@ -197,14 +242,20 @@ export class MeasurementWorker {
             abort.abort();
           }
         },
-        (error) => this.log(`worker ${this.workerId}: heartbeat of job ${job.id} failed: ${(error as Error).message}`),
+        (error) =>
+          this.log(`worker ${this.workerId}: heartbeat of job ${job.id} failed: ${(error as Error).message}`),
       );
     }, this.heartbeatMs);
     // The pid in the name lets whoever SIGKILLs a worker (which cannot clean up) find its scratch.
     const scratch = await mkdtemp(path.join(os.tmpdir(), `${WORKER_SCRATCH_PREFIX}${process.pid}-`));
     let graph: PreparedModelGraph | GraphBuildError | null = null;
     let graphKey = "";
-    const request = job.request as { force?: boolean; onlyMissing?: boolean; maxSecondsPerCell?: number; onnxPath?: string | null };
+    const request = job.request as {
+      force?: boolean;
+      onlyMissing?: boolean;
+      maxSecondsPerCell?: number;
+      onnxPath?: string | null;
+    };
     const remeasure = request.force === true || request.onlyMissing === false;
     const tally = { done: 0, failed: 0, skipped: 0 };
     let outcome: JobStatus | "released" | "lost" | "cancelled";
@@ -216,10 +267,18 @@ export class MeasurementWorker {
         const first = pending[0];
         const task = taskOf(first.metricKey);
         let group = pending.filter(
-          (c) => c.modelId === first.modelId && c.resolution === first.resolution && taskOf(c.metricKey) === task,
+          (c) =>
+            c.modelId === first.modelId && c.resolution === first.resolution && taskOf(c.metricKey) === task,
         );
         if (task === undefined) {
-          await finishCells(db, job.id, this.workerId, [], group.map((c) => end(c, "failed", "invalid-request", `${c.metricKey} cannot be measured`)), this.leaseMs);
+          await finishCells(
+            db,
+            job.id,
+            this.workerId,
+            [],
+            group.map((c) => end(c, "failed", "invalid-request", `${c.metricKey} cannot be measured`)),
+            this.leaseMs,
+          );
           tally.failed += group.length;
           continue;
         }
@@ -228,7 +287,16 @@ export class MeasurementWorker {
           const existing = await existingFigures(db, job.deviceId, group);
           const have = group.filter((c) => existing.has(figureKey(c.modelId, c.resolution, c.metricKey)));
           if (have.length > 0) {
-            await finishCells(db, job.id, this.workerId, [], have.map((c) => end(c, "skipped", "exists", "the figure exists (measured since the job was planned)")), this.leaseMs);
+            await finishCells(
+              db,
+              job.id,
+              this.workerId,
+              [],
+              have.map((c) =>
+                end(c, "skipped", "exists", "the figure exists (measured since the job was planned)"),
+              ),
+              this.leaseMs,
+            );
             tally.skipped += have.length;
             group = group.filter((c) => !have.includes(c));
             if (group.length === 0) continue;
@@ -241,7 +309,14 @@ export class MeasurementWorker {
           task,
           startedAt: new Date().toISOString(),
         };
-        await startCells(db, job.id, this.workerId, group.map((c) => c.id), current, this.leaseMs);
+        await startCells(
+          db,
+          job.id,
+          this.workerId,
+          group.map((c) => c.id),
+          current,
+          this.leaseMs,
+        );
         this.emit({ type: "started", jobId: job.id, cells: group });
 
         const key = `${first.modelId}@${first.resolution}`;
@@ -268,15 +343,27 @@ export class MeasurementWorker {
             memoryBytes: this.options.memoryBytes,
             signal: abort.signal,
             childEnv: this.options.childEnv,
-            fault: this.options.faultFor?.({ modelName: first.modelName, resolution: first.resolution, task }),
+            fault: this.options.faultFor?.({
+              modelName: first.modelName,
+              resolution: first.resolution,
+              task,
+            }),
             provenance: {
               job: job.id,
               worker: this.workerId,
               // What the request asked for (e.g. auto) and why it became this provider; the profiler's own fields say what ran.
-              jobProvider: { requested: (job.request as { provider?: string }).provider ?? null, reason: (job.request as { providerReason?: string }).providerReason ?? null },
+              jobProvider: {
+                requested: (job.request as { provider?: string }).provider ?? null,
+                reason: (job.request as { providerReason?: string }).providerReason ?? null,
+              },
             },
           };
-          result = await measureTask(task, group.map((c) => c.metricKey), graph!, context);
+          result = await measureTask(
+            task,
+            group.map((c) => c.metricKey),
+            graph!,
+            context,
+          );
         }
         // Cancelled, taken over or stopping: what the child measured (or not) is not written.
         if (abort.signal.aborted || this.stopping) break;
@@ -299,9 +386,18 @@ export class MeasurementWorker {
           this.options.onFigures?.();
         } else {
           const failure = result;
-          await finishCells(db, job.id, this.workerId, [], group.map((c) => end(c, "failed", failure.kind, failure.message, failure.details)), this.leaseMs);
+          await finishCells(
+            db,
+            job.id,
+            this.workerId,
+            [],
+            group.map((c) => end(c, "failed", failure.kind, failure.message, failure.details)),
+            this.leaseMs,
+          );
           tally.failed += group.length;
-          this.log(`worker ${this.workerId}: job ${job.id}: ${first.modelName}@${first.resolution} ${task} failed (${failure.kind}): ${failure.message}`);
+          this.log(
+            `worker ${this.workerId}: job ${job.id}: ${first.modelName}@${first.resolution} ${task} failed (${failure.kind}): ${failure.message}`,
+          );
         }
         this.emit({ type: "cells", jobId: job.id, ...tally });
       }
@@ -316,7 +412,9 @@ export class MeasurementWorker {
       this.current = null;
       await rm(scratch, { recursive: true, force: true });
     }
-    this.log(`worker ${this.workerId}: job ${job.id} ${outcome} (${tally.done} written, ${tally.failed} failed, ${tally.skipped} skipped)`);
+    this.log(
+      `worker ${this.workerId}: job ${job.id} ${outcome} (${tally.done} written, ${tally.failed} failed, ${tally.skipped} skipped)`,
+    );
     this.emit({ type: "finished", jobId: job.id, status: outcome });
   }
 
@@ -339,6 +437,12 @@ export class MeasurementWorker {
   }
 }
 
-function end(cell: JobCellRecord, status: CellEnd["status"], kind: string, reason: string, details?: Record<string, unknown>): CellEnd {
+function end(
+  cell: JobCellRecord,
+  status: CellEnd["status"],
+  kind: string,
+  reason: string,
+  details?: Record<string, unknown>,
+): CellEnd {
   return { jobCellId: cell.id, status, kind, reason, details };
 }

@@ -13,7 +13,9 @@ import type { MeasurementWorkerOptions } from "./measurement-worker.js";
  * | FAVOR_MEASURE_SETTINGS | JSON of measurement settings (src/measure/profiler/measure-settings.ts), e.g. shorter loops |
  * | FAVOR_WORKER_CUDA | 1/0: serve this machine's GPUs (default: where the CUDA provider can run) |
  */
-export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<MeasurementWorkerOptions> {
+export function workerOptionsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Partial<MeasurementWorkerOptions> {
   const options: {
     leaseMs?: number;
     pollMs?: number;
@@ -25,7 +27,8 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Part
     const text = env[name];
     if (text === undefined || text === "") return undefined;
     const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${text}"`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new Error(`${name} must be a positive integer, got "${text}"`);
     return value;
   };
   options.leaseMs = int("FAVOR_WORKER_LEASE_MS");
@@ -37,7 +40,9 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Part
       options.settings = JSON.parse(settings) as MeasureSettingsInput;
       normalizeSettings(options.settings);
     } catch (error) {
-      throw new Error(`FAVOR_MEASURE_SETTINGS is not valid measurement settings JSON: ${(error as Error).message}`);
+      throw new Error(
+        `FAVOR_MEASURE_SETTINGS is not valid measurement settings JSON: ${(error as Error).message}`,
+      );
     }
   }
   const cuda = env.FAVOR_WORKER_CUDA;
@@ -45,5 +50,7 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Part
     if (cuda !== "0" && cuda !== "1") throw new Error(`FAVOR_WORKER_CUDA must be 0 or 1, got "${cuda}"`);
     options.cuda = cuda === "1";
   }
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<MeasurementWorkerOptions>;
+  return Object.fromEntries(
+    Object.entries(options).filter(([, v]) => v !== undefined),
+  ) as Partial<MeasurementWorkerOptions>;
 }

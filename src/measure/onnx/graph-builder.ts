@@ -2,9 +2,9 @@ import pkg from "onnx-proto";
 
 import type { DType, FloatDType } from "./dtype.js";
 import { bytesPerElement, isFloat, onnxDataType, toFloat16Bits } from "./dtype.js";
+import type { ReadGraph } from "./model-reader.js";
 import { streamFor } from "./prng.js";
 import type { AttrTensor, AttrValue, Dim, Shape, TensorInfo } from "./shape-inference.js";
-import type { ReadGraph } from "./model-reader.js";
 import { inferNode, isStatic, numel } from "./shape-inference.js";
 
 const { onnx } = pkg;
@@ -172,8 +172,14 @@ export class GraphBuilder {
   }
 
   /** Adds a non-trainable constant (emitted as a Constant node) and returns it. */
-  constant(values: ArrayLike<number>, shape: ReadonlyArray<number>, dtype: DType = this.dtype, name = "const"): Tensor {
-    if (values.length !== numel(shape)) throw new Error(`constant ${name}: ${values.length} values for shape [${shape.join(",")}]`);
+  constant(
+    values: ArrayLike<number>,
+    shape: ReadonlyArray<number>,
+    dtype: DType = this.dtype,
+    name = "const",
+  ): Tensor {
+    if (values.length !== numel(shape))
+      throw new Error(`constant ${name}: ${values.length} values for shape [${shape.join(",")}]`);
     const data = Array.from(values);
     return this.node("Constant", [], { value: { tensor: { dtype, dims: [...shape], data } } }, { name })[0];
   }
@@ -200,21 +206,40 @@ export class GraphBuilder {
   ): Tensor[] {
     const count = opts.outputNames?.length ?? opts.outputs ?? 1;
     const nodeName = this.uniqueName(opts.name ?? opType);
-    const outNames = opts.outputNames ?? Array.from({ length: count }, (_, i) => (count === 1 ? `${nodeName}:out` : `${nodeName}:out${i}`));
+    const outNames =
+      opts.outputNames ??
+      Array.from({ length: count }, (_, i) => (count === 1 ? `${nodeName}:out` : `${nodeName}:out${i}`));
     for (const n of opts.outputNames ?? []) this.names.add(n);
     const decoded: Record<string, AttrValue> = {};
-    for (const [k, v] of Object.entries(attrs)) decoded[k] = typeof v === "object" && !Array.isArray(v) ? v.tensor : v;
+    for (const [k, v] of Object.entries(attrs))
+      decoded[k] = typeof v === "object" && !Array.isArray(v) ? v.tensor : v;
     const infos = inferNode(
       { opType, name: nodeName, attrs: decoded, outputCount: count },
       inputs.map((t) => (t ? ({ dtype: t.dtype, shape: t.shape, value: t.value } as TensorInfo) : null)),
       this.opset,
     );
-    this.nodes.push({ opType, name: nodeName, inputs: inputs.map((t) => (t ? t.name : "")), outputs: outNames, attrs });
-    return outNames.map((name, i) => ({ name, dtype: infos[i].dtype, shape: infos[i].shape, value: infos[i].value }));
+    this.nodes.push({
+      opType,
+      name: nodeName,
+      inputs: inputs.map((t) => (t ? t.name : "")),
+      outputs: outNames,
+      attrs,
+    });
+    return outNames.map((name, i) => ({
+      name,
+      dtype: infos[i].dtype,
+      shape: infos[i].shape,
+      value: infos[i].value,
+    }));
   }
 
   /** Adds a single-output node and returns its output. */
-  op(opType: string, inputs: ReadonlyArray<Tensor | null>, attrs: Record<string, AttrInput> = {}, name?: string): Tensor {
+  op(
+    opType: string,
+    inputs: ReadonlyArray<Tensor | null>,
+    attrs: Record<string, AttrInput> = {},
+    name?: string,
+  ): Tensor {
     return this.node(opType, inputs, attrs, { name })[0];
   }
 
@@ -245,7 +270,12 @@ export class GraphBuilder {
     return this.op("MatMul", [a, b]);
   }
   /** Returns alpha·A'·B' + beta·C for 2-D inputs. */
-  gemm(a: Tensor, b: Tensor, c: Tensor | null, opts: { transA?: boolean; transB?: boolean; alpha?: number; beta?: number } = {}): Tensor {
+  gemm(
+    a: Tensor,
+    b: Tensor,
+    c: Tensor | null,
+    opts: { transA?: boolean; transB?: boolean; alpha?: number; beta?: number } = {},
+  ): Tensor {
     const attrs: Record<string, AttrInput> = {};
     if (opts.transA) attrs.transA = 1;
     if (opts.transB) attrs.transB = 1;
@@ -305,7 +335,12 @@ export class GraphBuilder {
   // ---- convolution and pooling ----
 
   /** Returns an N-D convolution. */
-  conv(x: Tensor, w: Tensor, bias: Tensor | null, opts: { strides?: number[]; pads?: number[]; dilations?: number[]; group?: number } = {}): Tensor {
+  conv(
+    x: Tensor,
+    w: Tensor,
+    bias: Tensor | null,
+    opts: { strides?: number[]; pads?: number[]; dilations?: number[]; group?: number } = {},
+  ): Tensor {
     const attrs: Record<string, AttrInput> = { kernel_shape: w.shape.slice(2) as number[] };
     if (opts.strides) attrs.strides = opts.strides;
     if (opts.pads) attrs.pads = opts.pads;
@@ -314,11 +349,19 @@ export class GraphBuilder {
     return this.op("Conv", bias ? [x, w, bias] : [x, w], attrs);
   }
   /** Returns MaxPool. */
-  maxPool(x: Tensor, kernel: number[], opts: { strides?: number[]; pads?: number[]; ceil?: boolean } = {}): Tensor {
+  maxPool(
+    x: Tensor,
+    kernel: number[],
+    opts: { strides?: number[]; pads?: number[]; ceil?: boolean } = {},
+  ): Tensor {
     return this.op("MaxPool", [x], poolAttrs(kernel, opts));
   }
   /** Returns AveragePool (padding excluded from the average unless countIncludePad). */
-  avgPool(x: Tensor, kernel: number[], opts: { strides?: number[]; pads?: number[]; ceil?: boolean; countIncludePad?: boolean } = {}): Tensor {
+  avgPool(
+    x: Tensor,
+    kernel: number[],
+    opts: { strides?: number[]; pads?: number[]; ceil?: boolean; countIncludePad?: boolean } = {},
+  ): Tensor {
     const attrs = poolAttrs(kernel, opts);
     if (opts.countIncludePad) attrs.count_include_pad = 1;
     return this.op("AveragePool", [x], attrs);
@@ -354,7 +397,12 @@ export class GraphBuilder {
   }
   /** Returns Gather(x, indices) along `axis`. */
   gather(x: Tensor, indices: Tensor | number[] | number, axis = 0): Tensor {
-    const idx = typeof indices === "number" ? this.constant([indices], [], "int64", "index") : Array.isArray(indices) ? this.ints(indices, "indices") : indices;
+    const idx =
+      typeof indices === "number"
+        ? this.constant([indices], [], "int64", "index")
+        : Array.isArray(indices)
+          ? this.ints(indices, "indices")
+          : indices;
     return this.op("Gather", [x, idx], { axis });
   }
   /** Returns GatherElements(x, indices) along `axis`. */
@@ -367,7 +415,12 @@ export class GraphBuilder {
   }
   /** Returns [values, indices] of the k largest (or smallest) entries along `axis`. */
   topK(x: Tensor, k: number, axis = -1, largest = true): [Tensor, Tensor] {
-    const [v, i] = this.node("TopK", [x, this.ints([k], "k")], { axis, largest: largest ? 1 : 0, sorted: 1 }, { outputs: 2 });
+    const [v, i] = this.node(
+      "TopK",
+      [x, this.ints([k], "k")],
+      { axis, largest: largest ? 1 : 0, sorted: 1 },
+      { outputs: 2 },
+    );
     return [v, i];
   }
   /** Returns x broadcast to `shape` (numbers; 1 keeps the input's dimension, e.g. the batch). */
@@ -396,7 +449,10 @@ export class GraphBuilder {
   }
   /** Returns the cumulative sum along `axis`. */
   cumSum(x: Tensor, axis: number, opts: { exclusive?: boolean; reverse?: boolean } = {}): Tensor {
-    return this.op("CumSum", [x, this.constant([axis], [], "int64", "axis")], { exclusive: opts.exclusive ? 1 : 0, reverse: opts.reverse ? 1 : 0 });
+    return this.op("CumSum", [x, this.constant([axis], [], "int64", "axis")], {
+      exclusive: opts.exclusive ? 1 : 0,
+      reverse: opts.reverse ? 1 : 0,
+    });
   }
   /** Returns Where(cond, a, b). */
   where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
@@ -420,7 +476,10 @@ export class GraphBuilder {
 
   /** Serialises the graph into ONNX ModelProto bytes (requires a builder with weights). */
   toBytes(metadata: Record<string, string> = {}): Uint8Array {
-    if (!this.weights) throw new Error(`graph ${this.name} was built without weights; it can be analysed (toGraph) but not serialised`);
+    if (!this.weights)
+      throw new Error(
+        `graph ${this.name} was built without weights; it can be analysed (toGraph) but not serialised`,
+      );
     return onnx.ModelProto.encode(this.toModel(metadata)).finish();
   }
 
@@ -438,7 +497,12 @@ export class GraphBuilder {
         name: n.name,
         inputs: n.inputs,
         outputs: n.outputs,
-        attrs: Object.fromEntries(Object.entries(n.attrs).map(([k, v]) => [k, typeof v === "object" && !Array.isArray(v) ? v.tensor : v])),
+        attrs: Object.fromEntries(
+          Object.entries(n.attrs).map(([k, v]) => [
+            k,
+            typeof v === "object" && !Array.isArray(v) ? v.tensor : v,
+          ]),
+        ),
       })),
       metadata,
     };
@@ -462,7 +526,12 @@ export class GraphBuilder {
           output: n.outputs,
           attribute: Object.entries(n.attrs).map(([k, v]) => encodeAttr(k, v)),
         })),
-        initializer: this.inits.map((t) => ({ name: t.name, dims: t.dims, dataType: onnxDataType(t.dtype), rawData: t.raw })),
+        initializer: this.inits.map((t) => ({
+          name: t.name,
+          dims: t.dims,
+          dataType: onnxDataType(t.dtype),
+          rawData: t.raw,
+        })),
         input: this.inputs.map(valueInfo),
         output: this.outputs.map(valueInfo),
       },
@@ -474,7 +543,10 @@ export class GraphBuilder {
   }
 }
 
-function poolAttrs(kernel: number[], opts: { strides?: number[]; pads?: number[]; ceil?: boolean }): Record<string, AttrInput> {
+function poolAttrs(
+  kernel: number[],
+  opts: { strides?: number[]; pads?: number[]; ceil?: boolean },
+): Record<string, AttrInput> {
   const attrs: Record<string, AttrInput> = { kernel_shape: kernel };
   if (opts.strides) attrs.strides = opts.strides;
   if (opts.pads) attrs.pads = opts.pads;
@@ -497,18 +569,36 @@ function valueInfo(t: Tensor) {
 const ATTR = onnx.AttributeProto.AttributeType;
 
 function encodeAttr(name: string, v: AttrInput) {
-  if (typeof v === "number") return Number.isInteger(v) && !FLOAT_ATTRS.has(name) ? { name, type: ATTR.INT, i: v } : { name, type: ATTR.FLOAT, f: v };
+  if (typeof v === "number")
+    return Number.isInteger(v) && !FLOAT_ATTRS.has(name)
+      ? { name, type: ATTR.INT, i: v }
+      : { name, type: ATTR.FLOAT, f: v };
   if (typeof v === "string") return { name, type: ATTR.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) {
-    if (v.length > 0 && typeof v[0] === "string") return { name, type: ATTR.STRINGS, strings: (v as string[]).map((s) => new TextEncoder().encode(s)) };
+    if (v.length > 0 && typeof v[0] === "string")
+      return { name, type: ATTR.STRINGS, strings: (v as string[]).map((s) => new TextEncoder().encode(s)) };
     return { name, type: ATTR.INTS, ints: v as number[] };
   }
   const t = v.tensor;
-  return { name, type: ATTR.TENSOR, t: { dims: t.dims, dataType: onnxDataType(t.dtype), rawData: encodeValues(t.data ?? [], t.dtype) } };
+  return {
+    name,
+    type: ATTR.TENSOR,
+    t: { dims: t.dims, dataType: onnxDataType(t.dtype), rawData: encodeValues(t.data ?? [], t.dtype) },
+  };
 }
 
 /** Float-typed attributes whose values may happen to be integers (epsilon = 1 etc.). */
-const FLOAT_ATTRS = new Set(["epsilon", "alpha", "beta", "gamma", "momentum", "value_float", "bias", "lambd", "threshold"]);
+const FLOAT_ATTRS = new Set([
+  "epsilon",
+  "alpha",
+  "beta",
+  "gamma",
+  "momentum",
+  "value_float",
+  "bias",
+  "lambd",
+  "threshold",
+]);
 
 function encodeValues(values: ReadonlyArray<number>, dtype: DType): Uint8Array {
   const n = values.length;
@@ -517,13 +607,28 @@ function encodeValues(values: ReadonlyArray<number>, dtype: DType): Uint8Array {
   for (let i = 0; i < n; i++) {
     const v = values[i];
     switch (dtype) {
-      case "float32": view.setFloat32(i * 4, v, true); break;
-      case "float16": view.setUint16(i * 2, toFloat16Bits(v), true); break;
-      case "float64": view.setFloat64(i * 8, v, true); break;
-      case "int64": view.setBigInt64(i * 8, BigInt(Math.trunc(v)), true); break;
-      case "int32": view.setInt32(i * 4, v, true); break;
-      case "int8": view.setInt8(i, v); break;
-      case "uint8": case "bool": view.setUint8(i, v ? (dtype === "bool" ? 1 : v) : 0); break;
+      case "float32":
+        view.setFloat32(i * 4, v, true);
+        break;
+      case "float16":
+        view.setUint16(i * 2, toFloat16Bits(v), true);
+        break;
+      case "float64":
+        view.setFloat64(i * 8, v, true);
+        break;
+      case "int64":
+        view.setBigInt64(i * 8, BigInt(Math.trunc(v)), true);
+        break;
+      case "int32":
+        view.setInt32(i * 4, v, true);
+        break;
+      case "int8":
+        view.setInt8(i, v);
+        break;
+      case "uint8":
+      case "bool":
+        view.setUint8(i, v ? (dtype === "bool" ? 1 : v) : 0);
+        break;
     }
   }
   return bytes;
@@ -547,7 +652,8 @@ function fill(out: Float32Array, init: Init, seed: number, name: string): void {
     for (let i = 0; i < out.length; i++) out[i] = (init.mean ?? 0) + init.std * rng.normal();
     return;
   }
-  const [low, high] = init.kind === "uniform" ? [init.low, init.high] : [-init.std * Math.sqrt(3), init.std * Math.sqrt(3)];
+  const [low, high] =
+    init.kind === "uniform" ? [init.low, init.high] : [-init.std * Math.sqrt(3), init.std * Math.sqrt(3)];
   const span = (high - low) / 4294967296;
   for (let i = 0; i < out.length; i++) out[i] = low + span * rng.nextUint32();
 }

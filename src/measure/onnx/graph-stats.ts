@@ -71,19 +71,88 @@ export class GraphAnalysisError extends Error {
 
 const LINEAR_OPS = new Set(["MatMul", "Gemm", "Conv", "ConvTranspose", "Einsum"]);
 const SHAPE_OPS = new Set([
-  "Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Concat", "Split", "Slice", "Gather", "GatherElements",
-  "GatherND", "Expand", "Tile", "Pad", "Shape", "Size", "Constant", "ConstantOfShape", "Range", "Identity", "Cast",
-  "CastLike", "Dropout", "DepthToSpace", "SpaceToDepth", "ScatterND", "ScatterElements", "Scatter", "TopK", "ArgMax",
-  "ArgMin", "Trilu", "OneHot", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor",
-  "Where", "IsNaN", "IsInf", "MaxPool", "GlobalMaxPool", "ReduceMax", "ReduceMin", "Relu", "Clip", "Resize",
+  "Reshape",
+  "Transpose",
+  "Flatten",
+  "Squeeze",
+  "Unsqueeze",
+  "Concat",
+  "Split",
+  "Slice",
+  "Gather",
+  "GatherElements",
+  "GatherND",
+  "Expand",
+  "Tile",
+  "Pad",
+  "Shape",
+  "Size",
+  "Constant",
+  "ConstantOfShape",
+  "Range",
+  "Identity",
+  "Cast",
+  "CastLike",
+  "Dropout",
+  "DepthToSpace",
+  "SpaceToDepth",
+  "ScatterND",
+  "ScatterElements",
+  "Scatter",
+  "TopK",
+  "ArgMax",
+  "ArgMin",
+  "Trilu",
+  "OneHot",
+  "Equal",
+  "Less",
+  "Greater",
+  "LessOrEqual",
+  "GreaterOrEqual",
+  "Not",
+  "And",
+  "Or",
+  "Xor",
+  "Where",
+  "IsNaN",
+  "IsInf",
+  "MaxPool",
+  "GlobalMaxPool",
+  "ReduceMax",
+  "ReduceMin",
+  "Relu",
+  "Clip",
+  "Resize",
 ]);
 const FLOPS_PER_ELEMENT: Record<string, number> = {
-  Add: 1, Sub: 1, Mul: 1, Div: 1, Reciprocal: 1, Sum: 1, Softmax: 5, LogSoftmax: 5, Gelu: 8, Exp: 20, Log: 20,
-  Sigmoid: 22, Pow: 3, Sin: 1, Cos: 1, HardSigmoid: 1, HardSwish: 1,
+  Add: 1,
+  Sub: 1,
+  Mul: 1,
+  Div: 1,
+  Reciprocal: 1,
+  Sum: 1,
+  Softmax: 5,
+  LogSoftmax: 5,
+  Gelu: 8,
+  Exp: 20,
+  Log: 20,
+  Sigmoid: 22,
+  Pow: 3,
+  Sin: 1,
+  Cos: 1,
+  HardSigmoid: 1,
+  HardSwish: 1,
 };
 const MACS_PER_OUTPUT = new Set([
-  "Mul", "LayerNormalization", "InstanceNormalization", "GroupNormalization", "BatchNormalization", "AveragePool",
-  "GlobalAveragePool", "ReduceMean", "LeakyRelu",
+  "Mul",
+  "LayerNormalization",
+  "InstanceNormalization",
+  "GroupNormalization",
+  "BatchNormalization",
+  "AveragePool",
+  "GlobalAveragePool",
+  "ReduceMean",
+  "LeakyRelu",
 ]);
 
 /**
@@ -130,7 +199,11 @@ export function analyzeModel(model: Uint8Array | ReadGraph, options: AnalyzeOpti
       const ins = n.inputs.map((name) => (name === "" ? null : known.get(name)!));
       let outs: TensorInfo[];
       try {
-        outs = inferNode({ opType: n.opType, name: n.name, domain: n.domain, attrs: n.attrs, outputCount: n.outputs.length }, ins, g.opset);
+        outs = inferNode(
+          { opType: n.opType, name: n.name, domain: n.domain, attrs: n.attrs, outputCount: n.outputs.length },
+          ins,
+          g.opset,
+        );
       } catch (e) {
         if (e instanceof ShapeInferenceError) throw new GraphAnalysisError(e.message);
         throw e;
@@ -138,7 +211,10 @@ export function analyzeModel(model: Uint8Array | ReadGraph, options: AnalyzeOpti
       n.outputs.forEach((name, i) => {
         if (name && outs[i]) {
           const s = outs[i].shape;
-          if (!isStatic(s)) throw new GraphAnalysisError(`${n.opType} node "${n.name}": output "${name}" has unresolved shape [${s.join(",")}]`);
+          if (!isStatic(s))
+            throw new GraphAnalysisError(
+              `${n.opType} node "${n.name}": output "${name}" has unresolved shape [${s.join(",")}]`,
+            );
           known.set(name, outs[i]);
           producer.set(name, n.opType);
         }
@@ -159,7 +235,9 @@ export function analyzeModel(model: Uint8Array | ReadGraph, options: AnalyzeOpti
     if (next.length === pending.length) {
       const n = next[0];
       const missing = n.inputs.filter((name) => name !== "" && !known.has(name));
-      throw new GraphAnalysisError(`${n.opType} node "${n.name}": input(s) ${missing.map((m) => `"${m}"`).join(", ")} are never produced`);
+      throw new GraphAnalysisError(
+        `${n.opType} node "${n.name}": input(s) ${missing.map((m) => `"${m}"`).join(", ")} are never produced`,
+      );
     }
     pending = next;
   }
@@ -198,7 +276,16 @@ function nodeCost(
   const out0 = outShapes[0] ?? [];
   const outN = numel(out0);
   const inN = ins[0] ? numel(ins[0].shape) : 0;
-  const s: NodeStats = { name: n.name, opType: n.opType, outputShapes: outShapes, parameters: 0, macs: 0, linearMacs: 0, flops: 0, elementwise: 0 };
+  const s: NodeStats = {
+    name: n.name,
+    opType: n.opType,
+    outputShapes: outShapes,
+    parameters: 0,
+    macs: 0,
+    linearMacs: 0,
+    flops: 0,
+    elementwise: 0,
+  };
   if (LINEAR_OPS.has(n.opType)) {
     s.linearMacs = linearMacs(n, ins, out0);
     s.macs = s.linearMacs;
@@ -259,13 +346,22 @@ function nodeCost(
   return s;
 }
 
-function axisOfDft(n: ReadGraph["nodes"][number], ins: ReadonlyArray<TensorInfo | null>, rank: number): number {
+function axisOfDft(
+  n: ReadGraph["nodes"][number],
+  ins: ReadonlyArray<TensorInfo | null>,
+  rank: number,
+): number {
   const v = ins[2]?.value?.[0];
-  const raw = typeof v === "number" ? v : typeof n.attrs.axis === "number" ? n.attrs.axis : ins.length > 2 ? -2 : 1;
+  const raw =
+    typeof v === "number" ? v : typeof n.attrs.axis === "number" ? n.attrs.axis : ins.length > 2 ? -2 : 1;
   return raw < 0 ? raw + rank : raw;
 }
 
-function linearMacs(n: ReadGraph["nodes"][number], ins: ReadonlyArray<TensorInfo | null>, out: number[]): number {
+function linearMacs(
+  n: ReadGraph["nodes"][number],
+  ins: ReadonlyArray<TensorInfo | null>,
+  out: number[],
+): number {
   const a = ins[0]!.shape as number[];
   const w = ins[1]!.shape as number[];
   switch (n.opType) {
@@ -284,7 +380,10 @@ function linearMacs(n: ReadGraph["nodes"][number], ins: ReadonlyArray<TensorInfo
       // every input element meets (out channels / groups) × kernel area weights: weight is [in, out/g, k...].
       return numel(a) * numel(w.slice(1));
     case "Einsum": {
-      const sizes = einsumLabelSizes(String(n.attrs.equation), ins.map((t) => t!.shape));
+      const sizes = einsumLabelSizes(
+        String(n.attrs.equation),
+        ins.map((t) => t!.shape),
+      );
       let p = 1;
       for (const d of sizes.values()) p *= d as number;
       return p;

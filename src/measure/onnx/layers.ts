@@ -8,7 +8,14 @@ import { INIT } from "./graph-builder.js";
  */
 
 /** Returns x·W + b over the last axis (nn.Linear(inF, outF, bias)); W is stored [inF, outF] for MatMul. */
-export function linear(b: GraphBuilder, x: Tensor, inF: number, outF: number, name: string, bias = true): Tensor {
+export function linear(
+  b: GraphBuilder,
+  x: Tensor,
+  inF: number,
+  outF: number,
+  name: string,
+  bias = true,
+): Tensor {
   const last = x.shape[x.shape.length - 1];
   if (last !== inF) throw new Error(`linear ${name}: input's last dimension is ${last}, expected ${inF}`);
   return b.scope(name, () => {
@@ -19,7 +26,14 @@ export function linear(b: GraphBuilder, x: Tensor, inF: number, outF: number, na
 }
 
 /** Returns nn.LayerNorm(dim, eps) over the last axis (weight and bias). */
-export function layerNorm(b: GraphBuilder, x: Tensor, dim: number, name: string, eps = 1e-6, affineBias = true): Tensor {
+export function layerNorm(
+  b: GraphBuilder,
+  x: Tensor,
+  dim: number,
+  name: string,
+  eps = 1e-6,
+  affineBias = true,
+): Tensor {
   return b.scope(name, () => {
     const g = b.param("weight", [dim], INIT.ones);
     const beta = affineBias ? b.param("bias", [dim], INIT.zeros) : null;
@@ -35,11 +49,18 @@ export function conv2d(
   outC: number,
   kernel: number | [number, number],
   name: string,
-  opts: { stride?: number; padding?: number | [number, number, number, number]; groups?: number; bias?: boolean; dilation?: number } = {},
+  opts: {
+    stride?: number;
+    padding?: number | [number, number, number, number];
+    groups?: number;
+    bias?: boolean;
+    dilation?: number;
+  } = {},
 ): Tensor {
   const [kh, kw] = typeof kernel === "number" ? [kernel, kernel] : kernel;
   const groups = opts.groups ?? 1;
-  if (x.shape[1] !== inC) throw new Error(`conv2d ${name}: input has ${x.shape[1]} channels, expected ${inC}`);
+  if (x.shape[1] !== inC)
+    throw new Error(`conv2d ${name}: input has ${x.shape[1]} channels, expected ${inC}`);
   return b.scope(name, () => {
     const w = b.param("weight", [outC, inC / groups, kh, kw]);
     const bias = opts.bias === false ? null : b.param("bias", [outC], INIT.zeros);
@@ -47,7 +68,12 @@ export function conv2d(
     const p = opts.padding ?? 0;
     const pads = typeof p === "number" ? [p, p, p, p] : p;
     const d = opts.dilation ?? 1;
-    return b.conv(x, w, bias, { strides: [s, s], pads, group: groups, dilations: d === 1 ? undefined : [d, d] });
+    return b.conv(x, w, bias, {
+      strides: [s, s],
+      pads,
+      group: groups,
+      dilations: d === 1 ? undefined : [d, d],
+    });
   });
 }
 

@@ -2,7 +2,7 @@ import pkg from "onnx-proto";
 
 import type { DType } from "./dtype.js";
 import { dtypeFromOnnx, fromFloat16Bits } from "./dtype.js";
-import type { AttrTensor, Attrs, AttrValue, Dim } from "./shape-inference.js";
+import type { Attrs, AttrTensor, AttrValue, Dim } from "./shape-inference.js";
 
 const { onnx } = pkg;
 
@@ -16,7 +16,14 @@ export interface ReadGraph {
   inputs: Array<{ name: string; dtype: DType; shape: Dim[] }>;
   outputs: string[];
   initializers: Array<{ name: string; dtype: DType | null; dims: number[]; values: number[] | null }>;
-  nodes: Array<{ opType: string; domain: string; name: string; inputs: string[]; outputs: string[]; attrs: Attrs }>;
+  nodes: Array<{
+    opType: string;
+    domain: string;
+    name: string;
+    inputs: string[];
+    outputs: string[];
+    attrs: Attrs;
+  }>;
   metadata: Record<string, string>;
 }
 
@@ -46,8 +53,11 @@ export function readModel(bytes: Uint8Array): ReadGraph {
       const tt = v.type?.tensorType;
       if (!tt) throw new ModelReadError(`graph input "${v.name}" is not a tensor`);
       const dtype = dtypeFromOnnx(tt.elemType ?? 0);
-      if (!dtype) throw new ModelReadError(`graph input "${v.name}" has unsupported element type ${tt.elemType}`);
-      const shape: Dim[] = (tt.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null ? num(d.dimValue) : "?"));
+      if (!dtype)
+        throw new ModelReadError(`graph input "${v.name}" has unsupported element type ${tt.elemType}`);
+      const shape: Dim[] = (tt.shape?.dim ?? []).map((d) =>
+        d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null ? num(d.dimValue) : "?",
+      );
       if (!tt.shape) throw new ModelReadError(`graph input "${v.name}" has no shape`);
       return { name: v.name ?? "", dtype, shape };
     });
@@ -68,7 +78,12 @@ export function readModel(bytes: Uint8Array): ReadGraph {
       const dims = (t.dims ?? []).map(num);
       const dtype = dtypeFromOnnx(t.dataType ?? 0);
       const n = dims.reduce((a, b) => a * b, 1);
-      return { name: t.name ?? "", dtype, dims, values: dtype && n <= MAX_DECODED ? decodeTensorData(t, dtype, n) : null };
+      return {
+        name: t.name ?? "",
+        dtype,
+        dims,
+        values: dtype && n <= MAX_DECODED ? decodeTensorData(t, dtype, n) : null,
+      };
     }),
     nodes,
     metadata: Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? "", p.value ?? ""])),
@@ -92,23 +107,43 @@ function decodeTensorData(t: RawTensor, dtype: DType, n: number): number[] | nul
     const out: number[] = [];
     for (let i = 0; i < n; i++) {
       switch (dtype) {
-        case "float32": out.push(view.getFloat32(i * 4, true)); break;
-        case "float16": out.push(fromFloat16Bits(view.getUint16(i * 2, true))); break;
-        case "float64": out.push(view.getFloat64(i * 8, true)); break;
-        case "int64": out.push(Number(view.getBigInt64(i * 8, true))); break;
-        case "int32": out.push(view.getInt32(i * 4, true)); break;
-        case "int8": out.push(view.getInt8(i)); break;
-        case "uint8": case "bool": out.push(view.getUint8(i)); break;
+        case "float32":
+          out.push(view.getFloat32(i * 4, true));
+          break;
+        case "float16":
+          out.push(fromFloat16Bits(view.getUint16(i * 2, true)));
+          break;
+        case "float64":
+          out.push(view.getFloat64(i * 8, true));
+          break;
+        case "int64":
+          out.push(Number(view.getBigInt64(i * 8, true)));
+          break;
+        case "int32":
+          out.push(view.getInt32(i * 4, true));
+          break;
+        case "int8":
+          out.push(view.getInt8(i));
+          break;
+        case "uint8":
+        case "bool":
+          out.push(view.getUint8(i));
+          break;
       }
     }
     return out;
   }
   switch (dtype) {
-    case "float32": return (t.floatData ?? []).map(Number);
-    case "float64": return (t.doubleData ?? []).map(Number);
-    case "int64": return (t.int64Data ?? []).map(num);
-    case "float16": return (t.int32Data ?? []).map((b) => fromFloat16Bits(b));
-    default: return (t.int32Data ?? []).map(Number);
+    case "float32":
+      return (t.floatData ?? []).map(Number);
+    case "float64":
+      return (t.doubleData ?? []).map(Number);
+    case "int64":
+      return (t.int64Data ?? []).map(num);
+    case "float16":
+      return (t.int32Data ?? []).map((b) => fromFloat16Bits(b));
+    default:
+      return (t.int32Data ?? []).map(Number);
   }
 }
 
@@ -120,12 +155,24 @@ function decodeAttrs(list: ReadonlyArray<pkg.onnx.IAttributeProto>): Attrs {
   for (const a of list) {
     const name = a.name ?? "";
     switch (a.type) {
-      case AT.INT: out[name] = num(a.i); break;
-      case AT.FLOAT: out[name] = a.f ?? 0; break;
-      case AT.STRING: out[name] = text.decode(a.s ?? new Uint8Array()); break;
-      case AT.INTS: out[name] = (a.ints ?? []).map(num); break;
-      case AT.FLOATS: out[name] = (a.floats ?? []).map(Number); break;
-      case AT.STRINGS: out[name] = (a.strings ?? []).map((s) => text.decode(s)); break;
+      case AT.INT:
+        out[name] = num(a.i);
+        break;
+      case AT.FLOAT:
+        out[name] = a.f ?? 0;
+        break;
+      case AT.STRING:
+        out[name] = text.decode(a.s ?? new Uint8Array());
+        break;
+      case AT.INTS:
+        out[name] = (a.ints ?? []).map(num);
+        break;
+      case AT.FLOATS:
+        out[name] = (a.floats ?? []).map(Number);
+        break;
+      case AT.STRINGS:
+        out[name] = (a.strings ?? []).map((s) => text.decode(s));
+        break;
       case AT.TENSOR: {
         const t = a.t;
         if (!t) break;

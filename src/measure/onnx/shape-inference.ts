@@ -97,7 +97,8 @@ export function inferNode(
   inputs: ReadonlyArray<TensorInfo | null>,
   opset: number,
 ): TensorInfo[] {
-  if (node.domain && node.domain !== "ai.onnx") throw new UnsupportedOpError(node.opType, node.name, node.domain);
+  if (node.domain && node.domain !== "ai.onnx")
+    throw new UnsupportedOpError(node.opType, node.name, node.domain);
   const rule = RULES[node.opType];
   if (!rule) throw new UnsupportedOpError(node.opType, node.name);
   const ctx = new Ctx(node, inputs, opset);
@@ -151,7 +152,9 @@ class Ctx {
   values(i: number, what: string): number[] {
     const t = this.in(i);
     if (!t.value) this.fail(`${what} (input ${i}) must be a constant or computable from shapes`);
-    return t.value.map((v) => (typeof v === "number" ? v : this.fail(`${what} depends on symbolic dimension ${v}`)));
+    return t.value.map((v) =>
+      typeof v === "number" ? v : this.fail(`${what} depends on symbolic dimension ${v}`),
+    );
   }
 
   /** Returns the contents of input i allowing symbols (for shape tensors). */
@@ -221,21 +224,36 @@ function broadcastIndex(outShape: ReadonlyArray<number>, inShape: Shape, flat: n
 function symArith(op: string, a: Dim, b: Dim): Dim {
   if (typeof a === "number" && typeof b === "number") {
     switch (op) {
-      case "Add": return a + b;
-      case "Sub": return a - b;
-      case "Mul": return a * b;
-      case "Div": return b === 0 ? NaN : Math.trunc(a / b) === a / b ? a / b : a / b;
-      case "Pow": return a ** b;
-      case "Max": return Math.max(a, b);
-      case "Min": return Math.min(a, b);
-      case "Mod": return a % b;
-      case "Equal": return a === b ? 1 : 0;
-      case "Less": return a < b ? 1 : 0;
-      case "Greater": return a > b ? 1 : 0;
-      case "LessOrEqual": return a <= b ? 1 : 0;
-      case "GreaterOrEqual": return a >= b ? 1 : 0;
-      case "And": return a && b ? 1 : 0;
-      case "Or": return a || b ? 1 : 0;
+      case "Add":
+        return a + b;
+      case "Sub":
+        return a - b;
+      case "Mul":
+        return a * b;
+      case "Div":
+        return b === 0 ? NaN : Math.trunc(a / b) === a / b ? a / b : a / b;
+      case "Pow":
+        return a ** b;
+      case "Max":
+        return Math.max(a, b);
+      case "Min":
+        return Math.min(a, b);
+      case "Mod":
+        return a % b;
+      case "Equal":
+        return a === b ? 1 : 0;
+      case "Less":
+        return a < b ? 1 : 0;
+      case "Greater":
+        return a > b ? 1 : 0;
+      case "LessOrEqual":
+        return a <= b ? 1 : 0;
+      case "GreaterOrEqual":
+        return a >= b ? 1 : 0;
+      case "And":
+        return a && b ? 1 : 0;
+      case "Or":
+        return a || b ? 1 : 0;
     }
     return NaN;
   }
@@ -247,25 +265,38 @@ function symArith(op: string, a: Dim, b: Dim): Dim {
   return "?";
 }
 
-const binary = (op: string, boolOut = false): Rule => (c) => {
-  const a = c.in(0);
-  const b = c.in(1);
-  const shape = broadcast(c, [a.shape, b.shape]);
-  const info: TensorInfo = { dtype: boolOut ? "bool" : a.dtype, shape };
-  return [
-    withValue(info, () => {
-      if (!a.value || !b.value || !isStatic(shape)) return undefined;
-      const n = numel(shape);
-      const out: Dim[] = [];
-      for (let i = 0; i < n; i++) {
-        let r = symArith(op, a.value[broadcastIndex(shape, a.shape, i)], b.value[broadcastIndex(shape, b.shape, i)]);
-        if (op === "Div" && typeof r === "number" && a.dtype !== "float32" && a.dtype !== "float16" && a.dtype !== "float64") r = Math.trunc(r);
-        out.push(r);
-      }
-      return out;
-    }),
-  ];
-};
+const binary =
+  (op: string, boolOut = false): Rule =>
+  (c) => {
+    const a = c.in(0);
+    const b = c.in(1);
+    const shape = broadcast(c, [a.shape, b.shape]);
+    const info: TensorInfo = { dtype: boolOut ? "bool" : a.dtype, shape };
+    return [
+      withValue(info, () => {
+        if (!a.value || !b.value || !isStatic(shape)) return undefined;
+        const n = numel(shape);
+        const out: Dim[] = [];
+        for (let i = 0; i < n; i++) {
+          let r = symArith(
+            op,
+            a.value[broadcastIndex(shape, a.shape, i)],
+            b.value[broadcastIndex(shape, b.shape, i)],
+          );
+          if (
+            op === "Div" &&
+            typeof r === "number" &&
+            a.dtype !== "float32" &&
+            a.dtype !== "float16" &&
+            a.dtype !== "float64"
+          )
+            r = Math.trunc(r);
+          out.push(r);
+        }
+        return out;
+      }),
+    ];
+  };
 
 const UNARY_VALUE: Record<string, (x: number) => number> = {
   Neg: (x) => -x,
@@ -283,17 +314,34 @@ const UNARY_VALUE: Record<string, (x: number) => number> = {
   Log: Math.log,
 };
 
-const sameShape = (dtype?: DType): Rule => (c) => {
-  const x = c.in(0);
-  const info: TensorInfo = { dtype: dtype ?? x.dtype, shape: [...x.shape] };
-  const f = UNARY_VALUE[c.node.opType];
-  const out = [withValue(info, () => (x.value && f ? x.value.map((v) => (typeof v === "number" ? f(v) : c.node.opType === "Identity" ? v : "?")) : undefined))];
-  // Extra outputs (Dropout mask, etc.) share the shape.
-  for (let i = 1; i < c.node.outputCount; i++) out.push({ dtype: "bool", shape: [...x.shape] });
-  return out;
-};
+const sameShape =
+  (dtype?: DType): Rule =>
+  (c) => {
+    const x = c.in(0);
+    const info: TensorInfo = { dtype: dtype ?? x.dtype, shape: [...x.shape] };
+    const f = UNARY_VALUE[c.node.opType];
+    const out = [
+      withValue(info, () =>
+        x.value && f
+          ? x.value.map((v) => (typeof v === "number" ? f(v) : c.node.opType === "Identity" ? v : "?"))
+          : undefined,
+      ),
+    ];
+    // Extra outputs (Dropout mask, etc.) share the shape.
+    for (let i = 1; i < c.node.outputCount; i++) out.push({ dtype: "bool", shape: [...x.shape] });
+    return out;
+  };
 
-const DTYPE_CODES: Record<number, DType> = { 1: "float32", 2: "uint8", 3: "int8", 6: "int32", 7: "int64", 9: "bool", 10: "float16", 11: "float64" };
+const DTYPE_CODES: Record<number, DType> = {
+  1: "float32",
+  2: "uint8",
+  3: "int8",
+  6: "int32",
+  7: "int64",
+  9: "bool",
+  10: "float16",
+  11: "float64",
+};
 
 function dtypeOfCode(c: Ctx, code: number): DType {
   const d = DTYPE_CODES[code];
@@ -358,7 +406,8 @@ const reduce: Rule = (c) => {
 function einsumShape(c: Ctx, eq: string, shapes: ReadonlyArray<Shape>): Dim[] {
   const [lhs, rhsRaw] = eq.replace(/\s/g, "").split("->");
   const terms = lhs.split(",");
-  if (terms.length !== shapes.length) c.fail(`equation "${eq}" has ${terms.length} operands, node has ${shapes.length}`);
+  if (terms.length !== shapes.length)
+    c.fail(`equation "${eq}" has ${terms.length} operands, node has ${shapes.length}`);
   const sizes = new Map<string, Dim>();
   let ellipsis: Dim[] = [];
   terms.forEach((t, k) => {
@@ -366,7 +415,8 @@ function einsumShape(c: Ctx, eq: string, shapes: ReadonlyArray<Shape>): Dim[] {
     const hasEll = t.includes("...");
     const letters = t.replace("...", "");
     const ellRank = hasEll ? s.length - letters.length : 0;
-    if (ellRank < 0 || (!hasEll && letters.length !== s.length)) c.fail(`operand ${k} "${t}" does not match rank ${s.length}`);
+    if (ellRank < 0 || (!hasEll && letters.length !== s.length))
+      c.fail(`operand ${k} "${t}" does not match rank ${s.length}`);
     let pos = 0;
     for (let i = 0; i < t.length; i++) {
       if (t.startsWith("...", i)) {
@@ -386,7 +436,13 @@ function einsumShape(c: Ctx, eq: string, shapes: ReadonlyArray<Shape>): Dim[] {
   if (rhs === undefined) {
     const counts = new Map<string, number>();
     for (const ch of lhs.replace(/[.,]/g, "")) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-    rhs = (lhs.includes("...") ? "..." : "") + [...counts].filter(([, n]) => n === 1).map(([ch]) => ch).sort().join("");
+    rhs =
+      (lhs.includes("...") ? "..." : "") +
+      [...counts]
+        .filter(([, n]) => n === 1)
+        .map(([ch]) => ch)
+        .sort()
+        .join("");
   }
   const out: Dim[] = [];
   for (let i = 0; i < rhs.length; i++) {
@@ -452,14 +508,59 @@ function stridesOf(shape: ReadonlyArray<number>): number[] {
 const RULES: Record<string, Rule> = {};
 
 for (const op of ["Add", "Sub", "Mul", "Div", "Pow", "Mod", "PRelu", "BitShift"]) RULES[op] = binary(op);
-for (const op of ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"]) RULES[op] = binary(op, true);
+for (const op of ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"])
+  RULES[op] = binary(op, true);
 for (const op of [
-  "Relu", "Sigmoid", "Tanh", "Erf", "Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Gelu", "Softplus",
-  "Softsign", "HardSigmoid", "HardSwish", "LeakyRelu", "Elu", "Selu", "Celu", "Mish", "Identity", "Floor",
-  "Ceil", "Round", "Sign", "Clip", "Sin", "Cos", "Tan", "Atan", "Asin", "Acos", "Sinh", "Cosh", "Softmax",
-  "LogSoftmax", "Hardmax", "CumSum", "Trilu", "LRN", "InstanceNormalization", "GroupNormalization",
-  "LpNormalization", "MeanVarianceNormalization", "BatchNormalization", "Dropout", "ThresholdedRelu", "Shrink",
-]) RULES[op] = sameShape();
+  "Relu",
+  "Sigmoid",
+  "Tanh",
+  "Erf",
+  "Exp",
+  "Log",
+  "Sqrt",
+  "Neg",
+  "Abs",
+  "Reciprocal",
+  "Gelu",
+  "Softplus",
+  "Softsign",
+  "HardSigmoid",
+  "HardSwish",
+  "LeakyRelu",
+  "Elu",
+  "Selu",
+  "Celu",
+  "Mish",
+  "Identity",
+  "Floor",
+  "Ceil",
+  "Round",
+  "Sign",
+  "Clip",
+  "Sin",
+  "Cos",
+  "Tan",
+  "Atan",
+  "Asin",
+  "Acos",
+  "Sinh",
+  "Cosh",
+  "Softmax",
+  "LogSoftmax",
+  "Hardmax",
+  "CumSum",
+  "Trilu",
+  "LRN",
+  "InstanceNormalization",
+  "GroupNormalization",
+  "LpNormalization",
+  "MeanVarianceNormalization",
+  "BatchNormalization",
+  "Dropout",
+  "ThresholdedRelu",
+  "Shrink",
+])
+  RULES[op] = sameShape();
 RULES.Not = sameShape("bool");
 RULES.IsNaN = sameShape("bool");
 RULES.IsInf = sameShape("bool");
@@ -481,13 +582,18 @@ RULES.Cast = (c) => {
 };
 RULES.CastLike = (c) => {
   const x = c.in(0);
-  return [withValue({ dtype: c.in(1).dtype, shape: [...x.shape] }, () => (x.value ? [...x.value] : undefined))];
+  return [
+    withValue({ dtype: c.in(1).dtype, shape: [...x.shape] }, () => (x.value ? [...x.value] : undefined)),
+  ];
 };
 for (const op of ["Sum", "Max", "Min", "Mean"]) {
   RULES[op] = (c) => {
     const ins = c.inputs.filter((t): t is TensorInfo => !!t);
     if (ins.length === 0) c.fail("needs at least one input");
-    const shape = broadcast(c, ins.map((t) => t.shape));
+    const shape = broadcast(
+      c,
+      ins.map((t) => t.shape),
+    );
     const info: TensorInfo = { dtype: ins[0].dtype, shape };
     if (ins.length === 2 && (op === "Max" || op === "Min")) return binary(op)(c);
     return [info];
@@ -498,14 +604,20 @@ RULES.Where = (c) => {
   const x = c.in(1);
   const y = c.in(2);
   const shape = broadcast(c, [cond.shape, x.shape, y.shape]);
-  return [withValue({ dtype: x.dtype, shape }, () => {
-    if (!cond.value || !x.value || !y.value || !isStatic(shape)) return undefined;
-    const out: Dim[] = [];
-    for (let i = 0; i < numel(shape); i++) {
-      out.push(cond.value[broadcastIndex(shape, cond.shape, i)] ? x.value[broadcastIndex(shape, x.shape, i)] : y.value[broadcastIndex(shape, y.shape, i)]);
-    }
-    return out;
-  })];
+  return [
+    withValue({ dtype: x.dtype, shape }, () => {
+      if (!cond.value || !x.value || !y.value || !isStatic(shape)) return undefined;
+      const out: Dim[] = [];
+      for (let i = 0; i < numel(shape); i++) {
+        out.push(
+          cond.value[broadcastIndex(shape, cond.shape, i)]
+            ? x.value[broadcastIndex(shape, x.shape, i)]
+            : y.value[broadcastIndex(shape, y.shape, i)],
+        );
+      }
+      return out;
+    }),
+  ];
 };
 
 RULES.MatMul = (c) => {
@@ -537,7 +649,8 @@ RULES.Gemm = (c) => {
   const ka = c.int("transA", 0) ? a.shape[0] : a.shape[1];
   const kb = c.int("transB", 0) ? b.shape[1] : b.shape[0];
   const n = c.int("transB", 0) ? b.shape[0] : b.shape[1];
-  if (typeof ka === "number" && typeof kb === "number" && ka !== kb) c.fail(`inner dimensions differ (${ka} vs ${kb})`);
+  if (typeof ka === "number" && typeof kb === "number" && ka !== kb)
+    c.fail(`inner dimensions differ (${ka} vs ${kb})`);
   return [{ dtype: a.dtype, shape: [m, n] }];
 };
 RULES.Conv = (c) => {
@@ -568,7 +681,10 @@ RULES.ConvTranspose = (c) => {
     const d = x.shape[2 + i];
     if (explicit) shape.push(explicit[explicit.length - spatial + i]);
     else if (typeof d !== "number") shape.push("?");
-    else shape.push(strides[i] * (d - 1) + outPad[i] + (kernel[i] - 1) * dil[i] + 1 - pads[i] - pads[i + spatial]);
+    else
+      shape.push(
+        strides[i] * (d - 1) + outPad[i] + (kernel[i] - 1) * dil[i] + 1 - pads[i] - pads[i + spatial],
+      );
   }
   return [{ dtype: x.dtype, shape }];
 };
@@ -601,11 +717,16 @@ RULES.Reshape = (c) => {
   const x = c.in(0);
   const target = c.dims(1, "shape");
   const allowZero = c.int("allowzero", 0);
-  const out: Dim[] = target.map((d, i) => (d === 0 && !allowZero ? (x.shape[i] ?? c.fail(`shape[${i}] = 0 copies a missing input dimension`)) : d));
-  const minus = out.findIndex((d) => d === -1);
+  const out: Dim[] = target.map((d, i) =>
+    d === 0 && !allowZero ? (x.shape[i] ?? c.fail(`shape[${i}] = 0 copies a missing input dimension`)) : d,
+  );
+  const minus = out.indexOf(-1);
   if (minus >= 0) {
     if (out.indexOf(-1, minus + 1) >= 0) c.fail("shape has more than one -1");
-    out[minus] = divideShapes(x.shape, out.filter((_, i) => i !== minus));
+    out[minus] = divideShapes(
+      x.shape,
+      out.filter((_, i) => i !== minus),
+    );
     if (out[minus] === "!") c.fail(`cannot reshape [${x.shape.join(",")}] to [${target.join(",")}]`);
   } else {
     const ratio = divideShapes(x.shape, out);
@@ -656,9 +777,17 @@ RULES.Flatten = (c) => {
 RULES.Squeeze = (c) => {
   const x = c.in(0);
   const axesRaw = c.opt(1) ? c.values(1, "axes") : c.ints("axes");
-  const axes = axesRaw ? axesRaw.map((a) => c.axis(a, x.shape.length)) : x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
-  for (const a of axes) if (x.shape[a] !== 1 && typeof x.shape[a] === "number") c.fail(`cannot squeeze axis ${a} of size ${x.shape[a]}`);
-  return [withValue({ dtype: x.dtype, shape: x.shape.filter((_, i) => !axes.includes(i)) }, () => (x.value ? [...x.value] : undefined))];
+  const axes = axesRaw
+    ? axesRaw.map((a) => c.axis(a, x.shape.length))
+    : x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
+  for (const a of axes)
+    if (x.shape[a] !== 1 && typeof x.shape[a] === "number")
+      c.fail(`cannot squeeze axis ${a} of size ${x.shape[a]}`);
+  return [
+    withValue({ dtype: x.dtype, shape: x.shape.filter((_, i) => !axes.includes(i)) }, () =>
+      x.value ? [...x.value] : undefined,
+    ),
+  ];
 };
 RULES.Unsqueeze = (c) => {
   const x = c.in(0);
@@ -688,10 +817,12 @@ RULES.Concat = (c) => {
     });
   }
   shape[axis] = total;
-  return [withValue({ dtype: ins[0].dtype, shape }, () => {
-    if (rank !== 1 || !ins.every((t) => t.value)) return undefined;
-    return ins.flatMap((t) => [...(t.value as Dim[])]);
-  })];
+  return [
+    withValue({ dtype: ins[0].dtype, shape }, () => {
+      if (rank !== 1 || !ins.every((t) => t.value)) return undefined;
+      return ins.flatMap((t) => [...(t.value as Dim[])]);
+    }),
+  ];
 };
 RULES.Split = (c) => {
   const x = c.in(0);
@@ -705,7 +836,8 @@ RULES.Split = (c) => {
     const chunk = Math.ceil(size / k);
     parts = Array.from({ length: k }, (_, i) => Math.min(chunk, size - chunk * i));
   }
-  if (typeof d === "number" && parts.reduce((s, p) => s + p, 0) !== d) c.fail(`split sizes [${parts}] do not sum to ${d}`);
+  if (typeof d === "number" && parts.reduce((s, p) => s + p, 0) !== d)
+    c.fail(`split sizes [${parts}] do not sum to ${d}`);
   return parts.map((p) => ({ dtype: x.dtype, shape: x.shape.map((e, i) => (i === axis ? p : e)) }));
 };
 RULES.Slice = (c) => {
@@ -738,33 +870,37 @@ RULES.Slice = (c) => {
     shape[a] = sliceRange(d, starts[i], ends[i], step);
     spec.set(a, [sliceStart(d, starts[i], step), step]);
   });
-  return [withValue({ dtype: x.dtype, shape }, () => {
-    if (!x.value || !isStatic(x.shape) || !isStatic(shape)) return undefined;
-    const inStr = stridesOf(x.shape);
-    const outStr = stridesOf(shape);
-    const out: Dim[] = [];
-    for (let i = 0; i < numel(shape); i++) {
-      let src = 0;
-      for (let k = 0; k < shape.length; k++) {
-        const coord = Math.floor(i / outStr[k]) % shape[k];
-        const [s0, st] = spec.get(k) ?? [0, 1];
-        src += (s0 + coord * st) * inStr[k];
+  return [
+    withValue({ dtype: x.dtype, shape }, () => {
+      if (!x.value || !isStatic(x.shape) || !isStatic(shape)) return undefined;
+      const inStr = stridesOf(x.shape);
+      const outStr = stridesOf(shape);
+      const out: Dim[] = [];
+      for (let i = 0; i < numel(shape); i++) {
+        let src = 0;
+        for (let k = 0; k < shape.length; k++) {
+          const coord = Math.floor(i / outStr[k]) % shape[k];
+          const [s0, st] = spec.get(k) ?? [0, 1];
+          src += (s0 + coord * st) * inStr[k];
+        }
+        out.push(x.value[src]);
       }
-      out.push(x.value[src]);
-    }
-    return out;
-  })];
+      return out;
+    }),
+  ];
 };
 RULES.Gather = (c) => {
   const x = c.in(0);
   const idx = c.in(1);
   const axis = c.axis(c.int("axis", 0), x.shape.length);
   const shape = [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)];
-  return [withValue({ dtype: x.dtype, shape }, () => {
-    if (!x.value || !idx.value || x.shape.length !== 1) return undefined;
-    const d = x.shape[0] as number;
-    return idx.value.map((i) => (typeof i === "number" ? x.value![i < 0 ? i + d : i] : "?"));
-  })];
+  return [
+    withValue({ dtype: x.dtype, shape }, () => {
+      if (!x.value || !idx.value || x.shape.length !== 1) return undefined;
+      const d = x.shape[0] as number;
+      return idx.value.map((i) => (typeof i === "number" ? x.value![i < 0 ? i + d : i] : "?"));
+    }),
+  ];
 };
 RULES.GatherElements = (c) => [{ dtype: c.in(0).dtype, shape: [...c.in(1).shape] }];
 RULES.GatherND = (c) => {
@@ -775,7 +911,8 @@ RULES.GatherND = (c) => {
   const last = typeof lastDim === "number" ? lastDim : c.fail("last dimension of indices must be static");
   return [{ dtype: x.dtype, shape: [...idx.shape.slice(0, -1), ...x.shape.slice(b + last)] }];
 };
-for (const op of ["ScatterND", "ScatterElements", "Scatter"]) RULES[op] = (c) => [{ dtype: c.in(0).dtype, shape: [...c.in(0).shape] }];
+for (const op of ["ScatterND", "ScatterElements", "Scatter"])
+  RULES[op] = (c) => [{ dtype: c.in(0).dtype, shape: [...c.in(0).shape] }];
 RULES.Expand = (c) => {
   const x = c.in(0);
   const target = c.dims(1, "shape");
@@ -784,7 +921,12 @@ RULES.Expand = (c) => {
 RULES.Tile = (c) => {
   const x = c.in(0);
   const reps = c.values(1, "repeats");
-  return [{ dtype: x.dtype, shape: x.shape.map((d, i) => (typeof d === "number" ? d * reps[i] : reps[i] === 1 ? d : "?")) }];
+  return [
+    {
+      dtype: x.dtype,
+      shape: x.shape.map((d, i) => (typeof d === "number" ? d * reps[i] : reps[i] === 1 ? d : "?")),
+    },
+  ];
 };
 RULES.Pad = (c) => {
   const x = c.in(0);
@@ -823,8 +965,10 @@ RULES.Constant = (c) => {
   }
   if (typeof a.value_float === "number") return [{ dtype: "float32", shape: [], value: [a.value_float] }];
   if (typeof a.value_int === "number") return [{ dtype: "int64", shape: [], value: [a.value_int] }];
-  if (Array.isArray(a.value_floats)) return [{ dtype: "float32", shape: [a.value_floats.length], value: a.value_floats as number[] }];
-  if (Array.isArray(a.value_ints)) return [{ dtype: "int64", shape: [a.value_ints.length], value: a.value_ints as number[] }];
+  if (Array.isArray(a.value_floats))
+    return [{ dtype: "float32", shape: [a.value_floats.length], value: a.value_floats as number[] }];
+  if (Array.isArray(a.value_ints))
+    return [{ dtype: "int64", shape: [a.value_ints.length], value: a.value_ints as number[] }];
   return c.fail("has no supported value attribute (sparse or string constants are not supported)");
 };
 RULES.ConstantOfShape = (c) => {
@@ -832,16 +976,33 @@ RULES.ConstantOfShape = (c) => {
   const v = c.node.attrs.value as AttrTensor | undefined;
   const dtype = v?.dtype ?? "float32";
   const fill = v?.data?.[0] ?? 0;
-  return [withValue({ dtype, shape }, () => (isStatic(shape) ? new Array(numel(shape)).fill(fill) : undefined))];
+  return [
+    withValue({ dtype, shape }, () => (isStatic(shape) ? new Array(numel(shape)).fill(fill) : undefined)),
+  ];
 };
 RULES.Range = (c) => {
   const [start] = c.values(0, "start");
   const [limit] = c.values(1, "limit");
   const [delta] = c.values(2, "delta");
   const n = Math.max(Math.ceil((limit - start) / delta), 0);
-  return [withValue({ dtype: c.in(0).dtype, shape: [n] }, () => Array.from({ length: n }, (_, i) => start + i * delta))];
+  return [
+    withValue({ dtype: c.in(0).dtype, shape: [n] }, () =>
+      Array.from({ length: n }, (_, i) => start + i * delta),
+    ),
+  ];
 };
-for (const op of ["ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSumExp", "ReduceSumSquare", "ReduceLogSum"]) {
+for (const op of [
+  "ReduceMean",
+  "ReduceSum",
+  "ReduceMax",
+  "ReduceMin",
+  "ReduceProd",
+  "ReduceL1",
+  "ReduceL2",
+  "ReduceLogSumExp",
+  "ReduceSumSquare",
+  "ReduceLogSum",
+]) {
   RULES[op] = reduce;
 }
 for (const op of ["ArgMax", "ArgMin"]) {
@@ -860,18 +1021,31 @@ RULES.TopK = (c) => {
   const d = x.shape[axis];
   if (typeof d === "number" && k > d) c.fail(`K = ${k} exceeds dimension ${d}`);
   const shape = x.shape.map((e, i) => (i === axis ? k : e));
-  return [{ dtype: x.dtype, shape }, { dtype: "int64", shape }];
+  return [
+    { dtype: x.dtype, shape },
+    { dtype: "int64", shape },
+  ];
 };
 RULES.Einsum = (c) => {
   const eq = c.str("equation", "");
   if (!eq) c.fail("equation is required");
   const ins = c.inputs.map((t, i) => t ?? c.in(i));
-  return [{ dtype: ins[0].dtype, shape: einsumShape(c, eq, ins.map((t) => t.shape)) }];
+  return [
+    {
+      dtype: ins[0].dtype,
+      shape: einsumShape(
+        c,
+        eq,
+        ins.map((t) => t.shape),
+      ),
+    },
+  ];
 };
 RULES.DFT = (c) => {
   const x = c.in(0);
   const r = x.shape.length;
-  if (x.shape[r - 1] !== 1 && x.shape[r - 1] !== 2) c.fail(`last dimension must be 1 (real) or 2 (complex), got ${x.shape[r - 1]}`);
+  if (x.shape[r - 1] !== 1 && x.shape[r - 1] !== 2)
+    c.fail(`last dimension must be 1 (real) or 2 (complex), got ${x.shape[r - 1]}`);
   const axisRaw = c.opset >= 20 ? (c.opt(2) ? c.values(2, "axis")[0] : -2) : c.int("axis", 1);
   const axis = c.axis(axisRaw, r);
   if (axis === r - 1) c.fail("axis must not be the last (real/imaginary) dimension");
@@ -903,12 +1077,18 @@ RULES.Resize = (c) => {
   if (c.opt(3)) return [{ dtype: x.dtype, shape: c.dims(3, "sizes") }];
   if (c.opt(2)) {
     const scales = c.values(2, "scales");
-    return [{ dtype: x.dtype, shape: x.shape.map((d, i) => (typeof d === "number" ? Math.floor(d * scales[i]) : "?")) }];
+    return [
+      {
+        dtype: x.dtype,
+        shape: x.shape.map((d, i) => (typeof d === "number" ? Math.floor(d * scales[i]) : "?")),
+      },
+    ];
   }
   return c.fail("needs scales or sizes");
 };
 RULES.NonZero = (c) => c.fail("output shape depends on data (NonZero); static analysis is not possible");
-RULES.NonMaxSuppression = (c) => c.fail("output shape depends on data (NonMaxSuppression); static analysis is not possible");
+RULES.NonMaxSuppression = (c) =>
+  c.fail("output shape depends on data (NonMaxSuppression); static analysis is not possible");
 RULES.Unique = (c) => c.fail("output shape depends on data (Unique); static analysis is not possible");
 RULES.OneHot = (c) => {
   const idx = c.in(0);

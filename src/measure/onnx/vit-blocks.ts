@@ -49,7 +49,13 @@ export function patchEmbed(b: GraphBuilder, img: Tensor, patch: number, dim: num
 }
 
 /** Returns x + learned position embedding [1, N, C] (named `pos_embed`). */
-export function addPosEmbed(b: GraphBuilder, x: Tensor, tokens: number, dim: number, name = "pos_embed"): Tensor {
+export function addPosEmbed(
+  b: GraphBuilder,
+  x: Tensor,
+  tokens: number,
+  dim: number,
+  name = "pos_embed",
+): Tensor {
   return b.add(x, b.param(name, [1, tokens, dim], INIT.weight));
 }
 
@@ -79,7 +85,14 @@ export function scaledDotProduct(b: GraphBuilder, q: Tensor, k: Tensor, v: Tenso
 }
 
 /** Returns multi-head self-attention (timm Attention: fused `qkv` linear, `proj`) of x [B, N, C]. */
-export function attention(b: GraphBuilder, x: Tensor, dim: number, heads: number, name = "attn", qkvBias = true): Tensor {
+export function attention(
+  b: GraphBuilder,
+  x: Tensor,
+  dim: number,
+  heads: number,
+  name = "attn",
+  qkvBias = true,
+): Tensor {
   return b.scope(name, () => {
     const qkv = linear(b, x, dim, 3 * dim, "qkv", qkvBias);
     const [q, k, v] = b.split(qkv, [dim, dim, dim], -1).map((t) => toHeads(b, t, heads));
@@ -89,7 +102,14 @@ export function attention(b: GraphBuilder, x: Tensor, dim: number, heads: number
 }
 
 /** Returns timm Mlp: fc1 → GELU → fc2. */
-export function mlp(b: GraphBuilder, x: Tensor, dim: number, hidden: number, name = "mlp", outDim = dim): Tensor {
+export function mlp(
+  b: GraphBuilder,
+  x: Tensor,
+  dim: number,
+  hidden: number,
+  name = "mlp",
+  outDim = dim,
+): Tensor {
   return b.scope(name, () => linear(b, b.gelu(linear(b, x, dim, hidden, "fc1")), hidden, outDim, "fc2"));
 }
 
@@ -113,7 +133,8 @@ export interface BlockOptions {
 /** Returns one timm Block: x + ls1·mixer(norm1(x)), then x + ls2·mlp(norm2(x)). */
 export function transformerBlock(b: GraphBuilder, x: Tensor, name: string, o: BlockOptions): Tensor {
   return b.scope(name, () => {
-    const mix: TokenMixer = o.mixer ?? ((bb, t, n) => attention(bb, t, o.dim, o.heads ?? 1, n, o.qkvBias ?? true));
+    const mix: TokenMixer =
+      o.mixer ?? ((bb, t, n) => attention(bb, t, o.dim, o.heads ?? 1, n, o.qkvBias ?? true));
     let y = mix(b, layerNorm(b, x, o.dim, "norm1", o.eps), "attn");
     if (o.layerScale ?? true) y = layerScale(b, y, o.dim, "ls1");
     x = b.add(x, y);
@@ -124,7 +145,14 @@ export function transformerBlock(b: GraphBuilder, x: Tensor, name: string, o: Bl
 }
 
 /** Returns the logits [B, classes]: final `norm`, class-token (or mean) pooling, `head` linear. */
-export function classifierHead(b: GraphBuilder, x: Tensor, dim: number, numClasses: number, pool: "token" | "avg" = "token", norm = true): Tensor {
+export function classifierHead(
+  b: GraphBuilder,
+  x: Tensor,
+  dim: number,
+  numClasses: number,
+  pool: "token" | "avg" = "token",
+  norm = true,
+): Tensor {
   const y = norm ? layerNorm(b, x, dim, "norm") : x;
   const pooled = pool === "token" ? b.gather(y, 0, 1) : b.reduceMean(y, [1], false);
   return linear(b, pooled, dim, numClasses, "head");
@@ -166,13 +194,24 @@ export function buildVit(b: GraphBuilder, o: VitOptions): Tensor {
 }
 
 /** An attention replacement: tokens [B, N, C] → [B, N, C], given the width, heads and token count N. */
-export type AttentionVariant = (b: GraphBuilder, x: Tensor, name: string, dim: number, heads: number, tokens: number) => Tensor;
+export type AttentionVariant = (
+  b: GraphBuilder,
+  x: Tensor,
+  name: string,
+  dim: number,
+  heads: number,
+  tokens: number,
+) => Tensor;
 
 /**
  * Returns the logits of a ViT whose every block's attention is `attention`: the shape the attention-variant
  * families share (Linformer, Nyströmformer, PolySA, Synthesizer).
  */
-export function buildVitWithAttention(b: GraphBuilder, o: Omit<VitOptions, "mixer">, attention: AttentionVariant): Tensor {
+export function buildVitWithAttention(
+  b: GraphBuilder,
+  o: Omit<VitOptions, "mixer">,
+  attention: AttentionVariant,
+): Tensor {
   return buildVit(b, {
     ...o,
     mixer: (_layer, tokens) => (bb, x, name) => attention(bb, x, name, o.embedDim, o.numHeads, tokens),
@@ -183,11 +222,22 @@ export function buildVitWithAttention(b: GraphBuilder, o: Omit<VitOptions, "mixe
  * Returns the class token [B, 1, C] after one CaiT class-attention block (LayerScaleBlockClassAttn): the class
  * token attends over [cls; patches] (q from the class token only), then an MLP, both with layer scale.
  */
-export function classAttentionBlock(b: GraphBuilder, x: Tensor, cls: Tensor, name: string, dim: number, heads: number, hidden: number): Tensor {
+export function classAttentionBlock(
+  b: GraphBuilder,
+  x: Tensor,
+  cls: Tensor,
+  name: string,
+  dim: number,
+  heads: number,
+  hidden: number,
+): Tensor {
   return b.scope(name, () => {
     const u = layerNorm(b, b.concat([cls, x], 1), dim, "norm1");
     const attended = b.scope("attn", () => {
-      const q = b.mul(toHeads(b, linear(b, b.slice(u, [0], [1], [1]), dim, dim, "q"), heads), (dim / heads) ** -0.5);
+      const q = b.mul(
+        toHeads(b, linear(b, b.slice(u, [0], [1], [1]), dim, dim, "q"), heads),
+        (dim / heads) ** -0.5,
+      );
       const k = toHeads(b, linear(b, u, dim, dim, "k"), heads);
       const v = toHeads(b, linear(b, u, dim, dim, "v"), heads);
       const attn = b.softmax(b.matmul(q, b.transpose(k, [0, 1, 3, 2])), -1);

@@ -9,9 +9,8 @@ import { Worker } from "node:worker_threads";
 
 import type { InferenceSession as OrtSession, Tensor } from "onnxruntime-node";
 import { InferenceSession } from "onnxruntime-node";
-
-import { listGpuProcessMemory, readGpuUsedBytes } from "../device/nvidia-smi.js";
 import { onnxruntimeVersion } from "../device/device-description.js";
+import { listGpuProcessMemory, readGpuUsedBytes } from "../device/nvidia-smi.js";
 import type { BatchTrialOutcome } from "./batch-search.js";
 import { searchBatchSize } from "./batch-search.js";
 import type { ChildProgress, ChildReply, ChildRequest, ChildSessionInfo } from "./child-protocol.js";
@@ -41,7 +40,12 @@ async function main(): Promise<void> {
   try {
     request = JSON.parse(await readStdin()) as ChildRequest;
   } catch (error) {
-    return reply({ ok: false, kind: "invalid-request", message: `unreadable request: ${message(error)}`, details: {} });
+    return reply({
+      ok: false,
+      kind: "invalid-request",
+      message: `unreadable request: ${message(error)}`,
+      details: {},
+    });
   }
   if (request.fault !== null && process.env.FAVOR_PROFILER_FAULTS === "1") injectFault(request.fault);
   try {
@@ -52,7 +56,9 @@ async function main(): Promise<void> {
   }
 }
 
-async function measure(request: ChildRequest): Promise<{ measurement: Measurement; session: ChildSessionInfo }> {
+async function measure(
+  request: ChildRequest,
+): Promise<{ measurement: Measurement; session: ChildSessionInfo }> {
   const gpu = request.provider === "cuda";
   const startBytes = gpu ? gpuMemory(request.gpuIndex).bytes : (readResidentMemory()?.rssBytes ?? 0);
   const t0 = performance.now();
@@ -67,16 +73,32 @@ async function measure(request: ChildRequest): Promise<{ measurement: Measuremen
   let measurement: Measurement;
   switch (task.metric) {
     case "latency":
-      measurement = await measureLatency(session, feedsAt(task.batchSize), task.batchSize, request.settings.latency);
+      measurement = await measureLatency(
+        session,
+        feedsAt(task.batchSize),
+        task.batchSize,
+        request.settings.latency,
+      );
       break;
     case "throughput":
-      measurement = await measureThroughput(session, feedsAt, request, task.maxBatchSize, task.memoryBudgetBytes);
+      measurement = await measureThroughput(
+        session,
+        feedsAt,
+        request,
+        task.maxBatchSize,
+        task.memoryBudgetBytes,
+      );
       break;
     case "memory":
       measurement = await measureMemory(session, inputs, request, task.batchSize, startBytes);
       break;
     case "operators":
-      measurement = await measureOperators(session, feedsAt(request.settings.operators.batchSize), request, task.profileDir);
+      measurement = await measureOperators(
+        session,
+        feedsAt(request.settings.operators.batchSize),
+        request,
+        task.profileDir,
+      );
       break;
   }
   await session.release();
@@ -85,7 +107,8 @@ async function measure(request: ChildRequest): Promise<{ measurement: Measuremen
 
 function sessionOptions(request: ChildRequest): OrtSession.SessionOptions {
   return {
-    executionProviders: request.provider === "cuda" ? [{ name: "cuda", deviceId: request.gpuIndex }] : ["cpu"],
+    executionProviders:
+      request.provider === "cuda" ? [{ name: "cuda", deviceId: request.gpuIndex }] : ["cpu"],
     intraOpNumThreads: request.intraOpThreads,
     interOpNumThreads: request.interOpThreads,
     graphOptimizationLevel: request.graphOptimizationLevel,
@@ -135,7 +158,14 @@ async function measureThroughput(
       const peak = gpu ? gpuMemory(request.gpuIndex).bytes : readResidentMemory()?.peakBytes;
       const imagesPerSecond = (batchSize * record.samplesMs.length * 1000) / sum(record.samplesMs);
       progress({ stage: "search", batchSize, imagesPerSecond });
-      return { ok: true, trial: { batchSize, imagesPerSecond, peakBytes: peak === undefined ? null : Math.max(0, peak - loaded) } };
+      return {
+        ok: true,
+        trial: {
+          batchSize,
+          imagesPerSecond,
+          peakBytes: peak === undefined ? null : Math.max(0, peak - loaded),
+        },
+      };
     } catch (error) {
       if (!(error instanceof InputShapeError) && classifyOrtError(message(error)).kind === "oom") {
         return { ok: false, reason: "out-of-memory", message: message(error) };
@@ -167,7 +197,8 @@ async function measureThroughput(
     imagesPerSecond: (batchSize * record.samplesMs.length * 1000) / sum(record.samplesMs),
     batchSize,
     summaryMs,
-    imagesPerSecondCi: summaryMs.ci === null ? null : { low: perImage(summaryMs.ci.high), high: perImage(summaryMs.ci.low) },
+    imagesPerSecondCi:
+      summaryMs.ci === null ? null : { low: perImage(summaryMs.ci.high), high: perImage(summaryMs.ci.low) },
     wallMs: record.wallMs,
     stoppedBy: record.stoppedBy,
     valid: record.valid,
@@ -208,7 +239,8 @@ async function measureMemory(
     };
   }
   const loaded = readResidentMemory();
-  if (loaded === null) throw new Error("cannot read resident memory: /proc/self/status is unavailable on this system");
+  if (loaded === null)
+    throw new Error("cannot read resident memory: /proc/self/status is unavailable on this system");
   const method: MemoryMethod = resetPeakResidentMemory() ? "vmhwm-reset" : "vmhwm-since-start";
   // Inputs are created after the baseline, so they count (as they do on the GPU in the paper's figures).
   const feeds = randomFeeds(inputs, shapes, request.settings.seed);
@@ -240,7 +272,11 @@ async function measureOperators(
     .map((f) => path.join(profileDir, f))
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   if (traces.length === 0) throw new Error(`onnxruntime wrote no profiling trace into ${profileDir}`);
-  const breakdown = parseOperatorTrace(JSON.parse(readFileSync(traces[0], "utf8")), settings.warmupRuns, settings.top);
+  const breakdown = parseOperatorTrace(
+    JSON.parse(readFileSync(traces[0], "utf8")),
+    settings.warmupRuns,
+    settings.top,
+  );
   return { metric: "operators", batchSize: settings.batchSize, ...breakdown };
 }
 
@@ -255,7 +291,8 @@ class OutOfMemoryError extends Error {}
 
 function failure(error: unknown): ChildReply {
   const text = message(error);
-  if (error instanceof InputShapeError) return { ok: false, kind: "invalid-request", message: text, details: {} };
+  if (error instanceof InputShapeError)
+    return { ok: false, kind: "invalid-request", message: text, details: {} };
   if (error instanceof OutOfMemoryError) return { ok: false, kind: "oom", message: text, details: {} };
   const cls = classifyOrtError(text);
   if (cls.kind === "unsupported-op") {

@@ -1,5 +1,11 @@
 import type { MeasureSettings } from "./measure-settings.js";
-import type { FailureDetails, FailureKind, GraphInfo, GraphOptimizationLevel, Measurement } from "./profile.types.js";
+import type {
+  FailureDetails,
+  FailureKind,
+  GraphInfo,
+  GraphOptimizationLevel,
+  Measurement,
+} from "./profile.types.js";
 import type { Provider } from "./provider.js";
 
 /**
@@ -18,7 +24,11 @@ export const PARENT_PID_ENV = "FAVOR_PROFILER_PARENT_PID";
 /** The one measurement a child performs. */
 export type ChildTask =
   | { readonly metric: "latency"; readonly batchSize: number }
-  | { readonly metric: "throughput"; readonly maxBatchSize: number; readonly memoryBudgetBytes: number | null }
+  | {
+      readonly metric: "throughput";
+      readonly maxBatchSize: number;
+      readonly memoryBudgetBytes: number | null;
+    }
   | { readonly metric: "memory"; readonly batchSize: number }
   | { readonly metric: "operators"; readonly profileDir: string };
 
@@ -53,7 +63,12 @@ export interface ChildSessionInfo {
 /** The child's one reply. */
 export type ChildReply =
   | { readonly ok: true; readonly measurement: Measurement; readonly session: ChildSessionInfo }
-  | { readonly ok: false; readonly kind: FailureKind; readonly message: string; readonly details: FailureDetails };
+  | {
+      readonly ok: false;
+      readonly kind: FailureKind;
+      readonly message: string;
+      readonly details: FailureDetails;
+    };
 
 /** A progress note from the child. */
 export interface ChildProgress {

@@ -114,7 +114,12 @@ export function runChild(request: ChildRequest, options: ChildRunOptions): Promi
     child.stdin.end(JSON.stringify(request));
 
     child.on("error", (error) => {
-      finish({ ok: false, kind: "crash", message: `cannot start the measuring process: ${error.message}`, details: {} });
+      finish({
+        ok: false,
+        kind: "crash",
+        message: `cannot start the measuring process: ${error.message}`,
+        details: {},
+      });
     });
     child.on("close", (code, signal) => {
       finish(diagnose(code, signal, killedFor, stderrTail.trim(), sampledPeak, options));
@@ -147,21 +152,36 @@ function diagnose(
         message:
           `the measuring process reached ${mib(sampledPeak ?? 0)} of resident memory, over its budget of ` +
           `${mib(options.memoryBudgetBytes ?? 0)}; it was killed`,
-        details: { ...details, residentBytes: sampledPeak ?? undefined, memoryBudgetBytes: options.memoryBudgetBytes ?? undefined },
+        details: {
+          ...details,
+          residentBytes: sampledPeak ?? undefined,
+          memoryBudgetBytes: options.memoryBudgetBytes ?? undefined,
+        },
       };
     case "cancelled":
-      return { ok: false, kind: "cancelled", message: "the measurement was cancelled; the measuring process was killed", details };
+      return {
+        ok: false,
+        kind: "cancelled",
+        message: "the measurement was cancelled; the measuring process was killed",
+        details,
+      };
   }
   if (signal === "SIGKILL") {
     return {
       ok: false,
       kind: "oom",
-      message: "the measuring process was killed by SIGKILL from outside, most likely by the kernel's out-of-memory killer",
+      message:
+        "the measuring process was killed by SIGKILL from outside, most likely by the kernel's out-of-memory killer",
       details,
     };
   }
   if (/bad_alloc|out of memory|Failed to allocate memory|heap out of memory/i.test(stderrTail)) {
-    return { ok: false, kind: "oom", message: `the measuring process ran out of memory (${endedBy(code, signal)})`, details };
+    return {
+      ok: false,
+      kind: "oom",
+      message: `the measuring process ran out of memory (${endedBy(code, signal)})`,
+      details,
+    };
   }
   return {
     ok: false,
@@ -175,7 +195,12 @@ function parseReply(json: string): ChildReply {
   try {
     return JSON.parse(json) as ChildReply;
   } catch (error) {
-    return { ok: false, kind: "error", message: `unreadable result from the measuring process: ${String(error)}`, details: {} };
+    return {
+      ok: false,
+      kind: "error",
+      message: `unreadable result from the measuring process: ${String(error)}`,
+      details: {},
+    };
   }
 }
 

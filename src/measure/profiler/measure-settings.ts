@@ -119,10 +119,12 @@ export function normalizeSettings(input: MeasureSettingsInput = {}): MeasureSett
     if (t.batchSizes.length === 0) throw new RangeError("throughput.batchSizes must not be empty");
     t.batchSizes.forEach((b, i) => positiveInteger(`throughput.batchSizes[${i}]`, b));
     for (let i = 1; i < t.batchSizes.length; i++) {
-      if (t.batchSizes[i] <= t.batchSizes[i - 1]) throw new RangeError("throughput.batchSizes must be strictly ascending");
+      if (t.batchSizes[i] <= t.batchSizes[i - 1])
+        throw new RangeError("throughput.batchSizes must be strictly ascending");
     }
   }
-  if (!(t.minGain >= 0 && t.minGain < 1)) throw new RangeError(`throughput.minGain must be within [0, 1), got ${t.minGain}`);
+  if (!(t.minGain >= 0 && t.minGain < 1))
+    throw new RangeError(`throughput.minGain must be within [0, 1), got ${t.minGain}`);
   positiveInteger("throughput.patience", t.patience);
   nonNegative("throughput.searchBudgetMs", t.searchBudgetMs);
   positiveInteger("memory.runs", settings.memory.runs);
@@ -141,7 +143,9 @@ function stopRule(name: string, rule: StopRule): StopRule {
   positiveInteger(`${name}.maxRuns`, rule.maxRuns);
   nonNegative(`${name}.maxDurationMs`, rule.maxDurationMs);
   if (rule.maxRuns < rule.minRuns) {
-    throw new RangeError(`${name}.maxRuns (${rule.maxRuns}) must be at least ${name}.minRuns (${rule.minRuns})`);
+    throw new RangeError(
+      `${name}.maxRuns (${rule.maxRuns}) must be at least ${name}.minRuns (${rule.minRuns})`,
+    );
   }
   if (rule.maxDurationMs < rule.minDurationMs) {
     throw new RangeError(
@@ -152,7 +156,8 @@ function stopRule(name: string, rule: StopRule): StopRule {
 }
 
 function positiveInteger(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
 }
 
 function nonNegativeInteger(name: string, value: number): void {
@@ -162,5 +167,6 @@ function nonNegativeInteger(name: string, value: number): void {
 }
 
 function nonNegative(name: string, value: number): void {
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number, got ${value}`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new RangeError(`${name} must be a non-negative number, got ${value}`);
 }

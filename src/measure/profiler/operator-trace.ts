@@ -58,7 +58,9 @@ export function parseOperatorTrace(trace: unknown, warmupRuns: number, top: numb
     .filter((e) => e.cat === "Session" && e.name === "model_run" && typeof e.ts === "number")
     .sort((a, b) => (a.ts as number) - (b.ts as number));
   if (runs.length <= warmupRuns) {
-    throw new Error(`the profiling trace holds ${runs.length} runs; at least ${warmupRuns + 1} were expected`);
+    throw new Error(
+      `the profiling trace holds ${runs.length} runs; at least ${warmupRuns + 1} were expected`,
+    );
   }
   const measured = runs.slice(warmupRuns);
   const from = measured[0].ts as number;
@@ -83,7 +85,13 @@ export function parseOperatorTrace(trace: unknown, warmupRuns: number, top: numb
     kernelUs += e.dur;
   }
   const n = measured.length;
-  const row = (opType: string, us: number, calls: number, nodes: number, providers: string[]): OperatorTime => ({
+  const row = (
+    opType: string,
+    us: number,
+    calls: number,
+    nodes: number,
+    providers: string[],
+  ): OperatorTime => ({
     opType,
     totalMs: us / 1000,
     perRunMs: us / 1000 / n,

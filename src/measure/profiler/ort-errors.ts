@@ -6,7 +6,12 @@
 
 /** What an onnxruntime error means for a measurement. */
 export type OrtErrorClass =
-  | { readonly kind: "unsupported-op"; readonly op: string; readonly domain: string | null; readonly node: string | null }
+  | {
+      readonly kind: "unsupported-op";
+      readonly op: string;
+      readonly domain: string | null;
+      readonly node: string | null;
+    }
   | { readonly kind: "oom" }
   | { readonly kind: "provider-unavailable" }
   | { readonly kind: "invalid-graph" }
@@ -33,13 +38,25 @@ export function classifyOrtError(message: string): OrtErrorClass {
     const node = /Name:\s*'?([^'\s]+)'?\s+OpType/.exec(message);
     return { kind: "unsupported-op", op: m[1], domain: null, node: node?.[1] ?? null };
   }
-  if (/Failed to allocate memory|bad_alloc|out of memory|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation|BFCArena.*Available memory/i.test(message)) {
+  if (
+    /Failed to allocate memory|bad_alloc|out of memory|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation|BFCArena.*Available memory/i.test(
+      message,
+    )
+  ) {
     return { kind: "oom" };
   }
-  if (/AppendExecutionProvider_Cuda|providers_cuda|libcudnn|libcublas|libcudart|no CUDA-capable device|CUDA driver version is insufficient|Failed to load shared library/i.test(message)) {
+  if (
+    /AppendExecutionProvider_Cuda|providers_cuda|libcudnn|libcublas|libcudart|no CUDA-capable device|CUDA driver version is insufficient|Failed to load shared library/i.test(
+      message,
+    )
+  ) {
     return { kind: "provider-unavailable" };
   }
-  if (/protobuf parsing failed|This is an invalid model|Load model .* failed|ValidateOpsetForDomain|model_load_utils|ShapeInferenceError|Type Error/i.test(message)) {
+  if (
+    /protobuf parsing failed|This is an invalid model|Load model .* failed|ValidateOpsetForDomain|model_load_utils|ShapeInferenceError|Type Error/i.test(
+      message,
+    )
+  ) {
     return { kind: "invalid-graph" };
   }
   return { kind: "error" };

@@ -123,15 +123,29 @@ async function profilePrepared(input: ProfileMetricInput, graph: PreparedGraph):
     return earlyFailure(input, startedAt, kind, errorMessage(error));
   }
   let outcome = await measureOnce(input, settings, choice, graph, startedAt);
-  if (!outcome.ok && outcome.kind === "provider-unavailable" && requested === "auto" && choice.provider === "cuda") {
+  if (
+    !outcome.ok &&
+    outcome.kind === "provider-unavailable" &&
+    requested === "auto" &&
+    choice.provider === "cuda"
+  ) {
     // auto promised cuda where it can run; when it cannot load after all, cpu is the honest answer.
-    const fallback: ProviderChoice = { requested, provider: "cpu", reason: `cuda failed to load (${outcome.message}); fell back to cpu` };
+    const fallback: ProviderChoice = {
+      requested,
+      provider: "cpu",
+      reason: `cuda failed to load (${outcome.message}); fell back to cpu`,
+    };
     outcome = await measureOnce(input, settings, fallback, graph, startedAt);
   }
   return outcome;
 }
 
-function earlyFailure(input: ProfileMetricInput, startedAt: Date, kind: FailureKind, message: string): ProfileFailure {
+function earlyFailure(
+  input: ProfileMetricInput,
+  startedAt: Date,
+  kind: FailureKind,
+  message: string,
+): ProfileFailure {
   return {
     ok: false,
     metric: input.metric,
@@ -158,7 +172,8 @@ export async function profileModel(input: ProfileModelInput): Promise<ProfileOut
   const metrics = input.metrics ?? METRICS;
   const memoryBatchSizes = input.memoryBatchSizes ?? [1, 32, 64, 128];
   for (const metric of metrics) {
-    if (!METRICS.includes(metric)) throw new RangeError(`unknown metric ${JSON.stringify(metric)}; use ${METRICS.join(", ")}`);
+    if (!METRICS.includes(metric))
+      throw new RangeError(`unknown metric ${JSON.stringify(metric)}; use ${METRICS.join(", ")}`);
   }
   const cells: Array<{ metric: ProfileMetric; batchSize?: number }> = [];
   for (const metric of METRICS) {
@@ -172,17 +187,26 @@ export async function profileModel(input: ProfileModelInput): Promise<ProfileOut
     graph = await prepareGraph(input.graph);
   } catch (error) {
     const startedAt = new Date();
-    return cells.map((c) => earlyFailure({ ...input, metric: c.metric }, startedAt, "invalid-request", errorMessage(error)));
+    return cells.map((c) =>
+      earlyFailure({ ...input, metric: c.metric }, startedAt, "invalid-request", errorMessage(error)),
+    );
   }
   const outcomes: ProfileOutcome[] = [];
   let fatal: ProfileFailure | null = null;
   try {
     for (const cell of cells) {
       if (fatal !== null) {
-        outcomes.push({ ...fatal, metric: cell.metric, message: `not run: an earlier measurement of this graph failed: ${fatal.message}` });
+        outcomes.push({
+          ...fatal,
+          metric: cell.metric,
+          message: `not run: an earlier measurement of this graph failed: ${fatal.message}`,
+        });
         continue;
       }
-      const outcome = await profilePrepared({ ...input, metric: cell.metric, batchSize: cell.batchSize }, graph);
+      const outcome = await profilePrepared(
+        { ...input, metric: cell.metric, batchSize: cell.batchSize },
+        graph,
+      );
       outcomes.push(outcome);
       if (!outcome.ok && GRAPH_WIDE.includes(outcome.kind)) fatal = outcome;
     }
@@ -206,7 +230,8 @@ async function measureOnce(
   } catch (error) {
     return failure(input, choice, null, startedAt, "provider-unavailable", errorMessage(error), {});
   }
-  const memoryBudgetBytes = input.budgets?.memoryBytes === undefined ? Math.floor(os.freemem() * 0.8) : input.budgets.memoryBytes;
+  const memoryBudgetBytes =
+    input.budgets?.memoryBytes === undefined ? Math.floor(os.freemem() * 0.8) : input.budgets.memoryBytes;
   const scratch = input.metric === "operators" ? await mkdtemp(path.join(os.tmpdir(), "favor-trace-")) : null;
   try {
     const task = childTask(input, settings, choice.provider, device, memoryBudgetBytes, scratch);
@@ -232,12 +257,27 @@ async function measureOnce(
     });
     const reply = run.reply;
     if (!reply.ok) return failure(input, choice, device, startedAt, reply.kind, reply.message, reply.details);
-    const info: GraphInfo = { sha256: graph.sha256, sizeBytes: graph.sizeBytes, path: graph.userPath, inputs: reply.session.inputs };
+    const info: GraphInfo = {
+      sha256: graph.sha256,
+      sizeBytes: graph.sizeBytes,
+      path: graph.userPath,
+      inputs: reply.session.inputs,
+    };
     const result: ProfileResult = {
       ok: true,
       metric: reply.measurement.metric,
       measurement: reply.measurement,
-      provenance: provenance(reply.measurement, request, choice, device, settings, info, reply.session, startedAt, run.wallMs),
+      provenance: provenance(
+        reply.measurement,
+        request,
+        choice,
+        device,
+        settings,
+        info,
+        reply.session,
+        startedAt,
+        run.wallMs,
+      ),
     };
     return result;
   } finally {
@@ -283,7 +323,10 @@ function provenance(
   startedAt: Date,
   wallMs: number,
 ): Provenance {
-  let timing: Pick<Provenance, "batchSize" | "warmupRuns" | "iterations" | "durationMs" | "spread" | "stopRule">;
+  let timing: Pick<
+    Provenance,
+    "batchSize" | "warmupRuns" | "iterations" | "durationMs" | "spread" | "stopRule"
+  >;
   switch (m.metric) {
     case "latency":
     case "throughput": {
@@ -300,7 +343,14 @@ function provenance(
       break;
     }
     case "memory":
-      timing = { batchSize: m.batchSize, warmupRuns: 0, iterations: m.runs, durationMs: 0, spread: null, stopRule: null };
+      timing = {
+        batchSize: m.batchSize,
+        warmupRuns: 0,
+        iterations: m.runs,
+        durationMs: 0,
+        spread: null,
+        stopRule: null,
+      };
       break;
     case "operators":
       timing = {
@@ -366,7 +416,11 @@ export function defaultThreads(device: DeviceDescription): number {
 /** Returns the precision of a graph, read from its first input's element type. */
 function precisionOf(graph: GraphInfo): string {
   const type = graph.inputs[0]?.type ?? "unknown";
-  return { float32: "fp32", float16: "fp16", float64: "fp64", bfloat16: "bf16", int8: "int8", uint8: "uint8" }[type] ?? type;
+  return (
+    { float32: "fp32", float16: "fp16", float64: "fp64", bfloat16: "bf16", int8: "int8", uint8: "uint8" }[
+      type
+    ] ?? type
+  );
 }
 
 interface PreparedGraph {
@@ -382,7 +436,8 @@ const hashCache = new Map<string, string>();
 
 async function prepareGraph(source: GraphSource): Promise<PreparedGraph> {
   if ("bytes" in source) {
-    if (!(source.bytes instanceof Uint8Array) || source.bytes.byteLength === 0) throw new Error("graph bytes are empty");
+    if (!(source.bytes instanceof Uint8Array) || source.bytes.byteLength === 0)
+      throw new Error("graph bytes are empty");
     const dir = await mkdtemp(path.join(os.tmpdir(), "favor-graph-"));
     const file = path.join(dir, "graph.onnx");
     await writeFile(file, source.bytes);
@@ -433,7 +488,8 @@ function cachedDevice(provider: Provider, gpuIndex: number): DeviceDescription {
 }
 
 function validate(input: ProfileMetricInput): void {
-  if (!METRICS.includes(input.metric)) throw new RangeError(`unknown metric ${JSON.stringify(input.metric)}; use ${METRICS.join(", ")}`);
+  if (!METRICS.includes(input.metric))
+    throw new RangeError(`unknown metric ${JSON.stringify(input.metric)}; use ${METRICS.join(", ")}`);
   positiveInteger("batchSize", input.batchSize);
   positiveInteger("threads", input.threads);
   positiveInteger("interOpThreads", input.interOpThreads);
@@ -441,13 +497,19 @@ function validate(input: ProfileMetricInput): void {
     throw new RangeError(`gpuIndex must be a non-negative integer, got ${input.gpuIndex}`);
   }
   if (input.graphOptimizationLevel !== undefined && !LEVELS.includes(input.graphOptimizationLevel)) {
-    throw new RangeError(`unknown graphOptimizationLevel ${JSON.stringify(input.graphOptimizationLevel)}; use ${LEVELS.join(", ")}`);
+    throw new RangeError(
+      `unknown graphOptimizationLevel ${JSON.stringify(input.graphOptimizationLevel)}; use ${LEVELS.join(", ")}`,
+    );
   }
   const b = input.budgets;
   if (b?.timeoutMs !== undefined && !(Number.isFinite(b.timeoutMs) && b.timeoutMs > 0)) {
     throw new RangeError(`budgets.timeoutMs must be a positive number, got ${b.timeoutMs}`);
   }
-  if (b?.memoryBytes !== undefined && b.memoryBytes !== null && !(Number.isFinite(b.memoryBytes) && b.memoryBytes > 0)) {
+  if (
+    b?.memoryBytes !== undefined &&
+    b.memoryBytes !== null &&
+    !(Number.isFinite(b.memoryBytes) && b.memoryBytes > 0)
+  ) {
     throw new RangeError(`budgets.memoryBytes must be a positive number or null, got ${b.memoryBytes}`);
   }
 }

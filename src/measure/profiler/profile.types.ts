@@ -41,7 +41,11 @@ export interface GraphInfo {
   /** The file measured, or null when bytes were given. */
   readonly path: string | null;
   /** Each input's name, element type and shape (symbolic dims by name). */
-  readonly inputs: ReadonlyArray<{ readonly name: string; readonly type: string; readonly shape: ReadonlyArray<number | string> }>;
+  readonly inputs: ReadonlyArray<{
+    readonly name: string;
+    readonly type: string;
+    readonly shape: ReadonlyArray<number | string>;
+  }>;
 }
 
 /** Latency at batch 1: every run's time and the summary. */
@@ -126,7 +130,11 @@ export interface OperatorsMeasurement extends OperatorBreakdown {
 }
 
 /** One measurement's payload. */
-export type Measurement = LatencyMeasurement | ThroughputMeasurement | MemoryMeasurement | OperatorsMeasurement;
+export type Measurement =
+  | LatencyMeasurement
+  | ThroughputMeasurement
+  | MemoryMeasurement
+  | OperatorsMeasurement;
 
 /** Where, how and when a figure was measured. */
 export interface Provenance {
@@ -149,7 +157,11 @@ export interface Provenance {
   /** Wall time of the timed runs, in milliseconds (the duration the stop rule counts). */
   readonly durationMs: number;
   /** Spread of the per-run times: sample stddev and 95% interval of the mean (ms); null where not timed. */
-  readonly spread: { readonly stddevMs: number; readonly cv: number; readonly ci95Ms: readonly [number, number] | null } | null;
+  readonly spread: {
+    readonly stddevMs: number;
+    readonly cv: number;
+    readonly ci95Ms: readonly [number, number] | null;
+  } | null;
   /** The stop rule used, where a timed loop ran. */
   readonly stopRule: StopRule | null;
   readonly settings: MeasureSettings;

@@ -73,13 +73,17 @@ export function cudaAvailability(): CudaAvailability {
  *
  * @throws ProviderUnavailableError when `cuda` is asked for and cannot run: never a silent CPU run.
  */
-export function chooseProvider(requested: RequestedProvider, cuda: () => CudaAvailability = cudaAvailability): ProviderChoice {
+export function chooseProvider(
+  requested: RequestedProvider,
+  cuda: () => CudaAvailability = cudaAvailability,
+): ProviderChoice {
   switch (requested) {
     case "cpu":
       return { requested, provider: "cpu", reason: null };
     case "cuda": {
       const { problem } = cuda();
-      if (problem !== null) throw new ProviderUnavailableError("cuda", `the cuda execution provider is unavailable: ${problem}`);
+      if (problem !== null)
+        throw new ProviderUnavailableError("cuda", `the cuda execution provider is unavailable: ${problem}`);
       return { requested, provider: "cuda", reason: null };
     }
     case "auto": {

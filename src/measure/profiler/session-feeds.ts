@@ -18,7 +18,8 @@ export interface InputSignature {
 /** Returns the tensor inputs of a session with element type and shape (symbolic dims by name). */
 export function inputSignatures(session: InferenceSession): InputSignature[] {
   return session.inputMetadata.map((m) => {
-    if (!m.isTensor) throw new InputShapeError(`input ${m.name} is not a tensor; only tensor inputs can be fed`);
+    if (!m.isTensor)
+      throw new InputShapeError(`input ${m.name} is not a tensor; only tensor inputs can be fed`);
     return { name: m.name, type: m.type, shape: [...m.shape] };
   });
 }
@@ -38,31 +39,42 @@ export function resolveInputShapes(
   const shapes = new Map<string, number[]>();
   for (const name of Object.keys(inputShapes ?? {})) {
     if (!inputs.some((i) => i.name === name)) {
-      throw new InputShapeError(`inputShapes names ${name}, which is not an input of the graph (inputs: ${inputs.map((i) => i.name).join(", ")})`);
+      throw new InputShapeError(
+        `inputShapes names ${name}, which is not an input of the graph (inputs: ${inputs.map((i) => i.name).join(", ")})`,
+      );
     }
   }
   for (const input of inputs) {
     const given = inputShapes?.[input.name];
     if (given !== undefined && given.length !== input.shape.length) {
-      throw new InputShapeError(`inputShapes.${input.name} has rank ${given.length}; the graph's input has rank ${input.shape.length}`);
+      throw new InputShapeError(
+        `inputShapes.${input.name} has rank ${given.length}; the graph's input has rank ${input.shape.length}`,
+      );
     }
-    if (input.shape.length === 0) throw new InputShapeError(`input ${input.name} is a scalar; it has no batch dimension`);
+    if (input.shape.length === 0)
+      throw new InputShapeError(`input ${input.name} is a scalar; it has no batch dimension`);
     const shape = input.shape.map((dim, i) => {
       if (i === 0) {
         if (typeof dim === "number" && dim !== batchSize) {
-          throw new InputShapeError(`input ${input.name} has a fixed batch dimension ${dim}; cannot run batch size ${batchSize}`);
+          throw new InputShapeError(
+            `input ${input.name} has a fixed batch dimension ${dim}; cannot run batch size ${batchSize}`,
+          );
         }
         return batchSize;
       }
       if (typeof dim === "number") {
         if (given !== undefined && given[i] !== dim) {
-          throw new InputShapeError(`inputShapes.${input.name}[${i}] is ${given[i]}; the graph fixes it to ${dim}`);
+          throw new InputShapeError(
+            `inputShapes.${input.name}[${i}] is ${given[i]}; the graph fixes it to ${dim}`,
+          );
         }
         return dim;
       }
       const value = given?.[i];
       if (value === undefined || !Number.isSafeInteger(value) || value < 1) {
-        throw new InputShapeError(`input ${input.name} has a symbolic dimension ${i} (${dim}); give its size in inputShapes.${input.name}`);
+        throw new InputShapeError(
+          `input ${input.name} has a symbolic dimension ${i} (${dim}); give its size in inputShapes.${input.name}`,
+        );
       }
       return value;
     });
@@ -111,7 +123,14 @@ function fill(input: InputSignature, size: number, rng: Xoshiro128): Tensor.Data
     case "uint16":
     case "int32":
     case "uint32": {
-      const Ctor = { int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array }[input.type];
+      const Ctor = {
+        int8: Int8Array,
+        uint8: Uint8Array,
+        int16: Int16Array,
+        uint16: Uint16Array,
+        int32: Int32Array,
+        uint32: Uint32Array,
+      }[input.type];
       const data = new Ctor(size);
       for (let i = 0; i < size; i++) data[i] = Math.floor(rng.next() * 100);
       return data;
@@ -128,7 +147,9 @@ function fill(input: InputSignature, size: number, rng: Xoshiro128): Tensor.Data
       return data;
     }
     default:
-      throw new InputShapeError(`input ${input.name} has element type ${input.type}, which the profiler cannot fill`);
+      throw new InputShapeError(
+        `input ${input.name} has element type ${input.type}, which the profiler cannot fill`,
+      );
   }
 }
 

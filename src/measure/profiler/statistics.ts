@@ -123,16 +123,18 @@ export function meanConfidenceInterval(
  * below 1e-4 there) beyond.
  */
 export function studentT(level: ConfidenceLevel, df: number): number {
-  if (!Number.isInteger(df) || df < 1) throw new RangeError(`degrees of freedom must be a positive integer, got ${df}`);
+  if (!Number.isInteger(df) || df < 1)
+    throw new RangeError(`degrees of freedom must be a positive integer, got ${df}`);
   const table = T_TABLE[level];
-  if (table === undefined) throw new RangeError(`unsupported confidence level ${String(level)}; use 0.9, 0.95 or 0.99`);
+  if (table === undefined)
+    throw new RangeError(`unsupported confidence level ${String(level)}; use 0.9, 0.95 or 0.99`);
   if (df <= table.length) return table[df - 1];
   const z = Z[level];
   const z2 = z * z;
-  const g1 = (z2 + 1) * z / 4;
-  const g2 = ((5 * z2 + 16) * z2 + 3) * z / 96;
-  const g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384;
-  const g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160;
+  const g1 = ((z2 + 1) * z) / 4;
+  const g2 = (((5 * z2 + 16) * z2 + 3) * z) / 96;
+  const g3 = ((((3 * z2 + 19) * z2 + 17) * z2 - 15) * z) / 384;
+  const g4 = (((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z) / 92160;
   return z + g1 / df + g2 / df ** 2 + g3 / df ** 3 + g4 / df ** 4;
 }
 
@@ -153,28 +155,33 @@ function percentileOfSorted(sorted: Float64Array, p: number): number {
 function assertSample(samples: ReadonlyArray<number>): void {
   if (samples.length === 0) throw new RangeError("the sample is empty");
   for (let i = 0; i < samples.length; i++) {
-    if (!Number.isFinite(samples[i])) throw new RangeError(`sample ${i} is not a finite number: ${samples[i]}`);
+    if (!Number.isFinite(samples[i]))
+      throw new RangeError(`sample ${i} is not a finite number: ${samples[i]}`);
   }
 }
 
 // Two-sided critical values t(1 − α/2, df) for df = 1…30.
 const T_TABLE: Readonly<Record<ConfidenceLevel, ReadonlyArray<number>>> = {
   0.9: [
-    6.313752, 2.919986, 2.353363, 2.131847, 2.015048, 1.94318, 1.894579, 1.859548, 1.833113, 1.812461, 1.795885,
-    1.782288, 1.770933, 1.76131, 1.75305, 1.745884, 1.739607, 1.734064, 1.729133, 1.724718, 1.720743, 1.717144,
-    1.713872, 1.710882, 1.708141, 1.705618, 1.703288, 1.701131, 1.699127, 1.697261,
+    6.313752, 2.919986, 2.353363, 2.131847, 2.015048, 1.94318, 1.894579, 1.859548, 1.833113, 1.812461,
+    1.795885, 1.782288, 1.770933, 1.76131, 1.75305, 1.745884, 1.739607, 1.734064, 1.729133, 1.724718,
+    1.720743, 1.717144, 1.713872, 1.710882, 1.708141, 1.705618, 1.703288, 1.701131, 1.699127, 1.697261,
   ],
   0.95: [
-    12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004, 2.262157, 2.228139, 2.200985,
-    2.178813, 2.160369, 2.144787, 2.13145, 2.119905, 2.109816, 2.100922, 2.093024, 2.085963, 2.079614, 2.073873,
-    2.068658, 2.063899, 2.059539, 2.055529, 2.051831, 2.048407, 2.04523, 2.042272,
+    12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004, 2.262157, 2.228139,
+    2.200985, 2.178813, 2.160369, 2.144787, 2.13145, 2.119905, 2.109816, 2.100922, 2.093024, 2.085963,
+    2.079614, 2.073873, 2.068658, 2.063899, 2.059539, 2.055529, 2.051831, 2.048407, 2.04523, 2.042272,
   ],
   0.99: [
-    63.656741, 9.924843, 5.840909, 4.604095, 4.032143, 3.707428, 3.499483, 3.355387, 3.249836, 3.169273, 3.105807,
-    3.05454, 3.012276, 2.976843, 2.946713, 2.920782, 2.898231, 2.87844, 2.860935, 2.84534, 2.83136, 2.818756,
-    2.807336, 2.79694, 2.787436, 2.778715, 2.770683, 2.763262, 2.756386, 2.749996,
+    63.656741, 9.924843, 5.840909, 4.604095, 4.032143, 3.707428, 3.499483, 3.355387, 3.249836, 3.169273,
+    3.105807, 3.05454, 3.012276, 2.976843, 2.946713, 2.920782, 2.898231, 2.87844, 2.860935, 2.84534, 2.83136,
+    2.818756, 2.807336, 2.79694, 2.787436, 2.778715, 2.770683, 2.763262, 2.756386, 2.749996,
   ],
 };
 
 // Standard normal quantiles z(1 − α/2).
-const Z: Readonly<Record<ConfidenceLevel, number>> = { 0.9: 1.6448536269514722, 0.95: 1.959963984540054, 0.99: 2.5758293035489004 };
+const Z: Readonly<Record<ConfidenceLevel, number>> = {
+  0.9: 1.6448536269514722,
+  0.95: 1.959963984540054,
+  0.99: 2.5758293035489004,
+};

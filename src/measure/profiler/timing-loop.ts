@@ -59,7 +59,9 @@ export async function timeRuns(
   }
   const wallMs = now - start;
   const reasons: string[] = [];
-  if (samplesMs.length < rule.minRuns) reasons.push(`ran ${samplesMs.length} of at least ${rule.minRuns} runs`);
-  if (wallMs < rule.minDurationMs) reasons.push(`ran ${wallMs.toFixed(0)} of at least ${rule.minDurationMs} ms`);
+  if (samplesMs.length < rule.minRuns)
+    reasons.push(`ran ${samplesMs.length} of at least ${rule.minRuns} runs`);
+  if (wallMs < rule.minDurationMs)
+    reasons.push(`ran ${wallMs.toFixed(0)} of at least ${rule.minDurationMs} ms`);
   return { samplesMs, wallMs, warmupRuns: rule.warmupRuns, stoppedBy, valid: reasons.length === 0, reasons };
 }

@@ -29,7 +29,12 @@ export function zerosLike(b: GraphBuilder, like: Tensor, dtype: DType = b.dtype)
 }
 
 /** Returns a constant float tensor in the builder's dtype (a buffer: it does not count as a parameter). */
-export function floatConstant(b: GraphBuilder, values: ArrayLike<number>, shape: ReadonlyArray<number>, name: string): Tensor {
+export function floatConstant(
+  b: GraphBuilder,
+  values: ArrayLike<number>,
+  shape: ReadonlyArray<number>,
+  name: string,
+): Tensor {
   return b.constant(values, shape, b.dtype, name);
 }
 
@@ -52,9 +57,19 @@ export function gatherTokens(b: GraphBuilder, x: Tensor, idx: Tensor): Tensor {
  * Returns ScatterElements(data, indices, updates, reduction "add") along `axis`. onnxruntime's CPU provider
  * has no float16 kernel for the add reduction, so float16 operands are scattered in float32 and cast back.
  */
-export function scatterAdd(b: GraphBuilder, data: Tensor, indices: Tensor, updates: Tensor, axis: number): Tensor {
-  if (data.dtype !== "float16") return b.op("ScatterElements", [data, indices, updates], { axis, reduction: "add" });
-  const summed = b.op("ScatterElements", [b.cast(data, "float32"), indices, b.cast(updates, "float32")], { axis, reduction: "add" });
+export function scatterAdd(
+  b: GraphBuilder,
+  data: Tensor,
+  indices: Tensor,
+  updates: Tensor,
+  axis: number,
+): Tensor {
+  if (data.dtype !== "float16")
+    return b.op("ScatterElements", [data, indices, updates], { axis, reduction: "add" });
+  const summed = b.op("ScatterElements", [b.cast(data, "float32"), indices, b.cast(updates, "float32")], {
+    axis,
+    reduction: "add",
+  });
   return b.cast(summed, "float16");
 }
 
@@ -95,13 +110,18 @@ export function sharedBuilder(b: GraphBuilder, recorded: ReadonlyArray<Tensor>):
   return overrideParam(b, (name, shape) => {
     const t = recorded[i++];
     if (!t || t.shape.length !== shape.length || t.shape.some((d, j) => d !== shape[j])) {
-      throw new Error(`shared parameter ${i - 1} (${name}): recorded [${t?.shape.join(",") ?? "none"}], asked for [${shape.join(",")}]`);
+      throw new Error(
+        `shared parameter ${i - 1} (${name}): recorded [${t?.shape.join(",") ?? "none"}], asked for [${shape.join(",")}]`,
+      );
     }
     return t;
   });
 }
 
-function overrideParam(b: GraphBuilder, param: (name: string, shape: ReadonlyArray<number>, init?: Init) => Tensor): GraphBuilder {
+function overrideParam(
+  b: GraphBuilder,
+  param: (name: string, shape: ReadonlyArray<number>, init?: Init) => Tensor,
+): GraphBuilder {
   return new Proxy(b, {
     get(target, prop) {
       if (prop === "param") return param;
@@ -161,9 +181,19 @@ export interface HookedBlockOptions {
 }
 
 /** Returns one pre-norm ViT block, x + [ls1]·attn(norm1(x)) → hook → x + [ls2]·mlp(norm2(x)), and its attention parts. */
-export function hookedBlock(b: GraphBuilder, x: Tensor, name: string, o: HookedBlockOptions): { x: Tensor; parts: AttentionParts } {
+export function hookedBlock(
+  b: GraphBuilder,
+  x: Tensor,
+  name: string,
+  o: HookedBlockOptions,
+): { x: Tensor; parts: AttentionParts } {
   return b.scope(name, () => {
-    const parts = selfAttention(b, layerNorm(b, x, o.dim, "norm1", o.eps), { dim: o.dim, heads: o.heads, qkvBias: o.qkvBias, keyBias: o.keyBias });
+    const parts = selfAttention(b, layerNorm(b, x, o.dim, "norm1", o.eps), {
+      dim: o.dim,
+      heads: o.heads,
+      qkvBias: o.qkvBias,
+      keyBias: o.keyBias,
+    });
     let y = parts.out;
     if (o.layerScale) y = layerScale(b, y, o.dim, "ls1");
     x = b.add(x, y);
@@ -178,7 +208,12 @@ export function hookedBlock(b: GraphBuilder, x: Tensor, name: string, o: HookedB
  * Returns tokens with a learned position embedding over class token and patches (the original DeiT
  * layout used by EViT and DynamicViT: cat(cls, patches) + pos_embed [1, N+1, C]).
  */
-export function addPosEmbedWithClass(b: GraphBuilder, patches: Tensor, dim: number, clsToken: Tensor): Tensor {
+export function addPosEmbedWithClass(
+  b: GraphBuilder,
+  patches: Tensor,
+  dim: number,
+  clsToken: Tensor,
+): Tensor {
   const n = patches.shape[1] as number;
   const x = b.concat([clsToken, patches], 1);
   return b.add(x, b.param("pos_embed", [1, n + 1, dim], INIT.weight));

@@ -10,7 +10,8 @@ import { batchNorm2d, batchShape, conv2d } from "../onnx/index.js";
 /** Returns the static dimension `i` of `t`, failing loudly when it is symbolic. */
 export function dim(t: Tensor, i: number): number {
   const d = t.shape[i < 0 ? t.shape.length + i : i];
-  if (typeof d !== "number") throw new Error(`tensor ${t.name}: dimension ${i} is ${String(d)}, expected a static size`);
+  if (typeof d !== "number")
+    throw new Error(`tensor ${t.name}: dimension ${i} is ${String(d)}, expected a static size`);
   return d;
 }
 
@@ -38,7 +39,12 @@ export function convBn(
   bnName: string,
   opts: { stride?: number; padding?: number; groups?: number; bias?: boolean } = {},
 ): Tensor {
-  const y = conv2d(b, x, inC, outC, kernel, convName, { stride: opts.stride, padding: opts.padding, groups: opts.groups, bias: opts.bias ?? true });
+  const y = conv2d(b, x, inC, outC, kernel, convName, {
+    stride: opts.stride,
+    padding: opts.padding,
+    groups: opts.groups,
+    bias: opts.bias ?? true,
+  });
   return batchNorm2d(b, y, outC, bnName);
 }
 
@@ -55,7 +61,8 @@ export function roll(b: GraphBuilder, x: Tensor, shift: number, axis: number): T
 /** Returns windows [B, nW, ws·ws, C] of a map [B, H, W, C] (Swin window_partition, batch kept apart). */
 export function windowPartition(b: GraphBuilder, x: Tensor, ws: number): Tensor {
   const [h, w, c] = [dim(x, 1), dim(x, 2), dim(x, 3)];
-  if (h % ws !== 0 || w % ws !== 0) throw new Error(`windowPartition: ${h}x${w} map is not divisible into ${ws}x${ws} windows`);
+  if (h % ws !== 0 || w % ws !== 0)
+    throw new Error(`windowPartition: ${h}x${w} map is not divisible into ${ws}x${ws} windows`);
   const y = b.transpose(b.reshape(x, [0, h / ws, ws, w / ws, ws, c]), [0, 1, 3, 2, 4, 5]);
   return b.reshape(y, [0, (h / ws) * (w / ws), ws * ws, c]);
 }
@@ -99,7 +106,10 @@ export function transposeLast(b: GraphBuilder, x: Tensor): Tensor {
  */
 export function resizeBilinear(b: GraphBuilder, x: Tensor, h: number, w: number): Tensor {
   const sizes = batchShape(b, x, [dim(x, 1), h, w]);
-  return b.op("Resize", [x, null, null, sizes], { mode: "linear", coordinate_transformation_mode: "half_pixel" });
+  return b.op("Resize", [x, null, null, sizes], {
+    mode: "linear",
+    coordinate_transformation_mode: "half_pixel",
+  });
 }
 
 /**
@@ -152,7 +162,8 @@ export function shiftedWindowMask(h: number, w: number, ws: number, shift: numbe
       const win = wy * nWw + wx;
       const ids: number[] = [];
       for (let i = 0; i < n; i++) ids.push(img[(wy * ws + Math.floor(i / ws)) * w + wx * ws + (i % ws)]);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[(win * n + i) * n + j] = ids[i] === ids[j] ? 0 : -100;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) out[(win * n + i) * n + j] = ids[i] === ids[j] ? 0 : -100;
     }
   }
   return out;

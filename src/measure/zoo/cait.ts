@@ -1,6 +1,15 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
 import {
-  addPosEmbed, classAttentionBlock, expandToBatch, fromHeads, imageInput, layerNorm, layerScale, linear, mlp, patchEmbed,
+  addPosEmbed,
+  classAttentionBlock,
+  expandToBatch,
+  fromHeads,
+  imageInput,
+  layerNorm,
+  layerScale,
+  linear,
+  mlp,
+  patchEmbed,
   toHeads,
 } from "../onnx/index.js";
 import { defineModel } from "./zoo-model.js";
@@ -41,7 +50,8 @@ defineModel({
       });
     }
     let cls = expandToBatch(b, b.param("cls_token", [1, 1, DIM]), x);
-    for (let i = 0; i < 2; i++) cls = classAttentionBlock(b, x, cls, `blocks_token_only.${i}`, DIM, HEADS, 4 * DIM);
+    for (let i = 0; i < 2; i++)
+      cls = classAttentionBlock(b, x, cls, `blocks_token_only.${i}`, DIM, HEADS, 4 * DIM);
     const out = layerNorm(b, b.concat([cls, x], 1), DIM, "norm");
     return linear(b, b.gather(out, 0, 1), DIM, o.numClasses, "head");
   },

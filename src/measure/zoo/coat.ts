@@ -1,6 +1,14 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
-import { conv2d, expandToBatch, imageInput, INIT, layerNorm, linear, mlp } from "../onnx/index.js";
-import { dim, mapToTokens, mergeHeads, resizeBilinear, splitHeads, tokensToMap, transposeLast } from "./blocks-hierarchical.js";
+import { conv2d, expandToBatch, INIT, imageInput, layerNorm, linear, mlp } from "../onnx/index.js";
+import {
+  dim,
+  mapToTokens,
+  mergeHeads,
+  resizeBilinear,
+  splitHeads,
+  tokensToMap,
+  transposeLast,
+} from "./blocks-hierarchical.js";
 import { defineModel } from "./zoo-model.js";
 
 /**
@@ -16,7 +24,11 @@ import { defineModel } from "./zoo-model.js";
 const DIM = 152;
 const HEADS = 8;
 const CH = DIM / HEADS;
-const CRPE: Array<[number, number]> = [[3, 2], [5, 3], [7, 3]]; // window → heads
+const CRPE: Array<[number, number]> = [
+  [3, 2],
+  [5, 3],
+  [7, 3],
+]; // window → heads
 const EPS = 1e-6;
 
 interface Scale {
@@ -32,7 +44,10 @@ interface Cpe {
 }
 
 function makeCpe(b: GraphBuilder, name: string): Cpe {
-  return b.scope(`${name}.proj`, () => ({ w: b.param("weight", [DIM, 1, 3, 3]), bias: b.param("bias", [DIM], INIT.zeros) }));
+  return b.scope(`${name}.proj`, () => ({
+    w: b.param("weight", [DIM, 1, 3, 3]),
+    bias: b.param("bias", [DIM], INIT.zeros),
+  }));
 }
 
 /** Returns x with the shared ConvPosEnc applied: cls kept, image tokens + dwconv3(image map). */
@@ -66,7 +81,9 @@ function makeCrpe(b: GraphBuilder, name: string): Crpe {
 function factorAttention(b: GraphBuilder, x: Tensor, h: number, w: number, crpe: Crpe, name: string): Tensor {
   return b.scope(name, () => {
     const n = 1 + h * w;
-    const [q, k, v] = b.split(linear(b, x, DIM, 3 * DIM, "qkv"), [DIM, DIM, DIM], -1).map((t) => splitHeads(b, t, HEADS)); // [B, h, N, Ch]
+    const [q, k, v] = b
+      .split(linear(b, x, DIM, 3 * DIM, "qkv"), [DIM, DIM, DIM], -1)
+      .map((t) => splitHeads(b, t, HEADS)); // [B, h, N, Ch]
     const kSoft = b.softmax(k, 2);
     // As the reference: torch.einsum products (which torchprofile, the benchmark's MAC counter, skips)
     const ktv = b.einsum("bhnk,bhnv->bhkv", kSoft, v);
@@ -75,14 +92,24 @@ function factorAttention(b: GraphBuilder, x: Tensor, h: number, w: number, crpe:
     const qImg = b.slice(q, [1], [n], [2]);
     const vImg = b.slice(v, [1], [n], [2]); // [B, h, HW, Ch] → [B, h·Ch, H, W]
     const vMap = b.reshape(transposeLast(b, vImg), [0, DIM, h, w]);
-    const parts = b.split(vMap, crpe.convs.map((c) => c.channels), 1);
-    const conv = b.concat(parts.map((p, i) => {
-      const c = crpe.convs[i];
-      return b.conv(p, c.w, c.bias, { pads: Array(4).fill(Math.floor(c.k / 2)), group: c.channels });
-    }), 1);
+    const parts = b.split(
+      vMap,
+      crpe.convs.map((c) => c.channels),
+      1,
+    );
+    const conv = b.concat(
+      parts.map((p, i) => {
+        const c = crpe.convs[i];
+        return b.conv(p, c.w, c.bias, { pads: Array(4).fill(Math.floor(c.k / 2)), group: c.channels });
+      }),
+      1,
+    );
     const convV = transposeLast(b, b.reshape(conv, [0, HEADS, CH, h * w])); // [B, h, HW, Ch]
     const ev = b.mul(qImg, convV);
-    const zero = b.op("Expand", [b.constant(new Float32Array(CH), [1, 1, 1, CH], b.dtype, "zero"), b.concat([b.op("Shape", [x], { start: 0, end: 1 }), b.ints([HEADS, 1, CH], "rest")], 0)]);
+    const zero = b.op("Expand", [
+      b.constant(new Float32Array(CH), [1, 1, 1, CH], b.dtype, "zero"),
+      b.concat([b.op("Shape", [x], { start: 0, end: 1 }), b.ints([HEADS, 1, CH], "rest")], 0),
+    ]);
     const crpeOut = b.concat([zero, ev], 2);
     const y = b.add(b.mul(factor, CH ** -0.5), crpeOut);
     return linear(b, mergeHeads(b, y), DIM, DIM, "proj");
@@ -117,7 +144,10 @@ export function buildCoatTiny(b: GraphBuilder, resolution: number, numClasses: n
     for (let j = 0; j < 2; j++) {
       s.x = b.scope(`serial_blocks${i}.${j}`, () => {
         const x = convPosEnc(b, s.x, s.h, s.w, cpes[i - 1]);
-        const y = b.add(x, factorAttention(b, layerNorm(b, x, DIM, "norm1", EPS), s.h, s.w, crpes[i - 1], "factoratt_crpe"));
+        const y = b.add(
+          x,
+          factorAttention(b, layerNorm(b, x, DIM, "norm1", EPS), s.h, s.w, crpes[i - 1], "factoratt_crpe"),
+        );
         return b.add(y, mlp(b, layerNorm(b, y, DIM, "norm2", EPS), DIM, 4 * DIM));
       });
     }
@@ -130,7 +160,16 @@ export function buildCoatTiny(b: GraphBuilder, resolution: number, numClasses: n
   for (let j = 0; j < 6; j++) {
     b.scope(`parallel_blocks.${j}`, () => {
       const xs = [s2, s3, s4].map((s, k) => convPosEnc(b, s.x, s.h, s.w, cpes[k + 1]));
-      const cur = [s2, s3, s4].map((s, k) => factorAttention(b, layerNorm(b, xs[k], DIM, `norm1${k + 2}`, EPS), s.h, s.w, crpes[k + 1], `factoratt_crpe${k + 2}`));
+      const cur = [s2, s3, s4].map((s, k) =>
+        factorAttention(
+          b,
+          layerNorm(b, xs[k], DIM, `norm1${k + 2}`, EPS),
+          s.h,
+          s.w,
+          crpes[k + 1],
+          `factoratt_crpe${k + 2}`,
+        ),
+      );
       const rs = (t: Tensor, from: Scale, to: Scale) => interpolateTokens(b, t, from.h, from.w, to.h, to.w);
       const mixed = [
         b.add(b.add(cur[0], rs(cur[1], s3, s2)), rs(cur[2], s4, s2)),
@@ -145,7 +184,9 @@ export function buildCoatTiny(b: GraphBuilder, resolution: number, numClasses: n
       });
     });
   }
-  const clsTokens = [s2, s3, s4].map((s, k) => b.slice(layerNorm(b, s.x, DIM, `norm${k + 2}`, EPS), [0], [1], [1]));
+  const clsTokens = [s2, s3, s4].map((s, k) =>
+    b.slice(layerNorm(b, s.x, DIM, `norm${k + 2}`, EPS), [0], [1], [1]),
+  );
   const merged = b.concat(clsTokens, 1); // [B, 3, C]
   const agg = b.squeeze(conv1d1x1(b, merged, 3, 1, "aggregate"), [1]);
   return linear(b, agg, DIM, numClasses, "head");
@@ -165,14 +206,17 @@ function sharedMlp(b: GraphBuilder): (x: Tensor) => Tensor {
 
 /** Returns nn.Conv1d(inC, outC, kernel_size=1) on [B, inC, L]. */
 function conv1d1x1(b: GraphBuilder, x: Tensor, inC: number, outC: number, name: string): Tensor {
-  return b.scope(name, () => b.conv(x, b.param("weight", [outC, inC, 1]), b.param("bias", [outC], INIT.zeros)));
+  return b.scope(name, () =>
+    b.conv(x, b.param("weight", [outC, inC, 1]), b.param("bias", [outC], INIT.zeros)),
+  );
 }
 
 defineModel({
   name: "CoaT-Ti",
   sourceId: "coat_tiny",
   family: "coat",
-  checkResolution: (r) => (r < 32 ? "resolution must be at least 32 (patch 4 and three stride-2 embeddings)" : null),
+  checkResolution: (r) =>
+    r < 32 ? "resolution must be at least 32 (patch 4 and three stride-2 embeddings)" : null,
   testResolution: 64,
   build: (b, o) => buildCoatTiny(b, o.resolution, o.numClasses),
 });

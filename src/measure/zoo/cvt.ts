@@ -1,5 +1,5 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
-import { conv2d, expandToBatch, imageInput, INIT, layerNorm, linear, mlp } from "../onnx/index.js";
+import { conv2d, expandToBatch, INIT, imageInput, layerNorm, linear, mlp } from "../onnx/index.js";
 import { convBn, dim, mapToTokens, mergeHeads, splitHeads, tokensToMap } from "./blocks-hierarchical.js";
 import { defineModel } from "./zoo-model.js";
 
@@ -20,10 +20,20 @@ const STAGES = [
 
 /** Returns one dw_bn projection of a map: depth-wise conv (no bias) + BatchNorm, as tokens. */
 function convProjection(b: GraphBuilder, x: Tensor, c: number, stride: number, name: string): Tensor {
-  return b.scope(name, () => mapToTokens(b, convBn(b, x, c, c, 3, "conv", "bn", { stride, padding: 1, groups: c, bias: false })));
+  return b.scope(name, () =>
+    mapToTokens(b, convBn(b, x, c, c, 3, "conv", "bn", { stride, padding: 1, groups: c, bias: false })),
+  );
 }
 
-function cvtAttention(b: GraphBuilder, x: Tensor, c: number, heads: number, h: number, w: number, cls: boolean): Tensor {
+function cvtAttention(
+  b: GraphBuilder,
+  x: Tensor,
+  c: number,
+  heads: number,
+  h: number,
+  w: number,
+  cls: boolean,
+): Tensor {
   return b.scope("attn", () => {
     let clsTok: Tensor | null = null;
     let img = x;
@@ -50,13 +60,19 @@ export function buildCvt13(b: GraphBuilder, resolution: number, numClasses: numb
   let clsOut: Tensor | null = null;
   for (const [i, st] of STAGES.entries()) {
     b.scope(`stage${i}`, () => {
-      const emb = b.scope("patch_embed", () => conv2d(b, x, inC, st.dim, st.patch, "proj", { stride: st.stride, padding: st.padding }));
+      const emb = b.scope("patch_embed", () =>
+        conv2d(b, x, inC, st.dim, st.patch, "proj", { stride: st.stride, padding: st.padding }),
+      );
       const [h, w] = [dim(emb, 2), dim(emb, 3)];
       let t = b.scope("patch_embed", () => layerNorm(b, mapToTokens(b, emb), st.dim, "norm", EPS));
-      if (st.cls) t = b.concat([expandToBatch(b, b.param("cls_token", [1, 1, st.dim], INIT.weight), t), t], 1);
+      if (st.cls)
+        t = b.concat([expandToBatch(b, b.param("cls_token", [1, 1, st.dim], INIT.weight), t), t], 1);
       for (let j = 0; j < st.depth; j++) {
         t = b.scope(`blocks.${j}`, () => {
-          const y = b.add(t, cvtAttention(b, layerNorm(b, t, st.dim, "norm1", EPS), st.dim, st.heads, h, w, st.cls));
+          const y = b.add(
+            t,
+            cvtAttention(b, layerNorm(b, t, st.dim, "norm1", EPS), st.dim, st.heads, h, w, st.cls),
+          );
           return b.add(y, mlp(b, layerNorm(b, y, st.dim, "norm2", EPS), st.dim, 4 * st.dim));
         });
       }

@@ -44,7 +44,14 @@ export function compareWithDataset(file: URL | string = BENCHMARK_FILE): Compari
   const names = new Map(catalogueModels().map((m) => [m.sourceId, m.name]));
   const groups = new Map<string, { run: RunLike; count: number }>();
   for (const r of runs) {
-    const key = [r.sourceModelId, r.pretrainResolution, r.resolution, r.metrics.params, r.metrics.macs, r.metrics.flops].join("|");
+    const key = [
+      r.sourceModelId,
+      r.pretrainResolution,
+      r.resolution,
+      r.metrics.params,
+      r.metrics.macs,
+      r.metrics.flops,
+    ].join("|");
     const g = groups.get(key);
     if (g) g.count++;
     else groups.set(key, { run: r, count: 1 });
@@ -53,7 +60,8 @@ export function compareWithDataset(file: URL | string = BENCHMARK_FILE): Compari
   const rows: ComparisonRow[] = [];
   for (const { run, count } of groups.values()) {
     const cacheKey = `${run.sourceModelId}@${run.pretrainResolution}->${run.resolution}`;
-    if (!cache.has(cacheKey)) cache.set(cacheKey, measure(run.sourceModelId, run.resolution, run.pretrainResolution));
+    if (!cache.has(cacheKey))
+      cache.set(cacheKey, measure(run.sourceModelId, run.resolution, run.pretrainResolution));
     const got = cache.get(cacheKey)!;
     const ok = typeof got === "string" ? null : got;
     rows.push({
@@ -69,14 +77,23 @@ export function compareWithDataset(file: URL | string = BENCHMARK_FILE): Compari
       datasetFlops: run.metrics.flops ?? null,
       builtFlops: ok?.flops ?? null,
       error: typeof got === "string" ? got : null,
-      deviation: ok && ok.params !== run.metrics.params ? (findModel(run.sourceModelId)?.parameterDeviations?.[run.metrics.params ?? NaN] ?? null) : null,
+      deviation:
+        ok && ok.params !== run.metrics.params
+          ? (findModel(run.sourceModelId)?.parameterDeviations?.[run.metrics.params ?? NaN] ?? null)
+          : null,
     });
   }
   const order = new Map(catalogueModels().map((m, i) => [m.sourceId, i]));
-  return rows.sort((a, b) => (order.get(a.sourceId) ?? 99) - (order.get(b.sourceId) ?? 99) || a.resolution - b.resolution);
+  return rows.sort(
+    (a, b) => (order.get(a.sourceId) ?? 99) - (order.get(b.sourceId) ?? 99) || a.resolution - b.resolution,
+  );
 }
 
-function measure(sourceId: string, resolution: number, pretrainResolution: number): { params: number; macs: number; all: number; flops: number } | string {
+function measure(
+  sourceId: string,
+  resolution: number,
+  pretrainResolution: number,
+): { params: number; macs: number; all: number; flops: number } | string {
   if (!findModel(sourceId)) return "not in the zoo";
   try {
     const { graph, metadata } = describeModel(sourceId, { resolution, pretrainResolution });
@@ -97,7 +114,18 @@ export function relativeDifference(built: number | null, dataset: number | null)
 export function formatComparison(rows: ReadonlyArray<ComparisonRow>): string {
   const pct = (v: number | null) => (v === null ? "—" : `${(v * 100).toFixed(2)}%`);
   const n = (v: number | null) => (v === null || Number.isNaN(v) ? "—" : v.toLocaleString("en-US"));
-  const header = ["model", "res", "params (data)", "params (zoo)", "Δ", "MACs (data)", "MACs (zoo)", "Δ", "FLOPs Δ", "note"];
+  const header = [
+    "model",
+    "res",
+    "params (data)",
+    "params (zoo)",
+    "Δ",
+    "MACs (data)",
+    "MACs (zoo)",
+    "Δ",
+    "FLOPs Δ",
+    "note",
+  ];
   const body = rows.map((r) => [
     r.model,
     String(r.resolution),
@@ -108,9 +136,15 @@ export function formatComparison(rows: ReadonlyArray<ComparisonRow>): string {
     n(r.builtMacs),
     pct(relativeDifference(r.builtMacs, r.datasetMacs)),
     pct(relativeDifference(r.builtFlops, r.datasetFlops)),
-    [r.error, r.deviation && `documented: ${r.deviation}`, r.runs > 1 ? `${r.runs} runs` : ""].filter(Boolean).join("; "),
+    [r.error, r.deviation && `documented: ${r.deviation}`, r.runs > 1 ? `${r.runs} runs` : ""]
+      .filter(Boolean)
+      .join("; "),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
 }

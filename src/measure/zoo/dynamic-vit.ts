@@ -1,5 +1,15 @@
 import type { GraphBuilder, Tensor, VitDims } from "../onnx/index.js";
-import { classifierHead, expandToBatch, imageInput, INIT, layerNorm, linear, patchEmbed, transformerBlock, VIT_SIZES } from "../onnx/index.js";
+import {
+  classifierHead,
+  expandToBatch,
+  INIT,
+  imageInput,
+  layerNorm,
+  linear,
+  patchEmbed,
+  transformerBlock,
+  VIT_SIZES,
+} from "../onnx/index.js";
 import type { DynamicBuildOptions } from "./blocks-dynamic.js";
 import { addPosEmbedWithClass, gatherTokens, probe, topKIndices, zerosLike } from "./blocks-dynamic.js";
 import { defineModel } from "./zoo-model.js";
@@ -38,13 +48,28 @@ export function buildDynamicVit(b: GraphBuilder, o: DynamicVitOptions): Tensor {
     if (stage) {
       const n = x.shape[1] as number;
       const spatial = b.slice(x, [1], [n], [1]);
-      const score = probe(b, predictScores(b, spatial, d.embedDim, `score_predictor.${p}`), `score_predictor.${p}.score`, o.probes);
-      const keep = probe(b, topKIndices(b, score, Math.floor(numPatches * stage.ratio)), `score_predictor.${p}.keep_idx`, o.probes);
+      const score = probe(
+        b,
+        predictScores(b, spatial, d.embedDim, `score_predictor.${p}`),
+        `score_predictor.${p}.score`,
+        o.probes,
+      );
+      const keep = probe(
+        b,
+        topKIndices(b, score, Math.floor(numPatches * stage.ratio)),
+        `score_predictor.${p}.keep_idx`,
+        o.probes,
+      );
       const clsIndex = zerosLike(b, b.slice(keep, [0], [1], [1]), "int64");
       x = gatherTokens(b, x, b.concat([clsIndex, b.add(keep, 1)], 1));
       p++;
     }
-    x = transformerBlock(b, x, `blocks.${i}`, { dim: d.embedDim, mlpHidden: d.embedDim * d.mlpRatio, heads: d.numHeads, layerScale: false });
+    x = transformerBlock(b, x, `blocks.${i}`, {
+      dim: d.embedDim,
+      mlpHidden: d.embedDim * d.mlpRatio,
+      heads: d.numHeads,
+      layerScale: false,
+    });
   }
   return classifierHead(b, x, d.embedDim, o.numClasses);
 }

@@ -1,5 +1,5 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
-import { batchNorm2d, conv2d, imageInput, INIT, linear } from "../onnx/index.js";
+import { batchNorm2d, conv2d, INIT, imageInput, linear } from "../onnx/index.js";
 import { convBn, dim, resizeBilinear, transposeLast } from "./blocks-hierarchical.js";
 import { defineModel } from "./zoo-model.js";
 
@@ -16,12 +16,20 @@ import { defineModel } from "./zoo-model.js";
 
 const WIDTHS = [32, 48, 96, 176];
 const DEPTHS = [2, 2, 6, 4];
-const RATIOS = [[4, 4], [4, 4], [4, 3, 3, 3, 4, 4], [4, 3, 3, 4]];
+const RATIOS = [
+  [4, 4],
+  [4, 4],
+  [4, 3, 3, 3, 4, 4],
+  [4, 3, 3, 4],
+];
 const VIT_NUM = 2;
 const HEADS = 8;
 
 /** Returns the attention-bias offset table of the reference: [number of offsets, index per (query, key)]. */
-export function attentionBiasIndex(queries: Array<[number, number]>, keys: Array<[number, number]>): { offsets: number; idx: number[] } {
+export function attentionBiasIndex(
+  queries: Array<[number, number]>,
+  keys: Array<[number, number]>,
+): { offsets: number; idx: number[] } {
   const seen = new Map<string, number>();
   const idx: number[] = [];
   for (const [qy, qx] of queries) {
@@ -44,7 +52,14 @@ function grid(n: number, step = 1): Array<[number, number]> {
 function convMlp(b: GraphBuilder, x: Tensor, c: number, hidden: number): Tensor {
   return b.scope("mlp", () => {
     let y = b.gelu(batchNorm2d(b, conv2d(b, x, c, hidden, 1, "fc1"), hidden, "norm1"));
-    y = b.gelu(batchNorm2d(b, conv2d(b, y, hidden, hidden, 3, "mid", { padding: 1, groups: hidden }), hidden, "mid_norm"));
+    y = b.gelu(
+      batchNorm2d(
+        b,
+        conv2d(b, y, hidden, hidden, 3, "mid", { padding: 1, groups: hidden }),
+        hidden,
+        "mid_norm",
+      ),
+    );
     return batchNorm2d(b, conv2d(b, y, hidden, c, 1, "fc2"), c, "norm2");
   });
 }
@@ -55,9 +70,11 @@ function attention4d(b: GraphBuilder, x: Tensor, c: number, r: number, stride: n
     const kd = 32;
     const d = 4 * kd;
     const dh = d * HEADS;
-    if (stride) x = convBn(b, x, c, c, 3, "stride_conv.0", "stride_conv.1", { stride, padding: 1, groups: c });
+    if (stride)
+      x = convBn(b, x, c, c, 3, "stride_conv.0", "stride_conv.1", { stride, padding: 1, groups: c });
     const res = stride ? Math.ceil(r / stride) : r;
-    if (dim(x, 2) !== res) throw new Error(`EfficientFormerV2: attention map is ${dim(x, 2)}, expected ${res}`);
+    if (dim(x, 2) !== res)
+      throw new Error(`EfficientFormerV2: attention map is ${dim(x, 2)}, expected ${res}`);
     const n = res * res;
     const heads = (t: Tensor, per: number) => b.reshape(t, [0, HEADS, per, n]); // [B, h, per, N]
     const q = transposeLast(b, heads(convBn(b, x, c, HEADS * kd, 1, "q.0", "q.1"), kd));
@@ -92,7 +109,11 @@ function attention4dDownsample(b: GraphBuilder, x: Tensor, c: number, outC: numb
     const q = transposeLast(b, b.reshape(qMap, [0, HEADS, kd, n2]));
     const k = b.reshape(convBn(b, x, c, HEADS * kd, 1, "k.0", "k.1"), [0, HEADS, kd, n]);
     const vMap = convBn(b, x, c, dh, 1, "v.0", "v.1");
-    const vLocal = convBn(b, vMap, dh, dh, 3, "v_local.0", "v_local.1", { stride: 2, padding: 1, groups: dh });
+    const vLocal = convBn(b, vMap, dh, dh, 3, "v_local.0", "v_local.1", {
+      stride: 2,
+      padding: 1,
+      groups: dh,
+    });
     const v = transposeLast(b, b.reshape(vMap, [0, HEADS, d, n]));
     const { offsets, idx } = attentionBiasIndex(grid(r2, Math.ceil(r / r2)), grid(r));
     const biases = b.param("attention_biases", [HEADS, offsets], INIT.zeros);
@@ -114,7 +135,8 @@ export function buildEfficientFormerV2S0(b: GraphBuilder, resolution: number, nu
   for (let i = 0; i < 4; i++) {
     const c = WIDTHS[i];
     const r = Math.ceil(resolution / 2 ** (i + 2));
-    if (dim(x, 2) !== r) throw new Error(`EfficientFormerV2: stage ${i + 1} map is ${dim(x, 2)}, expected ${r}`);
+    if (dim(x, 2) !== r)
+      throw new Error(`EfficientFormerV2: stage ${i + 1} map is ${dim(x, 2)}, expected ${r}`);
     x = b.scope(`network.${net++}`, () => {
       let y = x;
       for (let j = 0; j < DEPTHS[i]; j++) {
@@ -151,7 +173,9 @@ defineModel({
   checkResolution: (r) => {
     if (r < 64) return "resolution must be at least 64";
     const s3 = Math.ceil(r / 16);
-    return s3 % 2 === 0 ? null : `stage-3 map ceil(${r}/16) = ${s3} is odd, so the stride-2 attention cannot upsample back to it (e.g. use 224 or 382)`;
+    return s3 % 2 === 0
+      ? null
+      : `stage-3 map ceil(${r}/16) = ${s3} is odd, so the stride-2 attention cannot upsample back to it (e.g. use 224 or 382)`;
   },
   testResolution: 64,
   build: (b, o) => buildEfficientFormerV2S0(b, o.resolution, o.numClasses),

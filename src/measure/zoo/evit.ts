@@ -1,5 +1,5 @@
 import type { GraphBuilder, Tensor, VitDims } from "../onnx/index.js";
-import { classifierHead, expandToBatch, imageInput, INIT, patchEmbed, VIT_SIZES } from "../onnx/index.js";
+import { classifierHead, expandToBatch, INIT, imageInput, patchEmbed, VIT_SIZES } from "../onnx/index.js";
 import type { AttentionParts, DynamicBuildOptions } from "./blocks-dynamic.js";
 import { addPosEmbedWithClass, gatherTokens, hookedBlock, probe } from "./blocks-dynamic.js";
 import { defineModel } from "./zoo-model.js";
@@ -41,11 +41,15 @@ export function buildEvit(b: GraphBuilder, o: EvitOptions): Tensor {
   const d = o.dims ?? VIT_SIZES.S;
   const rates = o.keepRates ?? new Array<number>(d.depth).fill(1);
   if (rates.length !== d.depth) throw new Error(`EViT: ${rates.length} keep rates for ${d.depth} blocks`);
-  for (const r of rates) if (!(r > 0 && r <= 1)) throw new Error(`EViT: keep rate must be in (0, 1], got ${r}`);
+  for (const r of rates)
+    if (!(r > 0 && r <= 1)) throw new Error(`EViT: keep rate must be in (0, 1], got ${r}`);
   const patches = patchEmbed(b, imageInput(b, o.resolution), d.patchSize, d.embedDim);
   const cls = expandToBatch(b, b.param("cls_token", [1, 1, d.embedDim], INIT.weight), patches);
   const from = o.posEmbedFrom ?? o.resolution;
-  let x = from === o.resolution ? addPosEmbedWithClass(b, patches, d.embedDim, cls) : addResizedPosEmbed(b, patches, cls, d.embedDim, from / d.patchSize);
+  let x =
+    from === o.resolution
+      ? addPosEmbedWithClass(b, patches, d.embedDim, cls)
+      : addResizedPosEmbed(b, patches, cls, d.embedDim, from / d.patchSize);
   for (let i = 0; i < d.depth; i++) {
     const n = x.shape[1] as number;
     const left = rates[i] < 1 ? Math.ceil(rates[i] * (n - 1)) : n - 1;
@@ -55,7 +59,8 @@ export function buildEvit(b: GraphBuilder, o: EvitOptions): Tensor {
       heads: d.numHeads,
       mlpHidden: d.embedDim * d.mlpRatio,
       layerScale: false,
-      afterAttention: left < n - 1 ? (tokens, parts) => pruneTokens(b, tokens, parts, left, o.fuse, probeName) : undefined,
+      afterAttention:
+        left < n - 1 ? (tokens, parts) => pruneTokens(b, tokens, parts, left, o.fuse, probeName) : undefined,
     }).x;
   }
   return classifierHead(b, x, d.embedDim, o.numClasses);
@@ -68,7 +73,8 @@ export function buildEvit(b: GraphBuilder, o: EvitOptions): Tensor {
 function addResizedPosEmbed(b: GraphBuilder, patches: Tensor, cls: Tensor, dim: number, g0: number): Tensor {
   const n = patches.shape[1] as number;
   const g = Math.round(Math.sqrt(n));
-  if (!Number.isInteger(g0) || g0 < 1) throw new Error(`EViT: the pre-training resolution must be a multiple of the patch size (grid ${g0})`);
+  if (!Number.isInteger(g0) || g0 < 1)
+    throw new Error(`EViT: the pre-training resolution must be a multiple of the patch size (grid ${g0})`);
   const pos = b.param("pos_embed", [1, g0 * g0 + 1, dim], INIT.weight);
   const grid = b.transpose(b.reshape(b.slice(pos, [1], [g0 * g0 + 1], [1]), [1, g0, g0, dim]), [0, 3, 1, 2]);
   const resized = b.op("Resize", [grid, null, null, b.ints([1, dim, g, g], "sizes")], {
@@ -76,7 +82,10 @@ function addResizedPosEmbed(b: GraphBuilder, patches: Tensor, cls: Tensor, dim: 
     cubic_coeff_a: -0.75,
     coordinate_transformation_mode: "half_pixel",
   });
-  const posNew = b.concat([b.slice(pos, [0], [1], [1]), b.transpose(b.reshape(resized, [1, dim, g * g]), [0, 2, 1])], 1);
+  const posNew = b.concat(
+    [b.slice(pos, [0], [1], [1]), b.transpose(b.reshape(resized, [1, dim, g * g]), [0, 2, 1])],
+    1,
+  );
   return b.add(b.concat([cls, patches], 1), posNew);
 }
 
@@ -84,7 +93,14 @@ function addResizedPosEmbed(b: GraphBuilder, patches: Tensor, cls: Tensor, dim: 
  * Returns [cls; the `left` most attended patch tokens (descending attention); fused token if `fuse`] from
  * tokens [B, N, C] after attention, ranking patches by the class token's attention averaged over heads.
  */
-export function pruneTokens(b: GraphBuilder, x: Tensor, parts: AttentionParts, left: number, fuse: boolean, probeName?: string): Tensor {
+export function pruneTokens(
+  b: GraphBuilder,
+  x: Tensor,
+  parts: AttentionParts,
+  left: number,
+  fuse: boolean,
+  probeName?: string,
+): Tensor {
   const n = x.shape[1] as number;
   // attn[:, :, 0, 1:] averaged over heads → [B, N − 1].
   const clsAttn = b.squeeze(b.reduceMean(b.slice(parts.attn, [0, 1], [1, n], [2, 3]), [1], true), [1, 2]);
@@ -117,7 +133,7 @@ for (const fuse of [false, true]) {
     family: "evit",
     testResolution: 64,
     note: "keep rate 1 in every block, as benchmarked (no token is pruned at inference)",
-    parameterDeviations: fuse ? { 22_030_696: FUSE_192_RUN } : undefined,
+    parameterDeviations: fuse ? { 22030696: FUSE_192_RUN } : undefined,
     build: (b, o) => buildEvit(b, { resolution: o.resolution, numClasses: o.numClasses, fuse }),
   });
 }

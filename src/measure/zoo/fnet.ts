@@ -1,5 +1,14 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
-import { addPosEmbed, imageInput, layerNorm, linear, patchEmbed, prependClassToken, transformerBlock, VIT_SIZES } from "../onnx/index.js";
+import {
+  addPosEmbed,
+  imageInput,
+  layerNorm,
+  linear,
+  patchEmbed,
+  prependClassToken,
+  transformerBlock,
+  VIT_SIZES,
+} from "../onnx/index.js";
 import { defineModel } from "./zoo-model.js";
 
 /**

@@ -25,7 +25,13 @@ function focalModulation(b: GraphBuilder, x: Tensor, c: number, h: number, w: nu
     let ctxAll: Tensor | null = null;
     for (let l = 0; l < LEVELS; l++) {
       const k = 2 * l + WINDOW;
-      ctx = b.gelu(conv2d(b, ctx, c, c, k, `focal_layers.${l}.0`, { padding: Math.floor(k / 2), groups: c, bias: false }));
+      ctx = b.gelu(
+        conv2d(b, ctx, c, c, k, `focal_layers.${l}.0`, {
+          padding: Math.floor(k / 2),
+          groups: c,
+          bias: false,
+        }),
+      );
       const gated = b.mul(ctx, b.slice(gates, [l], [l + 1], [1]));
       ctxAll = ctxAll ? b.add(ctxAll, gated) : gated;
     }
@@ -45,7 +51,14 @@ function focalBlock(b: GraphBuilder, x: Tensor, name: string, c: number, h: numb
 }
 
 /** Returns FocalNet's PatchEmbed (Conv k = s = patch, then LayerNorm) of a map, as tokens plus the new map size. */
-function focalPatchEmbed(b: GraphBuilder, x: Tensor, inC: number, outC: number, patch: number, name: string): [Tensor, number, number] {
+function focalPatchEmbed(
+  b: GraphBuilder,
+  x: Tensor,
+  inC: number,
+  outC: number,
+  patch: number,
+  name: string,
+): [Tensor, number, number] {
   return b.scope(name, () => {
     const y = conv2d(b, x, inC, outC, patch, "proj", { stride: patch });
     return [layerNorm(b, mapToTokens(b, y), outC, "norm", EPS), dim(y, 2), dim(y, 3)];
@@ -53,14 +66,21 @@ function focalPatchEmbed(b: GraphBuilder, x: Tensor, inC: number, outC: number, 
 }
 
 /** Builds FocalNet (SRF) with the given depths and returns the logits. */
-export function buildFocalNet(b: GraphBuilder, depths: number[], embedDim: number, resolution: number, numClasses: number): Tensor {
+export function buildFocalNet(
+  b: GraphBuilder,
+  depths: number[],
+  embedDim: number,
+  resolution: number,
+  numClasses: number,
+): Tensor {
   const img = imageInput(b, resolution);
   let [x, h, w] = focalPatchEmbed(b, img, 3, embedDim, 4, "patch_embed");
   depths.forEach((depth, s) => {
     const c = embedDim * 2 ** s;
     b.scope(`layers.${s}`, () => {
       for (let i = 0; i < depth; i++) x = focalBlock(b, x, `blocks.${i}`, c, h, w);
-      if (s < depths.length - 1) [x, h, w] = focalPatchEmbed(b, tokensToMap(b, x, h, w), c, 2 * c, 2, "downsample");
+      if (s < depths.length - 1)
+        [x, h, w] = focalPatchEmbed(b, tokensToMap(b, x, h, w), c, 2 * c, 2, "downsample");
     });
   });
   const c = embedDim * 2 ** (depths.length - 1);
@@ -72,7 +92,8 @@ function focalnet(name: string, sourceId: string, depths: number[]): void {
     name,
     sourceId,
     family: "focalnet",
-    checkResolution: (r) => (r < 32 ? "resolution must be at least 32 (patch 4 and three stride-2 stages)" : null),
+    checkResolution: (r) =>
+      r < 32 ? "resolution must be at least 32 (patch 4 and three stride-2 stages)" : null,
     testResolution: 64,
     build: (b, o) => buildFocalNet(b, depths, 96, o.resolution, o.numClasses),
   });
@@ -80,4 +101,3 @@ function focalnet(name: string, sourceId: string, depths: number[]): void {
 
 focalnet("FocalNet-T (SRF)", "focalnet_tiny_srf", [2, 2, 6, 2]);
 focalnet("FocalNet-S (SRF)", "focalnet_small_srf", [2, 2, 18, 2]);
-

@@ -10,7 +10,14 @@ import { defineModel } from "./zoo-model.js";
 
 const K = 256;
 
-function linformerAttention(b: GraphBuilder, x: Tensor, name: string, dim: number, heads: number, tokens: number): Tensor {
+function linformerAttention(
+  b: GraphBuilder,
+  x: Tensor,
+  name: string,
+  dim: number,
+  heads: number,
+  tokens: number,
+): Tensor {
   return b.scope(name, () => {
     const dh = dim / heads;
     const q = linear(b, x, dim, dim, "to_q", false);
@@ -32,5 +39,10 @@ defineModel({
   name: "Linformer-S",
   sourceId: "linformer_vit_small_patch16",
   family: "linformer",
-  build: (b, o) => buildVitWithAttention(b, { ...VIT_SIZES.S, resolution: o.resolution, numClasses: o.numClasses }, linformerAttention),
+  build: (b, o) =>
+    buildVitWithAttention(
+      b,
+      { ...VIT_SIZES.S, resolution: o.resolution, numClasses: o.numClasses },
+      linformerAttention,
+    ),
 });

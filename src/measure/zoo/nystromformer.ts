@@ -49,7 +49,14 @@ function iterativeInverse(b: GraphBuilder, k: Tensor, m: number): Tensor {
 }
 
 /** Returns Nyström self-attention of x [B, N, dim] with m landmarks (exported for tests). */
-export function nystromAttention(b: GraphBuilder, x: Tensor, name: string, dim: number, heads: number, m: number): Tensor {
+export function nystromAttention(
+  b: GraphBuilder,
+  x: Tensor,
+  name: string,
+  dim: number,
+  heads: number,
+  m: number,
+): Tensor {
   return b.scope(name, () => {
     const qkv = linear(b, x, dim, 3 * dim, "qkv", true);
     const [q0, k, v] = b.split(qkv, [dim, dim, dim], -1).map((t) => toHeads(b, t, heads));
@@ -72,7 +79,10 @@ for (const m of [32, 64]) {
     sourceId: `nystrom${m}_vit_small_patch16`,
     family: "nystromformer",
     // Landmarks are segment means: N = (r/16)² + 1 tokens must be at least m.
-    checkResolution: (r) => (r % 16 !== 0 || (r / 16) ** 2 + 1 < m ? `resolution must be a multiple of 16 giving at least ${m} tokens ((r/16)² + 1)` : null),
+    checkResolution: (r) =>
+      r % 16 !== 0 || (r / 16) ** 2 + 1 < m
+        ? `resolution must be a multiple of 16 giving at least ${m} tokens ((r/16)² + 1)`
+        : null,
     testResolution: m === 32 ? 96 : 128,
     build: (b, o) =>
       buildVitWithAttention(

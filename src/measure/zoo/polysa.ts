@@ -8,7 +8,14 @@ import { defineModel } from "./zoo-model.js";
  * multiplied into q. p1 and p2 are [heads, N], so parameters grow with the resolution.
  */
 
-function polyAttention(b: GraphBuilder, x: Tensor, name: string, dim: number, heads: number, tokens: number): Tensor {
+function polyAttention(
+  b: GraphBuilder,
+  x: Tensor,
+  name: string,
+  dim: number,
+  heads: number,
+  tokens: number,
+): Tensor {
   return b.scope(name, () => {
     const qkv = linear(b, x, dim, 3 * dim, "qkv", true);
     const [q, k, v] = b.split(qkv, [dim, dim, dim], -1).map((t) => toHeads(b, t, heads));
@@ -25,5 +32,10 @@ defineModel({
   name: "PolySA-S",
   sourceId: "polysa_vit_small_patch16",
   family: "polysa",
-  build: (b, o) => buildVitWithAttention(b, { ...VIT_SIZES.S, resolution: o.resolution, numClasses: o.numClasses }, polyAttention),
+  build: (b, o) =>
+    buildVitWithAttention(
+      b,
+      { ...VIT_SIZES.S, resolution: o.resolution, numClasses: o.numClasses },
+      polyAttention,
+    ),
 });

@@ -1,7 +1,7 @@
 import type { FloatDType, ReadGraph } from "../onnx/index.js";
 import { BATCH, DEFAULT_OPSET, GraphBuilder } from "../onnx/index.js";
-import type { ZooModel } from "./zoo-model.js";
 import { catalogueModels } from "./catalogue.js";
+import type { ZooModel } from "./zoo-model.js";
 import { multipleOf, registeredModels } from "./zoo-model.js";
 
 // One import line per family file: each registers its models with defineModel() when loaded.
@@ -73,7 +73,9 @@ export class ZooError extends Error {
 /** Returns every registered zoo model, in the order of data/models.json (others last). */
 export function listModels(): ZooModel[] {
   const order = new Map(catalogueModels().map((m, i) => [m.sourceId, i]));
-  return registeredModels().sort((a, b) => (order.get(a.sourceId) ?? Infinity) - (order.get(b.sourceId) ?? Infinity));
+  return registeredModels().sort(
+    (a, b) => (order.get(a.sourceId) ?? Infinity) - (order.get(b.sourceId) ?? Infinity),
+  );
 }
 
 /** Returns the model with this display name or source id (case-insensitive), or undefined. */
@@ -86,14 +88,19 @@ export function findModel(nameOrId: string): ZooModel | undefined {
 export function getModel(nameOrId: string): ZooModel {
   const m = findModel(nameOrId);
   if (!m) {
-    throw new ZooError(`unknown zoo model "${nameOrId}"; known: ${registeredModels().map((x) => x.name).join(", ")}`);
+    throw new ZooError(
+      `unknown zoo model "${nameOrId}"; known: ${registeredModels()
+        .map((x) => x.name)
+        .join(", ")}`,
+    );
   }
   return m;
 }
 
 /** Returns why `resolution` cannot be built for `model`, or null when it can. */
 export function resolutionProblem(model: ZooModel, resolution: number): string | null {
-  if (!Number.isInteger(resolution) || resolution <= 0) return `resolution must be a positive integer, got ${resolution}`;
+  if (!Number.isInteger(resolution) || resolution <= 0)
+    return `resolution must be a positive integer, got ${resolution}`;
   return (model.checkResolution ?? multipleOf(16, 32))(resolution);
 }
 
@@ -118,12 +125,19 @@ export function buildModel(nameOrId: string, options: BuildModelOptions): BuiltM
  * Returns a zoo model's graph structure (no weight data, not serialised) with its metadata: the fast
  * path for parameter counts and analyzeModel(). Throws like buildModel.
  */
-export function describeModel(nameOrId: string, options: BuildModelOptions): { graph: ReadGraph; metadata: BuiltModelMetadata } {
+export function describeModel(
+  nameOrId: string,
+  options: BuildModelOptions,
+): { graph: ReadGraph; metadata: BuiltModelMetadata } {
   const { builder, metadata } = construct(nameOrId, options, false);
   return { graph: builder.toGraph(), metadata };
 }
 
-function construct(nameOrId: string, options: BuildModelOptions, weights: boolean): { builder: GraphBuilder; metadata: BuiltModelMetadata } {
+function construct(
+  nameOrId: string,
+  options: BuildModelOptions,
+  weights: boolean,
+): { builder: GraphBuilder; metadata: BuiltModelMetadata } {
   const model = getModel(nameOrId);
   const numClasses = options.numClasses ?? 1000;
   const dtype = options.dtype ?? "float32";
@@ -133,15 +147,26 @@ function construct(nameOrId: string, options: BuildModelOptions, weights: boolea
   const pretrainResolution = options.pretrainResolution ?? options.resolution;
   const pretrainProblem = resolutionProblem(model, pretrainResolution);
   if (pretrainProblem) throw new ZooError(`${model.name}: pretrainResolution: ${pretrainProblem}`);
-  if (!Number.isInteger(numClasses) || numClasses < 1) throw new ZooError(`numClasses must be a positive integer, got ${numClasses}`);
-  if (dtype !== "float32" && dtype !== "float16") throw new ZooError(`dtype must be float32 or float16, got ${String(dtype)}`);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ZooError(`seed must be an integer in [0, 2^32), got ${seed}`);
+  if (!Number.isInteger(numClasses) || numClasses < 1)
+    throw new ZooError(`numClasses must be a positive integer, got ${numClasses}`);
+  if (dtype !== "float32" && dtype !== "float16")
+    throw new ZooError(`dtype must be float32 or float16, got ${String(dtype)}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new ZooError(`seed must be an integer in [0, 2^32), got ${seed}`);
 
   const b = new GraphBuilder({ name: model.sourceId, dtype, seed, opset: DEFAULT_OPSET, weights });
-  const logits = model.build(b, { resolution: options.resolution, pretrainResolution, numClasses, dtype, seed });
+  const logits = model.build(b, {
+    resolution: options.resolution,
+    pretrainResolution,
+    numClasses,
+    dtype,
+    seed,
+  });
   const [batch, classes] = logits.shape;
   if (logits.shape.length !== 2 || batch !== BATCH || classes !== numClasses) {
-    throw new Error(`${model.name} builder returned logits of shape [${logits.shape.join(",")}], expected [${BATCH},${numClasses}]`);
+    throw new Error(
+      `${model.name} builder returned logits of shape [${logits.shape.join(",")}], expected [${BATCH},${numClasses}]`,
+    );
   }
   b.output(logits, "logits");
   const metadata: BuiltModelMetadata = {

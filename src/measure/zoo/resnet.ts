@@ -11,19 +11,34 @@ import { defineModel } from "./zoo-model.js";
  * (its weight and bias are parameters, its running statistics constants), not folded into the convs.
  */
 
-function bottleneck(b: GraphBuilder, x: Tensor, name: string, inC: number, planes: number, stride: number): Tensor {
+function bottleneck(
+  b: GraphBuilder,
+  x: Tensor,
+  name: string,
+  inC: number,
+  planes: number,
+  stride: number,
+): Tensor {
   return b.scope(name, () => {
     const out = planes * 4;
     let y = b.relu(convBn(b, x, inC, planes, 1, "conv1", "bn1", { bias: false }));
     y = b.relu(convBn(b, y, planes, planes, 3, "conv2", "bn2", { stride, padding: 1, bias: false }));
     y = convBn(b, y, planes, out, 1, "conv3", "bn3", { bias: false });
-    const shortcut = stride !== 1 || inC !== out ? convBn(b, x, inC, out, 1, "downsample.0", "downsample.1", { stride, bias: false }) : x;
+    const shortcut =
+      stride !== 1 || inC !== out
+        ? convBn(b, x, inC, out, 1, "downsample.0", "downsample.1", { stride, bias: false })
+        : x;
     return b.relu(b.add(y, shortcut));
   });
 }
 
 /** Builds a Bottleneck ResNet with the given blocks per stage and returns the logits. */
-export function buildResnet(b: GraphBuilder, layers: number[], resolution: number, numClasses: number): Tensor {
+export function buildResnet(
+  b: GraphBuilder,
+  layers: number[],
+  resolution: number,
+  numClasses: number,
+): Tensor {
   const img = imageInput(b, resolution);
   let x = b.relu(convBn(b, img, 3, 64, 7, "conv1", "bn1", { stride: 2, padding: 3, bias: false }));
   x = b.maxPool(x, [3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] });

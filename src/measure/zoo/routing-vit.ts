@@ -37,7 +37,12 @@ export function buildRoutingVit(b: GraphBuilder, o: RoutingVitOptions): Tensor {
     resolution: o.resolution,
     numClasses: o.numClasses,
     mixer: (layer, tokens) => (bb, x, name) =>
-      routingAttention(bb, x, name, { dim: d.embedDim, heads: d.numHeads, ...routingGeometry(tokens), probeName: o.probes && layer === 0 ? `blocks.0.routing` : undefined }),
+      routingAttention(bb, x, name, {
+        dim: d.embedDim,
+        heads: d.numHeads,
+        ...routingGeometry(tokens),
+        probeName: o.probes && layer === 0 ? `blocks.0.routing` : undefined,
+      }),
   });
 }
 
@@ -51,14 +56,26 @@ export interface RoutingAttentionOptions {
 }
 
 /** Returns k-means routed attention of tokens x [B, t, C] (lucidrains SelfAttention with global heads only). */
-export function routingAttention(b: GraphBuilder, x: Tensor, name: string, o: RoutingAttentionOptions): Tensor {
+export function routingAttention(
+  b: GraphBuilder,
+  x: Tensor,
+  name: string,
+  o: RoutingAttentionOptions,
+): Tensor {
   const dh = o.dim / o.heads;
   return b.scope(name, () => {
     const q = toHeads(b, linear(b, x, o.dim, o.dim, "to_q", false), o.heads);
     const v = toHeads(b, linear(b, x, o.dim, o.dim, "to_v", false), o.heads);
     const k = toHeads(b, linear(b, x, o.dim, o.dim, "to_k", false), o.heads);
     const meansT = centroidsTransposed(b, "global_attn.kmeans.means", o.heads, o.clusters, dh);
-    return linear(b, fromHeads(b, clusteredAttention(b, q, k, v, meansT, o.window, o.probeName)), o.dim, o.dim, "to_out", false);
+    return linear(
+      b,
+      fromHeads(b, clusteredAttention(b, q, k, v, meansT, o.window, o.probeName)),
+      o.dim,
+      o.dim,
+      "to_out",
+      false,
+    );
   });
 }
 
@@ -66,7 +83,15 @@ export function routingAttention(b: GraphBuilder, x: Tensor, name: string, o: Ro
  * Returns the routed attention output [B, H, t, d] of per-head q, k, v [B, H, t, d] given centroids
  * transposed [H, d, c] (KmeansAttentionDDP.forward at inference, no masks, not causal, not shared-qk).
  */
-export function clusteredAttention(b: GraphBuilder, q: Tensor, k: Tensor, v: Tensor, meansT: Tensor, window: number, probeName?: string): Tensor {
+export function clusteredAttention(
+  b: GraphBuilder,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  meansT: Tensor,
+  window: number,
+  probeName?: string,
+): Tensor {
   const [, h, t, dh] = q.shape as [unknown, number, number, number];
   const c = meansT.shape[2] as number;
   const w = Math.min(window, t);
@@ -83,7 +108,8 @@ export function clusteredAttention(b: GraphBuilder, q: Tensor, k: Tensor, v: Ten
   const qIdx = members(q, "q");
   const kvIdx = members(k, "k");
   const expandIdx = (idx: Tensor) => b.expand(b.unsqueeze(idx, [-1]), [1, 1, c * w, dh]);
-  const gatherInWindows = (x: Tensor, idx: Tensor) => b.reshape(b.gatherElements(x, expandIdx(idx), 2), [0, h, c, w, dh]);
+  const gatherInWindows = (x: Tensor, idx: Tensor) =>
+    b.reshape(b.gatherElements(x, expandIdx(idx), 2), [0, h, c, w, dh]);
   const qw = gatherInWindows(q, qIdx);
   const kw = gatherInWindows(k, kvIdx);
   const vw = gatherInWindows(v, kvIdx);
@@ -92,13 +118,21 @@ export function clusteredAttention(b: GraphBuilder, q: Tensor, k: Tensor, v: Ten
   // scatter_mean over the tokens each window slot came from.
   const numer = scatterAdd(b, zerosLike(b, q), expandIdx(qIdx), so, 2);
   const slots = b.unsqueeze(qIdx, [-1]);
-  const ones = b.op("ConstantOfShape", [b.op("Shape", [slots])], { value: { tensor: { dtype: q.dtype, dims: [1], data: [1] } } });
+  const ones = b.op("ConstantOfShape", [b.op("Shape", [slots])], {
+    value: { tensor: { dtype: q.dtype, dims: [1], data: [1] } },
+  });
   const counts = scatterAdd(b, zerosLike(b, b.slice(q, [0], [1], [3])), slots, ones, 2);
   return b.div(numer, b.add(counts, 1e-5));
 }
 
 /** Returns seeded unit-norm k-means centroids [heads, clusters, d] as a constant, transposed to [heads, d, clusters]. */
-function centroidsTransposed(b: GraphBuilder, name: string, heads: number, clusters: number, dh: number): Tensor {
+function centroidsTransposed(
+  b: GraphBuilder,
+  name: string,
+  heads: number,
+  clusters: number,
+  dh: number,
+): Tensor {
   const rng = streamFor(b.seed, b.uniqueName(name));
   const out = new Float32Array(heads * dh * clusters);
   for (let hh = 0; hh < heads; hh++) {

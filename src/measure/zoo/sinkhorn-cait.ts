@@ -1,7 +1,17 @@
 import type { GraphBuilder, Tensor, VitDims } from "../onnx/index.js";
 import {
-  addPosEmbed, classAttentionBlock, expandToBatch, fromHeads, imageInput, INIT, layerNorm, linear, patchEmbed, toHeads,
-  transformerBlock, VIT_SIZES,
+  addPosEmbed,
+  classAttentionBlock,
+  expandToBatch,
+  fromHeads,
+  INIT,
+  imageInput,
+  layerNorm,
+  linear,
+  patchEmbed,
+  toHeads,
+  transformerBlock,
+  VIT_SIZES,
 } from "../onnx/index.js";
 import type { DynamicBuildOptions } from "./blocks-dynamic.js";
 import { probe, zerosLike } from "./blocks-dynamic.js";
@@ -74,35 +84,65 @@ export function buildSinkhornCait(b: GraphBuilder, o: SinkhornCaitOptions): Tens
       dim,
       mlpHidden: dim * d.mlpRatio,
       layerScale: true,
-      mixer: (bb, t, name) => sinkhornAttention(bb, t, name, dim, d.numHeads, bucket, o.probes && i === 0 ? "blocks.0.sinkhorn" : undefined),
+      mixer: (bb, t, name) =>
+        sinkhornAttention(
+          bb,
+          t,
+          name,
+          dim,
+          d.numHeads,
+          bucket,
+          o.probes && i === 0 ? "blocks.0.sinkhorn" : undefined,
+        ),
     });
   }
   let cls = expandToBatch(b, b.param("cls_token", [1, 1, dim], INIT.weight), x);
-  for (let i = 0; i < (o.tokenOnlyDepth ?? 2); i++) cls = classAttentionBlock(b, x, cls, `blocks_token_only.${i}`, dim, d.numHeads, dim * d.mlpRatio);
+  for (let i = 0; i < (o.tokenOnlyDepth ?? 2); i++)
+    cls = classAttentionBlock(b, x, cls, `blocks_token_only.${i}`, dim, d.numHeads, dim * d.mlpRatio);
   const out = layerNorm(b, b.concat([cls, x], 1), dim, "norm");
   return linear(b, b.gather(out, 0, 1), dim, o.numClasses, "head");
 }
 
 /** Returns SinkhornSelfAttention (non-causal, non-permutative, top-1 bucket) of tokens x [B, t, C]. */
-export function sinkhornAttention(b: GraphBuilder, x: Tensor, name: string, dim: number, heads: number, bucket: number, probeName?: string): Tensor {
+export function sinkhornAttention(
+  b: GraphBuilder,
+  x: Tensor,
+  name: string,
+  dim: number,
+  heads: number,
+  bucket: number,
+  probeName?: string,
+): Tensor {
   const t = x.shape[1] as number;
-  if (t % bucket !== 0) throw new Error(`Sinkhorn attention: ${t} tokens are not divisible by the bucket size ${bucket}`);
+  if (t % bucket !== 0)
+    throw new Error(`Sinkhorn attention: ${t} tokens are not divisible by the bucket size ${bucket}`);
   const dh = dim / heads;
   const nb = t / bucket;
   return b.scope(name, () => {
     const q = toHeads(b, linear(b, x, dim, dim, "to_q"), heads);
-    const [k, v] = b.split(linear(b, x, dim, 2 * dim, "to_kv"), [dim, dim], -1).map((y) => toHeads(b, y, heads));
+    const [k, v] = b
+      .split(linear(b, x, dim, 2 * dim, "to_kv"), [dim, dim], -1)
+      .map((y) => toHeads(b, y, heads));
     const bucketed = (y: Tensor) => b.reshape(y, [0, heads, nb, bucket, dh]);
     const bq = bucketed(q);
     const bk = bucketed(k);
     const bv = bucketed(v);
     // AttentionSortNet: bucket means, scaled similarities, then differentiable top-1 (temperature 1).
-    const r = b.mul(b.matmul(b.reduceMean(bq, [3], false), b.transpose(b.reduceMean(bk, [3], false), [0, 1, 3, 2])), dh ** -0.5);
+    const r = b.mul(
+      b.matmul(b.reduceMean(bq, [3], false), b.transpose(b.reduceMean(bk, [3], false), [0, 1, 3, 2])),
+      dh ** -0.5,
+    );
     const [top, topIdx] = b.topK(b.softmax(r, -1), 1, -1, true);
     const sel = b.op("ScatterElements", [zerosLike(b, r), topIdx, top], { axis: -1 });
     if (probeName) probe(b, topIdx, `${probeName}.bucket_idx`, true);
     // reorder_buckets: einsum('buv,bvtd->butd', R, b_k), as a MatMul over flattened buckets.
-    const reordered = b.reshape(b.matmul(sel, b.reshape(bk, [0, heads, nb, bucket * dh])), [0, heads, nb, bucket, dh]);
+    const reordered = b.reshape(b.matmul(sel, b.reshape(bk, [0, heads, nb, bucket * dh])), [
+      0,
+      heads,
+      nb,
+      bucket,
+      dh,
+    ]);
     const keys = b.concat([reordered, bk], 3);
     const values = b.concat([reordered, bv], 3); // sic: reordered keys serve as values (reference bug)
     const dots = b.softmax(b.mul(b.matmul(bq, b.transpose(keys, [0, 1, 2, 4, 3])), dh ** -0.5), -1);

@@ -1,5 +1,5 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
-import { imageInput, INIT, layerNorm, linear, mlp } from "../onnx/index.js";
+import { INIT, imageInput, layerNorm, linear, mlp } from "../onnx/index.js";
 import { dim, mergeHeads, splitHeads, transposeLast } from "./blocks-hierarchical.js";
 import { patchMerging, SWIN_T, swinBlock, swinHead, swinPatchEmbed } from "./swin.js";
 import { defineModel } from "./zoo-model.js";
@@ -40,7 +40,15 @@ function mlpBranch(b: GraphBuilder, x: Tensor, c: number): Tensor {
  * STViTBlock: x + ls1·attn(norm1(x), norm1(y)) then the MLP branch. With `localSide`, x is a
  * localSide×localSide grid of tokens attended within SAMPLE×SAMPLE windows (y must then be x).
  */
-function stvitBlock(b: GraphBuilder, x: Tensor, y: Tensor | null, name: string, c: number, heads: number, localSide?: number): Tensor {
+function stvitBlock(
+  b: GraphBuilder,
+  x: Tensor,
+  y: Tensor | null,
+  name: string,
+  c: number,
+  heads: number,
+  localSide?: number,
+): Tensor {
   return b.scope(name, () => {
     const ls1 = b.param("layer_scale_1", [c], INIT.layerScale);
     const g1 = b.param("norm1.weight", [c], INIT.ones);
@@ -50,9 +58,18 @@ function stvitBlock(b: GraphBuilder, x: Tensor, y: Tensor | null, name: string, 
     if (localSide !== undefined) {
       const g = localSide / SAMPLE;
       // [B, g, 3, g, 3, C] → windows [B, g·g, 9, C]
-      const w = b.reshape(b.transpose(b.reshape(xn, [0, g, SAMPLE, g, SAMPLE, c]), [0, 1, 3, 2, 4, 5]), [0, g * g, SAMPLE * SAMPLE, c]);
+      const w = b.reshape(b.transpose(b.reshape(xn, [0, g, SAMPLE, g, SAMPLE, c]), [0, 1, 3, 2, 4, 5]), [
+        0,
+        g * g,
+        SAMPLE * SAMPLE,
+        c,
+      ]);
       const o = crossAttention(b, w, w, c, heads);
-      a = b.reshape(b.transpose(b.reshape(o, [0, g, g, SAMPLE, SAMPLE, c]), [0, 1, 3, 2, 4, 5]), [0, localSide * localSide, c]);
+      a = b.reshape(b.transpose(b.reshape(o, [0, g, g, SAMPLE, SAMPLE, c]), [0, 1, 3, 2, 4, 5]), [
+        0,
+        localSide * localSide,
+        c,
+      ]);
     } else {
       // attn(norm1(x), norm1(y)) with y = x when absent; the same norm1 parameters normalise both.
       a = crossAttention(b, xn, b.layerNorm(y ?? x, g1, b1, EPS), c, heads);
@@ -65,12 +82,25 @@ function stvitBlock(b: GraphBuilder, x: Tensor, y: Tensor | null, name: string, 
  * SemanticAttentionBlock (first use, y = None): semantic tokens [B, 36, C] (6x6 grid at 224) from image tokens
  * [B, 196, C]: 3x3 max pool per window as queries, [pooled; 10x10 unfold neighbourhood] as keys/values.
  */
-function semanticAttention(b: GraphBuilder, x: Tensor, name: string, c: number, heads: number, res: number, ws: number): Tensor {
+function semanticAttention(
+  b: GraphBuilder,
+  x: Tensor,
+  name: string,
+  c: number,
+  heads: number,
+  res: number,
+  ws: number,
+): Tensor {
   return b.scope(name, () => {
     const g = res / ws;
     const m = b.reshape(x, [0, res, res, c]);
     // Windows into the channel axis ([B, g·g·C, ws, ws]) so one MaxPool pools every window of every image.
-    const win = b.reshape(b.transpose(b.reshape(m, [0, g, ws, g, ws, c]), [0, 1, 3, 5, 2, 4]), [0, g * g * c, ws, ws]);
+    const win = b.reshape(b.transpose(b.reshape(m, [0, g, ws, g, ws, c]), [0, 1, 3, 5, 2, 4]), [
+      0,
+      g * g * c,
+      ws,
+      ws,
+    ]);
     // adaptive_max_pool2d(7 → 3): bins [0,3), [2,5), [4,7) = kernel 3, stride 2
     const pooled = b.maxPool(win, [3, 3], { strides: [2, 2] });
     const p = dim(pooled, 2);
@@ -92,7 +122,11 @@ function semanticAttention(b: GraphBuilder, x: Tensor, name: string, c: number, 
     const ls1 = b.param("layer_scale_1", [c], INIT.layerScale);
     const a = b.mul(ls1, crossAttention(b, q, kvn, c, heads)); // shortcut=False in the benchmark config
     // [B, g, g, 3, 3, C] → semantic grid [B, (g·3)², C]
-    const grid = b.reshape(b.transpose(b.reshape(a, [0, g, g, SAMPLE, SAMPLE, c]), [0, 1, 3, 2, 4, 5]), [0, (g * SAMPLE) ** 2, c]);
+    const grid = b.reshape(b.transpose(b.reshape(a, [0, g, g, SAMPLE, SAMPLE, c]), [0, 1, 3, 2, 4, 5]), [
+      0,
+      (g * SAMPLE) ** 2,
+      c,
+    ]);
     return mlpBranch(b, grid, c);
   });
 }
@@ -111,11 +145,26 @@ export function buildStvitSwin(b: GraphBuilder, resolution: number, numClasses: 
       if (s !== 2) {
         for (let i = 0; i < cfg.depths[s]; i++) {
           y = swinBlock(b, y, `blocks.${i}`, {
-            dim: c, heads, res, window: cfg.window, shift: i % 2 === 0 ? 0 : Math.floor(cfg.window / 2), eps: EPS, version: 1, layerScale: true,
+            dim: c,
+            heads,
+            res,
+            window: cfg.window,
+            shift: i % 2 === 0 ? 0 : Math.floor(cfg.window / 2),
+            eps: EPS,
+            version: 1,
+            layerScale: true,
           });
         }
       } else {
-        y = swinBlock(b, y, "blocks.0", { dim: c, heads, res, window: cfg.window, shift: 0, eps: EPS, version: 1 });
+        y = swinBlock(b, y, "blocks.0", {
+          dim: c,
+          heads,
+          res,
+          window: cfg.window,
+          shift: 0,
+          eps: EPS,
+          version: 1,
+        });
         let sem = semanticAttention(b, y, "blocks.1", c, heads, res, cfg.window);
         const side = (res / cfg.window) * SAMPLE;
         const global = b.param("semantic_token2", [1, side * side, c], INIT.weight);
@@ -135,7 +184,10 @@ defineModel({
   name: "STViT-Swin-T",
   sourceId: "stvit_swin_tiny_p4_w7",
   family: "stvit",
-  checkResolution: (r) => (r === 224 ? null : "STViT-Swin-T is defined at 224 only (its 10x10/stride-4 key neighbourhoods match the 2x2 window grid of the 14x14 stage-3 map only; the reference cannot resize it)"),
+  checkResolution: (r) =>
+    r === 224
+      ? null
+      : "STViT-Swin-T is defined at 224 only (its 10x10/stride-4 key neighbourhoods match the 2x2 window grid of the 14x14 stage-3 map only; the reference cannot resize it)",
   testResolution: 224,
   build: (b, o) => buildStvitSwin(b, o.resolution, o.numClasses),
 });

@@ -1,5 +1,5 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
-import { imageInput, INIT, layerNorm, linear, mlp } from "../onnx/index.js";
+import { INIT, imageInput, layerNorm, linear, mlp } from "../onnx/index.js";
 import {
   dim,
   gatherBias,
@@ -35,8 +35,20 @@ export interface SwinConfig {
   patch: number;
 }
 
-export const SWIN_T: SwinConfig = { embedDim: 96, depths: [2, 2, 6, 2], heads: [3, 6, 12, 24], window: 7, patch: 4 };
-export const SWIN_S: SwinConfig = { embedDim: 96, depths: [2, 2, 18, 2], heads: [3, 6, 12, 24], window: 7, patch: 4 };
+export const SWIN_T: SwinConfig = {
+  embedDim: 96,
+  depths: [2, 2, 6, 2],
+  heads: [3, 6, 12, 24],
+  window: 7,
+  patch: 4,
+};
+export const SWIN_S: SwinConfig = {
+  embedDim: 96,
+  depths: [2, 2, 18, 2],
+  heads: [3, 6, 12, 24],
+  window: 7,
+  patch: 4,
+};
 
 /** Returns why a Swin hierarchy cannot be built at `resolution` (window divisibility, even maps), or null. */
 export function swinResolutionProblem(cfg: SwinConfig, resolution: number): string | null {
@@ -47,7 +59,8 @@ export function swinResolutionProblem(cfg: SwinConfig, resolution: number): stri
       return `stage ${s + 1} map is ${r}x${r}, not divisible into ${cfg.window}x${cfg.window} windows (use a multiple of ${cfg.patch * cfg.window * 2 ** (cfg.depths.length - 1)}, e.g. 224)`;
     }
     if (s < cfg.depths.length - 1) {
-      if (r % 2 !== 0) return `stage ${s + 1} map is ${r}x${r}, odd, so patch merging cannot halve it (e.g. use 224)`;
+      if (r % 2 !== 0)
+        return `stage ${s + 1} map is ${r}x${r}, odd, so patch merging cannot halve it (e.g. use 224)`;
       r /= 2;
     }
   }
@@ -83,7 +96,10 @@ export function swinBlock(b: GraphBuilder, x: Tensor, name: string, o: SwinBlock
       let m = b.reshape(t, [0, res, res, c]);
       m = roll(b, roll(b, m, -shift, 1), -shift, 2);
       let w = windowPartition(b, m, ws);
-      w = o.version === 1 ? windowAttentionV1(b, w, c, o.heads, ws, mask) : windowAttentionV2(b, w, c, o.heads, ws, mask);
+      w =
+        o.version === 1
+          ? windowAttentionV1(b, w, c, o.heads, ws, mask)
+          : windowAttentionV2(b, w, c, o.heads, ws, mask);
       m = windowReverse(b, w, ws, res, res);
       m = roll(b, roll(b, m, shift, 1), shift, 2);
       return b.reshape(m, [0, res * res, c]);
@@ -110,7 +126,14 @@ function maskConstant(b: GraphBuilder, res: number, ws: number, shift: number): 
 }
 
 /** Returns v1 window attention (qkv, relative position bias table, optional shift mask) of windows [B, nW, N, C]. */
-function windowAttentionV1(b: GraphBuilder, x: Tensor, c: number, heads: number, ws: number, mask: Tensor | null): Tensor {
+function windowAttentionV1(
+  b: GraphBuilder,
+  x: Tensor,
+  c: number,
+  heads: number,
+  ws: number,
+  mask: Tensor | null,
+): Tensor {
   return b.scope("attn", () => {
     const n = ws * ws;
     const qkv = linear(b, x, c, 3 * c, "qkv");
@@ -136,7 +159,14 @@ export function logSpacedCoords(ws: number): number[] {
 }
 
 /** Returns v2 window attention (scaled cosine attention, continuous position bias) of windows [B, nW, N, C]. */
-function windowAttentionV2(b: GraphBuilder, x: Tensor, c: number, heads: number, ws: number, mask: Tensor | null): Tensor {
+function windowAttentionV2(
+  b: GraphBuilder,
+  x: Tensor,
+  c: number,
+  heads: number,
+  ws: number,
+  mask: Tensor | null,
+): Tensor {
   return b.scope("attn", () => {
     const n = ws * ws;
     const qBias = b.param("q_bias", [c], INIT.zeros);
@@ -144,13 +174,22 @@ function windowAttentionV2(b: GraphBuilder, x: Tensor, c: number, heads: number,
     const bias = b.concat([qBias, b.constant(new Float32Array(c), [c], b.dtype, "k_bias"), vBias], 0);
     const qkv = b.add(linear(b, x, c, 3 * c, "qkv", false), bias);
     const [q, k, v] = b.split(qkv, [c, c, c], -1).map((t) => splitHeads(b, t, heads));
-    const normalize = (t: Tensor) => b.div(t, b.op("Max", [b.op("ReduceL2", [t, b.ints([-1], "axes")], { keepdims: 1 }), b.scalar(1e-12)]));
+    const normalize = (t: Tensor) =>
+      b.div(t, b.op("Max", [b.op("ReduceL2", [t, b.ints([-1], "axes")], { keepdims: 1 }), b.scalar(1e-12)]));
     let attn = b.matmul(normalize(q), transposeLast(b, normalize(k)));
     const logitScale = b.param("logit_scale", [heads, 1, 1], { kind: "constant", value: Math.log(10) });
     attn = b.mul(attn, b.exp(b.op("Min", [logitScale, b.scalar(Math.log(100))])));
-    const coords = b.constant(logSpacedCoords(ws), [1, 2 * ws - 1, 2 * ws - 1, 2], b.dtype, "relative_coords_table");
+    const coords = b.constant(
+      logSpacedCoords(ws),
+      [1, 2 * ws - 1, 2 * ws - 1, 2],
+      b.dtype,
+      "relative_coords_table",
+    );
     const hidden = b.scope("cpb_mlp", () => b.relu(linear(b, coords, 2, 512, "0")));
-    const table = b.reshape(b.scope("cpb_mlp", () => linear(b, hidden, 512, heads, "2", false)), [-1, heads]);
+    const table = b.reshape(
+      b.scope("cpb_mlp", () => linear(b, hidden, 512, heads, "2", false)),
+      [-1, heads],
+    );
     attn = b.add(attn, b.mul(b.sigmoid(gatherBias(b, table, relativePositionIndex(ws), n)), 16));
     if (mask) attn = b.add(attn, mask);
     const o = mergeHeads(b, b.matmul(b.softmax(attn, -1), v));
@@ -159,12 +198,25 @@ function windowAttentionV2(b: GraphBuilder, x: Tensor, c: number, heads: number,
 }
 
 /** Returns Swin patch merging of tokens [B, H·W, C] → [B, H/2·W/2, 2C] (v1: norm then reduction; v2: reverse). */
-export function patchMerging(b: GraphBuilder, x: Tensor, res: number, c: number, version: 1 | 2, eps: number, name = "downsample"): Tensor {
+export function patchMerging(
+  b: GraphBuilder,
+  x: Tensor,
+  res: number,
+  c: number,
+  version: 1 | 2,
+  eps: number,
+  name = "downsample",
+): Tensor {
   return b.scope(name, () => {
     const m = b.reshape(x, [0, res, res, c]);
     const part = (h0: number, w0: number) => b.slice(m, [h0, w0], [res, res], [1, 2], [2, 2]);
-    const cat = b.reshape(b.concat([part(0, 0), part(1, 0), part(0, 1), part(1, 1)], -1), [0, (res / 2) ** 2, 4 * c]);
-    if (version === 1) return linear(b, layerNorm(b, cat, 4 * c, "norm", eps), 4 * c, 2 * c, "reduction", false);
+    const cat = b.reshape(b.concat([part(0, 0), part(1, 0), part(0, 1), part(1, 1)], -1), [
+      0,
+      (res / 2) ** 2,
+      4 * c,
+    ]);
+    if (version === 1)
+      return linear(b, layerNorm(b, cat, 4 * c, "norm", eps), 4 * c, 2 * c, "reduction", false);
     return layerNorm(b, linear(b, cat, 4 * c, 2 * c, "reduction", false), 2 * c, "norm", eps);
   });
 }
@@ -185,7 +237,13 @@ export function swinHead(b: GraphBuilder, x: Tensor, c: number, numClasses: numb
 }
 
 /** Builds Swin v1 or v2 and returns the logits. */
-export function buildSwin(b: GraphBuilder, cfg: SwinConfig, resolution: number, numClasses: number, version: 1 | 2): Tensor {
+export function buildSwin(
+  b: GraphBuilder,
+  cfg: SwinConfig,
+  resolution: number,
+  numClasses: number,
+  version: 1 | 2,
+): Tensor {
   const eps = 1e-5;
   const img = imageInput(b, resolution);
   let x = swinPatchEmbed(b, img, cfg, eps);
@@ -196,7 +254,13 @@ export function buildSwin(b: GraphBuilder, cfg: SwinConfig, resolution: number, 
       let y = x;
       for (let i = 0; i < cfg.depths[s]; i++) {
         y = swinBlock(b, y, `blocks.${i}`, {
-          dim: c, heads: cfg.heads[s], res, window: cfg.window, shift: i % 2 === 0 ? 0 : Math.floor(cfg.window / 2), eps, version,
+          dim: c,
+          heads: cfg.heads[s],
+          res,
+          window: cfg.window,
+          shift: i % 2 === 0 ? 0 : Math.floor(cfg.window / 2),
+          eps,
+          version,
         });
       }
       return s < cfg.depths.length - 1 ? patchMerging(b, y, res, c, version, eps) : y;

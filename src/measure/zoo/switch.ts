@@ -1,7 +1,16 @@
 import type { GraphBuilder, Tensor, VitDims } from "../onnx/index.js";
 import {
-  addPosEmbed, attention, batchShape, classifierHead, imageInput, INIT, layerNorm, layerScale, patchEmbed,
-  prependClassToken, VIT_SIZES,
+  addPosEmbed,
+  attention,
+  batchShape,
+  classifierHead,
+  INIT,
+  imageInput,
+  layerNorm,
+  layerScale,
+  patchEmbed,
+  prependClassToken,
+  VIT_SIZES,
 } from "../onnx/index.js";
 import type { DynamicBuildOptions } from "./blocks-dynamic.js";
 import { expandIndices, probe } from "./blocks-dynamic.js";
@@ -51,7 +60,15 @@ export function buildSwitchVit(b: GraphBuilder, o: SwitchVitOptions): Tensor {
   const capacity = switchCapacity(g * g + 1, experts, o.capacityFactor);
   for (let i = 0; i < d.depth; i++) {
     x = b.scope(`blocks.${i}`, () => {
-      const y = b.add(x, layerScale(b, attention(b, layerNorm(b, x, d.embedDim, "norm1"), d.embedDim, d.numHeads), d.embedDim, "ls1"));
+      const y = b.add(
+        x,
+        layerScale(
+          b,
+          attention(b, layerNorm(b, x, d.embedDim, "norm1"), d.embedDim, d.numHeads),
+          d.embedDim,
+          "ls1",
+        ),
+      );
       const z = switchMlp(b, layerNorm(b, y, d.embedDim, "norm2"), "mlp", {
         dim: d.embedDim,
         hidden: d.embedDim * d.mlpRatio,
@@ -85,29 +102,53 @@ export function switchMlp(b: GraphBuilder, x: Tensor, name: string, o: SwitchMlp
   const c = x.shape[2] as number;
   const { experts: e, capacity: cap } = o;
   return b.scope(name, () => {
-    const logits = b.add(b.matmul(x, b.param("switch.weight", [c, e])), b.param("switch.bias", [e], INIT.zeros));
+    const logits = b.add(
+      b.matmul(x, b.param("switch.weight", [c, e])),
+      b.param("switch.bias", [e], INIT.zeros),
+    );
     const prob = b.softmax(logits, -1);
     const pMax = b.reduceMax(prob, [-1], true);
     const route = b.op("ArgMax", [prob], { axis: -1, keepdims: 0 }); // [B, N]
     // Slot of each token within its expert: exclusive running count of earlier tokens with the same expert.
-    const oneHot = b.cast(b.op("Equal", [b.unsqueeze(route, [-1]), b.constant(range(e), [e], "int64", "experts")]), "int64");
+    const oneHot = b.cast(
+      b.op("Equal", [b.unsqueeze(route, [-1]), b.constant(range(e), [e], "int64", "experts")]),
+      "int64",
+    );
     const before = b.cumSum(oneHot, 1, { exclusive: true });
     const rank = b.squeeze(b.gatherElements(before, b.unsqueeze(route, [-1]), 2), [2]); // [B, N]
     const kept = b.op("Less", [rank, b.constant([cap], [], "int64", "capacity")]);
-    const slot = b.where(kept, b.add(b.mul(route, cap), rank), b.constant([e * cap], [], "int64", "overflow_slot"));
+    const slot = b.where(
+      kept,
+      b.add(b.mul(route, cap), rank),
+      b.constant([e * cap], [], "int64", "overflow_slot"),
+    );
     if (o.probeName) {
       probe(b, logits, `${o.probeName}.router_logits`, true);
       probe(b, route, `${o.probeName}.route`, true);
       probe(b, kept, `${o.probeName}.kept`, true);
     }
     // Dispatch into [B, E·cap + 1, C]; the last slot collects overflow tokens and is discarded.
-    const empty = b.op("ConstantOfShape", [batchShape(b, x, [e * cap + 1, c])], { value: { tensor: { dtype: x.dtype, dims: [1], data: [0] } } });
+    const empty = b.op("ConstantOfShape", [batchShape(b, x, [e * cap + 1, c])], {
+      value: { tensor: { dtype: x.dtype, dims: [1], data: [0] } },
+    });
     const buffers = b.op("ScatterElements", [empty, expandIndices(b, slot, c), x], { axis: 1 });
     const perExpert = b.reshape(b.slice(buffers, [0], [e * cap], [1]), [0, e, cap, c]);
-    const hiddenAct = b.gelu(b.add(b.matmul(perExpert, b.param("experts.fc1.weight", [e, c, o.hidden])), b.param("experts.fc1.bias", [e, 1, o.hidden], INIT.zeros)));
-    const out = b.add(b.matmul(hiddenAct, b.param("experts.fc2.weight", [e, o.hidden, c])), b.param("experts.fc2.bias", [e, 1, c], INIT.zeros));
+    const hiddenAct = b.gelu(
+      b.add(
+        b.matmul(perExpert, b.param("experts.fc1.weight", [e, c, o.hidden])),
+        b.param("experts.fc1.bias", [e, 1, o.hidden], INIT.zeros),
+      ),
+    );
+    const out = b.add(
+      b.matmul(hiddenAct, b.param("experts.fc2.weight", [e, o.hidden, c])),
+      b.param("experts.fc2.bias", [e, 1, c], INIT.zeros),
+    );
     const flat = b.reshape(out, [0, e * cap, c]);
-    const back = b.gatherElements(flat, expandIndices(b, b.where(kept, slot, b.constant([0], [], "int64", "zero_slot")), c), 1);
+    const back = b.gatherElements(
+      flat,
+      expandIndices(b, b.where(kept, slot, b.constant([0], [], "int64", "zero_slot")), c),
+      1,
+    );
     const mixed = b.where(b.unsqueeze(kept, [-1]), back, x);
     // final_output · (p / p.detach()): 1 in value, kept because the reference computes it.
     return b.mul(mixed, b.div(pMax, pMax));

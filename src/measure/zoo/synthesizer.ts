@@ -16,7 +16,14 @@ function repeatInterleave(b: GraphBuilder, t: Tensor, repeats: number): Tensor {
   return b.reshape(e, [0, h, n, c * repeats]);
 }
 
-function denseAttention(b: GraphBuilder, x: Tensor, name: string, dim: number, heads: number, tokens: number): Tensor {
+function denseAttention(
+  b: GraphBuilder,
+  x: Tensor,
+  name: string,
+  dim: number,
+  heads: number,
+  tokens: number,
+): Tensor {
   const f = Math.round(Math.sqrt(tokens));
   const ms = f * Math.ceil(tokens / f);
   return b.scope(name, () => {
@@ -31,7 +38,14 @@ function denseAttention(b: GraphBuilder, x: Tensor, name: string, dim: number, h
 
 const FR_F = 8;
 
-function randomAttention(b: GraphBuilder, x: Tensor, name: string, dim: number, heads: number, tokens: number): Tensor {
+function randomAttention(
+  b: GraphBuilder,
+  x: Tensor,
+  name: string,
+  dim: number,
+  heads: number,
+  tokens: number,
+): Tensor {
   const ms = FR_F * Math.ceil(tokens / FR_F);
   return b.scope(name, () => {
     const r1 = b.param("random_attn_1", [heads, ms, FR_F], { kind: "normal", std: 1 });
@@ -42,11 +56,15 @@ function randomAttention(b: GraphBuilder, x: Tensor, name: string, dim: number, 
   });
 }
 
-for (const [kind, mixer] of [["FD", denseAttention], ["FR", randomAttention]] as const) {
+for (const [kind, mixer] of [
+  ["FD", denseAttention],
+  ["FR", randomAttention],
+] as const) {
   defineModel({
     name: `Synthesizer-${kind}-S`,
     sourceId: `synthesizer_${kind.toLowerCase()}_vit_small_patch16`,
     family: "synthesizer",
-    build: (b, o) => buildVitWithAttention(b, { ...VIT_SIZES.S, resolution: o.resolution, numClasses: o.numClasses }, mixer),
+    build: (b, o) =>
+      buildVitWithAttention(b, { ...VIT_SIZES.S, resolution: o.resolution, numClasses: o.numClasses }, mixer),
   });
 }

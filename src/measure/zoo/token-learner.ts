@@ -1,6 +1,14 @@
 import type { GraphBuilder, Tensor, VitDims } from "../onnx/index.js";
 import {
-  addPosEmbed, classifierHead, imageInput, layerNorm, mlp, patchEmbed, prependClassToken, transformerBlock, VIT_SIZES,
+  addPosEmbed,
+  classifierHead,
+  imageInput,
+  layerNorm,
+  mlp,
+  patchEmbed,
+  prependClassToken,
+  transformerBlock,
+  VIT_SIZES,
 } from "../onnx/index.js";
 import type { DynamicBuildOptions } from "./blocks-dynamic.js";
 import { probe, recordingBuilder, sharedBuilder } from "./blocks-dynamic.js";
@@ -33,11 +41,19 @@ export function buildTokenLearnerVit(b: GraphBuilder, o: TokenLearnerOptions): T
   const d = o.dims ?? VIT_SIZES.S;
   const learned = o.learnedTokens ?? 8;
   const layer = Math.floor(o.layerFraction * d.depth);
-  if (layer < 1) throw new Error(`TokenLearner: layer fraction ${o.layerFraction} of depth ${d.depth} leaves no block before the learner`);
+  if (layer < 1)
+    throw new Error(
+      `TokenLearner: layer fraction ${o.layerFraction} of depth ${d.depth} leaves no block before the learner`,
+    );
   const g = o.resolution / d.patchSize;
   let x = patchEmbed(b, imageInput(b, o.resolution), d.patchSize, d.embedDim);
   x = prependClassToken(b, addPosEmbed(b, x, g * g, d.embedDim), d.embedDim);
-  const blockOptions = { dim: d.embedDim, mlpHidden: d.embedDim * d.mlpRatio, heads: d.numHeads, layerScale: true };
+  const blockOptions = {
+    dim: d.embedDim,
+    mlpHidden: d.embedDim * d.mlpRatio,
+    heads: d.numHeads,
+    layerScale: true,
+  };
 
   const { builder: recording, recorded } = recordingBuilder(b);
   for (let i = 0; i < layer; i++) x = transformerBlock(recording, x, `blocks.${i}`, blockOptions);
@@ -52,7 +68,15 @@ export function buildTokenLearnerVit(b: GraphBuilder, o: TokenLearnerOptions): T
  * per-token logits, softmax over the N positions gives one spatial weighting per learned token, and each
  * learned token is the weighted sum of the input tokens (TokenLearnerModuleV11).
  */
-export function tokenLearner(b: GraphBuilder, x: Tensor, name: string, dim: number, hidden: number, tokens: number, probes?: boolean): Tensor {
+export function tokenLearner(
+  b: GraphBuilder,
+  x: Tensor,
+  name: string,
+  dim: number,
+  hidden: number,
+  tokens: number,
+  probes?: boolean,
+): Tensor {
   const n = x.shape[1] as number;
   return b.scope(name, () => {
     const prefix = b.slice(x, [0], [1], [1]);
@@ -63,13 +87,21 @@ export function tokenLearner(b: GraphBuilder, x: Tensor, name: string, dim: numb
   });
 }
 
-for (const [fraction, percent] of [[0.5, 50], [0.75, 75]] as const) {
+for (const [fraction, percent] of [
+  [0.5, 50],
+  [0.75, 75],
+] as const) {
   defineModel({
     name: `TokenLearner-S (8/${percent})`,
     sourceId: `token_learner_vit_8_${percent}_small_patch16`,
     family: "token-learner",
     testResolution: 64,
     note: `blocks 0..${Math.floor(fraction * 12) - 1} run twice with shared weights (as the reference's block list does)`,
-    build: (b, o) => buildTokenLearnerVit(b, { resolution: o.resolution, numClasses: o.numClasses, layerFraction: fraction }),
+    build: (b, o) =>
+      buildTokenLearnerVit(b, {
+        resolution: o.resolution,
+        numClasses: o.numClasses,
+        layerFraction: fraction,
+      }),
   });
 }

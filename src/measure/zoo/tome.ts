@@ -1,5 +1,13 @@
 import type { GraphBuilder, Tensor, VitDims } from "../onnx/index.js";
-import { addPosEmbed, batchShape, classifierHead, imageInput, patchEmbed, prependClassToken, VIT_SIZES } from "../onnx/index.js";
+import {
+  addPosEmbed,
+  batchShape,
+  classifierHead,
+  imageInput,
+  patchEmbed,
+  prependClassToken,
+  VIT_SIZES,
+} from "../onnx/index.js";
 import type { DynamicBuildOptions } from "./blocks-dynamic.js";
 import { expandIndices, hookedBlock, probe, scatterAdd, topKIndices } from "./blocks-dynamic.js";
 import { defineModel } from "./zoo-model.js";
@@ -40,12 +48,27 @@ export function buildToMe(b: GraphBuilder, o: ToMeOptions): Tensor {
       mlpHidden: d.embedDim * d.mlpRatio,
       layerScale: true,
       keyBias,
-      afterAttention: ri <= 0 ? undefined : (tokens, parts) => {
-        const metric = probe(b, b.reduceMean(parts.k, [1], false), `${name}.tome.metric`, o.probes && i === 0);
-        const merged = mergeTokens(b, tokens, size, metric, ri, o.probes && i === 0 ? `${name}.tome` : undefined);
-        size = merged.size;
-        return merged.x;
-      },
+      afterAttention:
+        ri <= 0
+          ? undefined
+          : (tokens, parts) => {
+              const metric = probe(
+                b,
+                b.reduceMean(parts.k, [1], false),
+                `${name}.tome.metric`,
+                o.probes && i === 0,
+              );
+              const merged = mergeTokens(
+                b,
+                tokens,
+                size,
+                metric,
+                ri,
+                o.probes && i === 0 ? `${name}.tome` : undefined,
+              );
+              size = merged.size;
+              return merged.x;
+            },
     }).x;
   }
   return classifierHead(b, x, d.embedDim, o.numClasses);
@@ -72,9 +95,17 @@ export function mergeTokens(
   if (r > ta - 1 || r > tb) throw new Error(`ToMe: cannot merge ${r} of ${t} tokens`);
   const norm = b.op("ReduceL2", [metric, b.ints([-1], "axes")], { keepdims: 1 });
   const m = b.div(metric, norm);
-  const scores = b.matmul(b.slice(m, [0], [t], [1], [2]), b.transpose(b.slice(m, [1], [t], [1], [2]), [0, 2, 1]));
+  const scores = b.matmul(
+    b.slice(m, [0], [t], [1], [2]),
+    b.transpose(b.slice(m, [1], [t], [1], [2]), [0, 2, 1]),
+  );
   // The class token (A-token 0) may not be merged: its row is −inf.
-  const clsRow = b.constant(Array.from({ length: ta }, (_, i) => (i === 0 ? 1 : 0)), [ta, 1], "bool", "cls_row");
+  const clsRow = b.constant(
+    Array.from({ length: ta }, (_, i) => (i === 0 ? 1 : 0)),
+    [ta, 1],
+    "bool",
+    "cls_row",
+  );
   const masked = b.where(clsRow, b.scalar(-Infinity), scores);
   const nodeMax = b.reduceMax(masked, [-1], false);
   const nodeIdx = b.op("ArgMax", [masked], { axis: -1, keepdims: 0 });
@@ -90,7 +121,11 @@ export function mergeTokens(
   }
 
   // merge_wavg: merge (x·size, size) with sums, then divide; one gather/scatter on C + 1 channels.
-  const s = size ?? b.op("ConstantOfShape", [batchShape(b, x, [t, 1])], { value: { tensor: { dtype: x.dtype, dims: [1], data: [1] } } });
+  const s =
+    size ??
+    b.op("ConstantOfShape", [batchShape(b, x, [t, 1])], {
+      value: { tensor: { dtype: x.dtype, dims: [1], data: [1] } },
+    });
   const xs = b.concat([b.mul(x, s), s], -1);
   const src = b.slice(xs, [0], [t], [1], [2]);
   const dst = b.slice(xs, [1], [t], [1], [2]);

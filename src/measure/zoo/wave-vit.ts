@@ -1,6 +1,14 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
 import { conv2d, imageInput, layerNorm, linear } from "../onnx/index.js";
-import { convBn, dim, mapToTokens, mergeHeads, splitHeads, tokensToMap, transposeLast } from "./blocks-hierarchical.js";
+import {
+  convBn,
+  dim,
+  mapToTokens,
+  mergeHeads,
+  splitHeads,
+  tokensToMap,
+  transposeLast,
+} from "./blocks-hierarchical.js";
 import { defineModel } from "./zoo-model.js";
 
 /**
@@ -36,10 +44,13 @@ function outer(a: number[], b2: number[]): number[] {
 export function dwt(b: GraphBuilder, x: Tensor): Tensor {
   const c = dim(x, 1);
   const bands = [outer(LO, LO), outer(LO, HI_DEC), outer(HI_DEC, LO), outer(HI_DEC, HI_DEC)];
-  return b.concat(bands.map((f, i) => {
-    const w = b.constant(Array.from({ length: c }, () => f).flat(), [c, 1, 2, 2], b.dtype, `dwt_w${i}`);
-    return b.op("Conv", [x, w], { kernel_shape: [2, 2], strides: [2, 2], group: c }, "dwt");
-  }), 1);
+  return b.concat(
+    bands.map((f, i) => {
+      const w = b.constant(Array.from({ length: c }, () => f).flat(), [c, 1, 2, 2], b.dtype, `dwt_w${i}`);
+      return b.op("Conv", [x, w], { kernel_shape: [2, 2], strides: [2, 2], group: c }, "dwt");
+    }),
+    1,
+  );
 }
 
 /** Returns the inverse Haar DWT of [B, 4C, H, W] → [B, C, 2H, 2W] (transposed depth-wise conv, as the reference). */
@@ -53,7 +64,15 @@ export function idwt(b: GraphBuilder, x: Tensor): Tensor {
   return b.op("ConvTranspose", [y, wts], { kernel_shape: [2, 2], strides: [2, 2], group: c }, "idwt");
 }
 
-function waveAttention(b: GraphBuilder, x: Tensor, c: number, heads: number, sr: number, h: number, w: number): Tensor {
+function waveAttention(
+  b: GraphBuilder,
+  x: Tensor,
+  c: number,
+  heads: number,
+  sr: number,
+  h: number,
+  w: number,
+): Tensor {
   return b.scope("attn", () => {
     const q = splitHeads(b, linear(b, x, c, c, "q"), heads);
     const map = tokensToMap(b, x, h, w);
@@ -83,7 +102,10 @@ function plainAttention(b: GraphBuilder, x: Tensor, c: number, heads: number): T
 function pvt2Ffn(b: GraphBuilder, x: Tensor, c: number, hidden: number, h: number, w: number): Tensor {
   return b.scope("mlp", () => {
     const y = linear(b, x, c, hidden, "fc1");
-    const d = mapToTokens(b, conv2d(b, tokensToMap(b, y, h, w), hidden, hidden, 3, "dwconv.dwconv", { padding: 1, groups: hidden }));
+    const d = mapToTokens(
+      b,
+      conv2d(b, tokensToMap(b, y, h, w), hidden, hidden, 3, "dwconv.dwconv", { padding: 1, groups: hidden }),
+    );
     return linear(b, b.gelu(d), hidden, c, "fc2");
   });
 }
@@ -144,7 +166,8 @@ defineModel({
   checkResolution: (r) => {
     const s1 = Math.ceil(r / 4);
     const s2 = Math.ceil(s1 / 2);
-    if (r < 64 || s1 % 2 !== 0 || s2 % 2 !== 0) return `resolution must be at least 64 with even stage-1 and stage-2 maps for the wavelet transform (e.g. a multiple of 16)`;
+    if (r < 64 || s1 % 2 !== 0 || s2 % 2 !== 0)
+      return `resolution must be at least 64 with even stage-1 and stage-2 maps for the wavelet transform (e.g. a multiple of 16)`;
     return null;
   },
   testResolution: 64,

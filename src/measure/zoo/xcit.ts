@@ -1,5 +1,15 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
-import { batchNorm2d, conv2d, expandToBatch, imageInput, INIT, layerNorm, layerScale, linear, mlp } from "../onnx/index.js";
+import {
+  batchNorm2d,
+  conv2d,
+  expandToBatch,
+  INIT,
+  imageInput,
+  layerNorm,
+  layerScale,
+  linear,
+  mlp,
+} from "../onnx/index.js";
 import { defineModel } from "./zoo-model.js";
 
 /**
@@ -82,7 +92,13 @@ function classAttention(b: GraphBuilder, x: Tensor): Tensor {
     const qc = b.slice(q, [0], [1], [2]);
     const scores = b.mul(b.reduceSum(b.mul(qc, k), [-1], false), d ** -0.5);
     const attn = b.unsqueeze(b.softmax(scores, -1), [2]);
-    const cls = linear(b, b.reshape(b.transpose(b.matmul(attn, v), [0, 2, 1, 3]), [0, 1, DIM]), DIM, DIM, "proj");
+    const cls = linear(
+      b,
+      b.reshape(b.transpose(b.matmul(attn, v), [0, 2, 1, 3]), [0, 1, DIM]),
+      DIM,
+      DIM,
+      "proj",
+    );
     return b.concat([cls, b.slice(x, [1], [n], [1])], 1);
   });
 }
@@ -120,7 +136,12 @@ defineModel({
     const n = x.shape[1] as number;
     for (let i = 0; i < 2; i++) {
       x = b.scope(`cls_attn_blocks.${i}`, () => {
-        const y = layerNorm(b, b.add(x, layerScale(b, classAttention(b, layerNorm(b, x, DIM, "norm1")), DIM, "gamma1")), DIM, "norm2");
+        const y = layerNorm(
+          b,
+          b.add(x, layerScale(b, classAttention(b, layerNorm(b, x, DIM, "norm1")), DIM, "gamma1")),
+          DIM,
+          "norm2",
+        );
         const cls = layerScale(b, mlp(b, b.slice(y, [0], [1], [1]), DIM, 4 * DIM), DIM, "gamma2");
         return b.add(y, b.concat([cls, b.slice(y, [1], [n], [1])], 1));
       });

@@ -66,5 +66,6 @@ export function registeredModels(): ZooModel[] {
 
 /** Returns the divisibility check used by most models: resolution ≥ min and a multiple of `multiple`. */
 export function multipleOf(multiple: number, min = multiple * 2): (resolution: number) => string | null {
-  return (r) => (r % multiple !== 0 || r < min ? `resolution must be a multiple of ${multiple} and at least ${min}` : null);
+  return (r) =>
+    r % multiple !== 0 || r < min ? `resolution must be a multiple of ${multiple} and at least ${min}` : null;
 }

@@ -1,6 +1,14 @@
 // Favor's dashboard: one plain ES module, no build step. Everything it shows comes from the public GraphQL API
 // (/graphql); plots are Vega-Lite specs from the same module the server's /plots/*.svg endpoints use.
-import { axisTitle, buildCurvesSpec, buildScatterSpec, CLASS_COLORS, formatValue, TAXONOMY_CLASSES, unitDisplay } from "/assets/plot-spec.js";
+import {
+  axisTitle,
+  buildCurvesSpec,
+  buildScatterSpec,
+  CLASS_COLORS,
+  formatValue,
+  TAXONOMY_CLASSES,
+  unitDisplay,
+} from "/assets/plot-spec.js";
 
 const vega = window.vega;
 const vegaLite = window.vegaLite;
@@ -93,7 +101,10 @@ async function gql(query, variables = {}) {
 
 // An optional feature (e.g. measurementJobs before the measurement service exists) is absent, not broken.
 function isMissingField(error) {
-  return error instanceof GraphQLRequestError && error.errors.some((e) => /Cannot query field|Unknown type|Unknown argument/.test(e.message));
+  return (
+    error instanceof GraphQLRequestError &&
+    error.errors.some((e) => /Cannot query field|Unknown type|Unknown argument/.test(e.message))
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -137,7 +148,18 @@ const $ = (selector) => document.querySelector(selector);
 
 function readUrl() {
   const p = new URLSearchParams(location.search);
-  for (const key of ["x", "y", "xScale", "yScale", "front", "device", "text", "taxonomyClass", "resolution", "curveField"]) {
+  for (const key of [
+    "x",
+    "y",
+    "xScale",
+    "yScale",
+    "front",
+    "device",
+    "text",
+    "taxonomyClass",
+    "resolution",
+    "curveField",
+  ]) {
     if (p.has(key)) state[key] = p.get(key);
   }
   state.compare = p.get("compare") === "1";
@@ -230,7 +252,10 @@ async function loadMeasuredDevices() {
 }
 
 function selectDeviceRuns() {
-  state.runs = state.device === PAPER_DEVICE ? state.paperRuns : state.runsByDevice.get(state.device) ?? state.paperRuns;
+  state.runs =
+    state.device === PAPER_DEVICE
+      ? state.paperRuns
+      : (state.runsByDevice.get(state.device) ?? state.paperRuns);
 }
 
 function normaliseRun(node) {
@@ -263,7 +288,9 @@ async function loadFront() {
   state.frontNote = "";
   if (state.front === "none") return;
   // Directions are left to the catalogue (the query's default); the scope mirrors the table's filters.
-  const objectives = [...new Set([state.x, state.y, ...(state.front === "kd" ? state.kd : [])])].map((metric) => ({ metric }));
+  const objectives = [...new Set([state.x, state.y, ...(state.front === "kd" ? state.kd : [])])].map(
+    (metric) => ({ metric }),
+  );
   const variables = {
     objectives,
     where: state.constraints.map((c) => ({ metric: c.metric, op: c.op.toUpperCase(), value: c.value })),
@@ -280,7 +307,8 @@ async function loadFront() {
       if (p.optimal) state.frontIds.add(String(p.runId));
     }
     const excluded = (data.paretoFront.excluded ?? []).filter((e) => e.count > 0);
-    if (excluded.length) state.frontNote = `Front excludes ${excluded.map((e) => `${e.count} (${e.reason})`).join(", ")}.`;
+    if (excluded.length)
+      state.frontNote = `Front excludes ${excluded.map((e) => `${e.count} (${e.reason})`).join(", ")}.`;
   } catch (error) {
     state.frontNote = isMissingField(error)
       ? "This server has no paretoFront query yet: the front is not drawn."
@@ -296,7 +324,8 @@ function visibleRuns() {
   const text = state.text.trim().toLowerCase();
   const rows = state.runs.filter((r) => {
     // Same rule as the API's nameContains: display name or benchmark id, case-insensitive.
-    if (text && !r.model.toLowerCase().includes(text) && !r.sourceId.toLowerCase().includes(text)) return false;
+    if (text && !r.model.toLowerCase().includes(text) && !r.sourceId.toLowerCase().includes(text))
+      return false;
     if (state.taxonomyClass && r.taxonomyClass !== state.taxonomyClass) return false;
     if (state.resolution && r.resolution !== Number(state.resolution)) return false;
     for (const c of state.constraints) {
@@ -326,7 +355,9 @@ async function renderPlot(rows) {
   const xm = state.metricByKey.get(state.x);
   const ym = state.metricByKey.get(state.y);
   const measured = state.device !== PAPER_DEVICE;
-  const deviceLabel = measured ? state.measuredDevices.find((d) => String(d.id) === state.device)?.name ?? state.device : null;
+  const deviceLabel = measured
+    ? (state.measuredDevices.find((d) => String(d.id) === state.device)?.name ?? state.device)
+    : null;
   const toPoint = (r, device, onFront) => ({
     id: r.id,
     model: r.model,
@@ -335,7 +366,7 @@ async function renderPlot(rows) {
     x: r.values[state.x],
     y: r.values[state.y],
     front: onFront && state.frontIds.has(r.id),
-    rank: onFront ? state.frontRanks.get(r.id) ?? null : null,
+    rank: onFront ? (state.frontRanks.get(r.id) ?? null) : null,
     device,
   });
   const plottable = (r) => Number.isFinite(r.values[state.x]) && Number.isFinite(r.values[state.y]);
@@ -344,7 +375,8 @@ async function renderPlot(rows) {
   if (measured && state.compare) {
     // Side by side: the same filtered runs with the paper's figures, marked by shape; the front stays the device's.
     const ids = new Set(rows.map((r) => r.id));
-    for (const r of state.paperRuns) if (ids.has(r.id) && plottable(r)) points.push(toPoint(r, "Paper (A100)", false));
+    for (const r of state.paperRuns)
+      if (ids.has(r.id) && plottable(r)) points.push(toPoint(r, "Paper (A100)", false));
   }
   // Narrow screens: legends go below so the plot keeps the width.
   const narrow = $("#plot").clientWidth < 760;
@@ -375,10 +407,14 @@ async function renderPlot(rows) {
   hook.view = view;
   const missing = rows.length - drawn;
   const notes = [`${points.length} points drawn.`];
-  if (missing > 0) notes.push(`${missing} shown row${missing === 1 ? " lacks" : "s lack"} ${xm.label} or ${ym.label}.`);
+  if (missing > 0)
+    notes.push(`${missing} shown row${missing === 1 ? " lacks" : "s lack"} ${xm.label} or ${ym.label}.`);
   if (state.frontNote) notes.push(state.frontNote);
   $("#plot-note").textContent = notes.join(" ");
-  $("#plot").setAttribute("aria-label", `Scatter plot of ${axisTitle(ym)} against ${axisTitle(xm)}, ${points.length} runs`);
+  $("#plot").setAttribute(
+    "aria-label",
+    `Scatter plot of ${axisTitle(ym)} against ${axisTitle(xm)}, ${points.length} runs`,
+  );
 }
 
 function tooltipHandler(_handler, event, item, value) {
@@ -400,7 +436,8 @@ function tooltipHandler(_handler, event, item, value) {
 function renderTable(rows) {
   const metricCols = state.metrics;
   const head = $("#runs-table thead");
-  const sortAttr = (key) => (state.sort.key === key ? (state.sort.dir === "asc" ? "ascending" : "descending") : "none");
+  const sortAttr = (key) =>
+    state.sort.key === key ? (state.sort.dir === "asc" ? "ascending" : "descending") : "none";
   const th = (key, label, unit, cls = "") =>
     `<th scope="col" class="${cls}" aria-sort="${sortAttr(key)}"><button type="button" data-sort="${escapeHtml(key)}">${escapeHtml(label)}</button>${
       unit ? `<span class="unit">${escapeHtml(unit)}</span>` : ""
@@ -436,7 +473,8 @@ function renderTable(rows) {
     })
     .join("");
   const onFront = rows.filter((r) => state.frontIds.has(r.id)).length;
-  $("#row-count").textContent = `${rows.length} of ${state.runs.length} runs shown${state.front !== "none" ? `, ${onFront} on the front (◆)` : ""}.`;
+  $("#row-count").textContent =
+    `${rows.length} of ${state.runs.length} runs shown${state.front !== "none" ? `, ${onFront} on the front (◆)` : ""}.`;
 }
 
 // Compact units for table headers; the values below are converted to match.
@@ -479,23 +517,31 @@ async function drawCurves() {
     return;
   }
   await Promise.all(
-    ids.filter((id) => !state.epochs.has(id)).map(async (id) => {
-      const data = await gql(Q_EPOCHS, { id: Number(id) });
-      state.epochs.set(id, data.run?.epochs ?? []);
-    }),
+    ids
+      .filter((id) => !state.epochs.has(id))
+      .map(async (id) => {
+        const data = await gql(Q_EPOCHS, { id: Number(id) });
+        state.epochs.set(id, data.run?.epochs ?? []);
+      }),
   );
   const byId = new Map(state.runs.map((r) => [r.id, r]));
   const points = [];
   for (const id of ids) {
     const run = byId.get(id);
-    const name = run ? `${run.model}@${run.resolution} (pre-train ${run.pretrainResolution}, run ${id})` : `run ${id}`;
+    const name = run
+      ? `${run.model}@${run.resolution} (pre-train ${run.pretrainResolution}, run ${id})`
+      : `run ${id}`;
     for (const e of state.epochs.get(id) ?? []) {
       if (Number.isFinite(e[field.key])) points.push({ run: name, epoch: e.epoch, value: e[field.key] });
     }
   }
   const width = Math.max(360, Math.min(1040, $("#curves").clientWidth - 40));
   const spec = buildCurvesSpec({ metric: field, points, width });
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: "svg", container: "#curves", hover: true });
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), {
+    renderer: "svg",
+    container: "#curves",
+    hover: true,
+  });
   view.tooltip(tooltipHandler);
   await view.runAsync();
   hook.curvesView = view;
@@ -520,7 +566,9 @@ async function renderJobs() {
     const data = await gql(Q_JOBS);
     const jobs = data.measurementJobs.edges.map((e) => e.node);
     $("#jobs-card").hidden = false;
-    $("#jobs").innerHTML = jobs.length ? jobs.map(jobItem).join("") : `<li class="muted">No measurement jobs yet.</li>`;
+    $("#jobs").innerHTML = jobs.length
+      ? jobs.map(jobItem).join("")
+      : `<li class="muted">No measurement jobs yet.</li>`;
     const active = jobs.some((j) => /queued|running/i.test(j.status));
     setTimeout(renderJobs, active ? 2000 : 15000);
     return active;
@@ -552,28 +600,50 @@ function jobItem(j) {
 
 function fillControls() {
   const options = (items, selected) =>
-    items.map(([value, label]) => `<option value="${escapeHtml(value)}" ${value === selected ? "selected" : ""}>${escapeHtml(label)}</option>`).join("");
+    items
+      .map(
+        ([value, label]) =>
+          `<option value="${escapeHtml(value)}" ${value === selected ? "selected" : ""}>${escapeHtml(label)}</option>`,
+      )
+      .join("");
   const metricOptions = state.metrics.map((m) => [m.key, axisTitle(m)]);
   // An unknown key (an old link) falls back to the paper's headline plot, throughput vs top-1 accuracy.
   const fallback = (preferred, other) =>
-    state.metricByKey.has(preferred) && preferred !== other ? preferred : state.metrics.find((m) => m.key !== other).key;
+    state.metricByKey.has(preferred) && preferred !== other
+      ? preferred
+      : state.metrics.find((m) => m.key !== other).key;
   if (!state.metricByKey.has(state.x)) state.x = fallback("throughput", state.y);
   if (!state.metricByKey.has(state.y)) state.y = fallback("accuracyTop1", state.x);
   $("#x-metric").innerHTML = options(metricOptions, state.x);
   $("#y-metric").innerHTML = options(metricOptions, state.y);
   $("#x-scale").value = state.xScale;
   $("#y-scale").value = state.yScale;
-  for (const radio of document.querySelectorAll('input[name="front"]')) radio.checked = radio.value === state.front;
+  for (const radio of document.querySelectorAll('input[name="front"]'))
+    radio.checked = radio.value === state.front;
   $("#constraint-metric").innerHTML = options(metricOptions, state.y);
-  const classes = [...new Set(state.runs.map((r) => r.taxonomyClass))].sort((a, b) => classRank(a) - classRank(b));
-  $("#filter-class").innerHTML = `<option value="">all classes</option>${options(classes.map((c) => [c, c]), state.taxonomyClass)}`;
+  const classes = [...new Set(state.runs.map((r) => r.taxonomyClass))].sort(
+    (a, b) => classRank(a) - classRank(b),
+  );
+  $("#filter-class").innerHTML = `<option value="">all classes</option>${options(
+    classes.map((c) => [c, c]),
+    state.taxonomyClass,
+  )}`;
   const resolutions = [...new Set(state.runs.map((r) => r.resolution))].sort((a, b) => a - b);
-  $("#filter-resolution").innerHTML = `<option value="">all</option>${options(resolutions.map((r) => [String(r), `${r} px`]), state.resolution)}`;
+  $("#filter-resolution").innerHTML = `<option value="">all</option>${options(
+    resolutions.map((r) => [String(r), `${r} px`]),
+    state.resolution,
+  )}`;
   $("#filter-text").value = state.text;
-  $("#curve-field").innerHTML = options(EPOCH_FIELDS.map((f) => [f.key, axisTitle(f)]), state.curveField);
+  $("#curve-field").innerHTML = options(
+    EPOCH_FIELDS.map((f) => [f.key, axisTitle(f)]),
+    state.curveField,
+  );
   // The selector appears once some device other than the paper's has figures.
   $("#device-field").hidden = state.measuredDevices.length === 0;
-  $("#device").innerHTML = options([[PAPER_DEVICE, "Paper (A100)"], ...state.measuredDevices.map((d) => [String(d.id), d.name])], state.device);
+  $("#device").innerHTML = options(
+    [[PAPER_DEVICE, "Paper (A100)"], ...state.measuredDevices.map((d) => [String(d.id), d.name])],
+    state.device,
+  );
   $("#compare").checked = state.compare;
   renderKdList();
   renderConstraints();
@@ -589,7 +659,9 @@ function renderKdList() {
   $("#kd-list").innerHTML = state.metrics
     .filter((m) => m.key !== state.x && m.key !== state.y)
     .map(
-      (m) => `<label class="chip"><input type="checkbox" data-kd="${escapeHtml(m.key)}" ${state.kd.includes(m.key) ? "checked" : ""}> ${escapeHtml(m.label)}
+      (
+        m,
+      ) => `<label class="chip"><input type="checkbox" data-kd="${escapeHtml(m.key)}" ${state.kd.includes(m.key) ? "checked" : ""}> ${escapeHtml(m.label)}
         <span class="muted">(${String(m.direction).toLowerCase() === "higher" ? "↑" : "↓"})</span></label>`,
     )
     .join("");
@@ -606,7 +678,7 @@ function renderConstraints() {
 }
 
 function wireControls() {
-  const refresh = (what) => () => update(what);
+  const _refresh = (what) => () => update(what);
   $("#x-metric").addEventListener("change", (e) => {
     state.x = e.target.value;
     update({ front: true });
@@ -704,7 +776,10 @@ function wireControls() {
     renderCurves().catch(showError);
   });
   $("#download-csv").addEventListener("click", downloadCsv);
-  window.addEventListener("resize", debounce(() => update({}), 250));
+  window.addEventListener(
+    "resize",
+    debounce(() => update({}), 250),
+  );
 }
 
 function toggleSelected(id) {
@@ -737,16 +812,37 @@ function update({ front = false, plot = true }) {
 // The CSV holds what the table shows, in its order, with raw numbers and units in the header.
 function downloadCsv() {
   const rows = visibleRuns();
-  const header = ["run_id", "model", "source_id", "family", "taxonomy_class", "pretrain_resolution [px]", "resolution [px]", "device",
-    ...state.metrics.map((m) => (m.unit && m.unit !== "count" ? `${m.key} [${m.unit}]` : m.key))];
+  const header = [
+    "run_id",
+    "model",
+    "source_id",
+    "family",
+    "taxonomy_class",
+    "pretrain_resolution [px]",
+    "resolution [px]",
+    "device",
+    ...state.metrics.map((m) => (m.unit && m.unit !== "count" ? `${m.key} [${m.unit}]` : m.key)),
+  ];
   const field = (v) => {
     if (v === undefined || v === null) return "";
     const s = String(v);
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  const lines = [header, ...rows.map((r) => [r.id, r.model, r.sourceId, r.family, r.taxonomyClass, r.pretrainResolution, r.resolution, r.deviceName,
-    ...state.metrics.map((m) => r.values[m.key])])].map((cells) => cells.map(field).join(","));
-  const blob = new Blob([lines.join("\r\n") + "\r\n"], { type: "text/csv" });
+  const lines = [
+    header,
+    ...rows.map((r) => [
+      r.id,
+      r.model,
+      r.sourceId,
+      r.family,
+      r.taxonomyClass,
+      r.pretrainResolution,
+      r.resolution,
+      r.deviceName,
+      ...state.metrics.map((m) => r.values[m.key]),
+    ]),
+  ].map((cells) => cells.map(field).join(","));
+  const blob = new Blob([`${lines.join("\r\n")}\r\n`], { type: "text/csv" });
   const a = document.createElement("a");
   a.href = URL.createObjectURL(blob);
   a.download = "favor-runs.csv";
@@ -768,7 +864,10 @@ function showError(error) {
 }
 
 function escapeHtml(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  return String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c],
+  );
 }
 
 function debounce(fn, ms) {

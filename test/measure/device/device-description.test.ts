@@ -22,13 +22,21 @@ const cpu: CpuDescription = {
   memoryBytes: 128 * 2 ** 30 - 3 * 2 ** 20,
   cgroupMemoryLimitBytes: null,
 };
-const h200 = { index: 0, name: "NVIDIA H200", uuid: "GPU-aaaa", memoryBytes: 143_771 * 2 ** 20, driverVersion: "570.86.15" };
+const h200 = {
+  index: 0,
+  name: "NVIDIA H200",
+  uuid: "GPU-aaaa",
+  memoryBytes: 143_771 * 2 ** 20,
+  driverVersion: "570.86.15",
+};
 
 describe("deviceId", () => {
   it("is stable across volatile fields: memory jitter, driver, GPU UUID, ISA flag order", () => {
     const a = deviceId("gpu", cpu, h200);
     expect(a).toMatch(/^gpu-[0-9a-f]{16}$/);
-    expect(deviceId("gpu", { ...cpu, memoryBytes: 128 * 2 ** 30 + 2 ** 20, isaFlags: ["avx512f", "avx2"] }, h200)).toBe(a);
+    expect(
+      deviceId("gpu", { ...cpu, memoryBytes: 128 * 2 ** 30 + 2 ** 20, isaFlags: ["avx512f", "avx2"] }, h200),
+    ).toBe(a);
     expect(deviceId("gpu", cpu, { ...h200, uuid: "GPU-bbbb", driverVersion: "580.1", index: 3 })).toBe(a);
   });
 
@@ -39,7 +47,9 @@ describe("deviceId", () => {
     expect(deviceId("cpu", { ...cpu, availableCores: 4 }, null)).not.toBe(base);
     expect(deviceId("cpu", { ...cpu, cgroupCpuLimit: 2 }, null)).not.toBe(base);
     expect(deviceId("cpu", { ...cpu, memoryBytes: 64 * 2 ** 30 }, null)).not.toBe(base);
-    expect(deviceId("gpu", cpu, { ...h200, name: "NVIDIA A100-SXM4-40GB" })).not.toBe(deviceId("gpu", cpu, h200));
+    expect(deviceId("gpu", cpu, { ...h200, name: "NVIDIA A100-SXM4-40GB" })).not.toBe(
+      deviceId("gpu", cpu, h200),
+    );
     expect(deviceId("gpu", cpu, h200).slice(4)).not.toBe(base.slice(4));
   });
 });
@@ -83,10 +93,23 @@ describe("/proc/cpuinfo parsing", () => {
 
 describe("nvidia-smi parsing", () => {
   it("reads the GPU list in index order", () => {
-    const csv = "1, NVIDIA A100-SXM4-40GB, GPU-2222, 40960, 535.104.05\n0, NVIDIA H200, GPU-1111, 143771, 570.86.15\n";
+    const csv =
+      "1, NVIDIA A100-SXM4-40GB, GPU-2222, 40960, 535.104.05\n0, NVIDIA H200, GPU-1111, 143771, 570.86.15\n";
     expect(parseGpuList(csv)).toEqual([
-      { index: 0, name: "NVIDIA H200", uuid: "GPU-1111", memoryBytes: 143771 * 2 ** 20, driverVersion: "570.86.15" },
-      { index: 1, name: "NVIDIA A100-SXM4-40GB", uuid: "GPU-2222", memoryBytes: 40960 * 2 ** 20, driverVersion: "535.104.05" },
+      {
+        index: 0,
+        name: "NVIDIA H200",
+        uuid: "GPU-1111",
+        memoryBytes: 143771 * 2 ** 20,
+        driverVersion: "570.86.15",
+      },
+      {
+        index: 1,
+        name: "NVIDIA A100-SXM4-40GB",
+        uuid: "GPU-2222",
+        memoryBytes: 40960 * 2 ** 20,
+        driverVersion: "535.104.05",
+      },
     ]);
     expect(parseGpuList("")).toEqual([]);
     expect(parseGpuList("No devices were found")).toEqual([]);
@@ -94,6 +117,8 @@ describe("nvidia-smi parsing", () => {
 
   it("reads per-process memory and skips rows without a figure", () => {
     const csv = "4242, GPU-1111, 1024\n77, GPU-1111, [N/A]\n";
-    expect(parseGpuProcessMemory(csv)).toEqual([{ pid: 4242, gpuUuid: "GPU-1111", usedBytes: 1024 * 2 ** 20 }]);
+    expect(parseGpuProcessMemory(csv)).toEqual([
+      { pid: 4242, gpuUuid: "GPU-1111", usedBytes: 1024 * 2 ** 20 },
+    ]);
   });
 });

@@ -1,11 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { openDatabase, queryRows, sql, type FavorDatabase } from "../../../src/db/client.js";
+import { type FavorDatabase, openDatabase, queryRows, sql } from "../../../src/db/client.js";
 import { describeDevice } from "../../../src/measure/device/device-description.js";
 import { registerDevice } from "../../../src/measure/jobs/device-registry.js";
 import {
-  cancelJob, claimJob, completeJob, enqueueJob, finishCells, getJob, heartbeat, LeaseLostError, pendingCells, QueueFullError,
-  releaseJob, startCells,
+  cancelJob,
+  claimJob,
+  completeJob,
+  enqueueJob,
+  finishCells,
+  getJob,
+  heartbeat,
+  LeaseLostError,
+  pendingCells,
+  QueueFullError,
+  releaseJob,
+  startCells,
 } from "../../../src/measure/jobs/job-queue.js";
 import { BACKENDS, createScratchDatabase, type ScratchDatabase } from "../../helpers/test-database.js";
 
@@ -22,7 +32,10 @@ describe.each(BACKENDS)("job queue (%s)", (backend) => {
     cpu = (await registerDevice(database.db, describeDevice("cpu"))).id;
     const fake = { ...describeDevice("cpu"), id: "cpu-00000000000000ff", name: "Test CPU (1 core)" };
     other = (await registerDevice(database.db, fake)).id;
-    [{ id: modelId }] = await queryRows<{ id: number }>(database.db, sql`SELECT id FROM models WHERE name = 'ViT-Ti/16'`);
+    [{ id: modelId }] = await queryRows<{ id: number }>(
+      database.db,
+      sql`SELECT id FROM models WHERE name = 'ViT-Ti/16'`,
+    );
   });
   afterAll(async () => {
     await database?.close();
@@ -59,7 +72,14 @@ describe.each(BACKENDS)("job queue (%s)", (backend) => {
     const owner = won[0]!.workerId!;
     const [cell] = await pendingCells(database.db, first);
     await startCells(database.db, first, owner, [cell.id], { note: "test" }, 60_000);
-    await finishCells(database.db, first, owner, [], [{ jobCellId: cell.id, status: "failed", kind: "oom", reason: "test" }], 60_000);
+    await finishCells(
+      database.db,
+      first,
+      owner,
+      [],
+      [{ jobCellId: cell.id, status: "failed", kind: "oom", reason: "test" }],
+      60_000,
+    );
     expect(await completeJob(database.db, first, owner)).toBe("failed");
     expect((await claim("g"))?.id).toBe(second);
     await cancelJob(database.db, second);
@@ -78,10 +98,20 @@ describe.each(BACKENDS)("job queue (%s)", (backend) => {
     expect(b).toMatchObject({ id: jobId, claims: 2, workerId: "new" });
     // The dead worker's running cell is pending again, its attempt counted.
     const pending = await pendingCells(database.db, jobId);
-    expect(pending.map((c) => [c.id, c.attempts])).toEqual([[c1.id, 1], [c2.id, 0]]);
+    expect(pending.map((c) => [c.id, c.attempts])).toEqual([
+      [c1.id, 1],
+      [c2.id, 0],
+    ]);
     expect(await heartbeat(database.db, jobId, "old", 200)).toBe("lost");
     await expect(
-      finishCells(database.db, jobId, "old", [], [{ jobCellId: c1.id, status: "failed", kind: "x", reason: "x" }], 200),
+      finishCells(
+        database.db,
+        jobId,
+        "old",
+        [],
+        [{ jobCellId: c1.id, status: "failed", kind: "x", reason: "x" }],
+        200,
+      ),
     ).rejects.toBeInstanceOf(LeaseLostError);
     expect(await completeJob(database.db, jobId, "old")).toBeNull();
     // A graceful stop hands the job back without counting the attempt.
@@ -112,10 +142,22 @@ describe.each(BACKENDS)("job queue (%s)", (backend) => {
   it("records cells another job holds as duplicates and bounds the number of active jobs", async () => {
     const a = await enqueue(other, 96);
     const b = await enqueue(other, 96);
-    expect(await getJob(database.db, b)).toMatchObject({ status: "succeeded", counts: { skipped: 1, total: 1 } });
-    const [dup] = await queryRows<{ duplicate_of_job_id: string }>(database.db, sql`SELECT duplicate_of_job_id FROM measurement_job_cells WHERE job_id = ${b}`);
+    expect(await getJob(database.db, b)).toMatchObject({
+      status: "succeeded",
+      counts: { skipped: 1, total: 1 },
+    });
+    const [dup] = await queryRows<{ duplicate_of_job_id: string }>(
+      database.db,
+      sql`SELECT duplicate_of_job_id FROM measurement_job_cells WHERE job_id = ${b}`,
+    );
     expect(Number(dup.duplicate_of_job_id)).toBe(a);
-    const full = enqueueJob(database.db, { request: {}, deviceId: other, provider: "cpu", maxActiveJobs: 1, cells: [] });
+    const full = enqueueJob(database.db, {
+      request: {},
+      deviceId: other,
+      provider: "cpu",
+      maxActiveJobs: 1,
+      cells: [],
+    });
     await expect(full).rejects.toBeInstanceOf(QueueFullError);
     await cancelJob(database.db, a);
   });

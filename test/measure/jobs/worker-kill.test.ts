@@ -1,14 +1,14 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { openDatabase, queryRows, sql, type FavorDatabase } from "../../../src/db/client.js";
-import { getJob, jobCells, type JobRecord } from "../../../src/measure/jobs/job-queue.js";
+import { type FavorDatabase, openDatabase, queryRows, sql } from "../../../src/db/client.js";
+import { getJob, type JobRecord, jobCells } from "../../../src/measure/jobs/job-queue.js";
 import { MeasurementWorker, WORKER_SCRATCH_PREFIX } from "../../../src/measure/jobs/measurement-worker.js";
 import { createServices } from "../../../src/services/index.js";
 import { MeasurementService } from "../../../src/services/measurement.service.js";
@@ -41,8 +41,22 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("a worker killed mid-job (postgr
   it("is resumed by another worker after the lease: finished cells kept, no duplicate figure", async () => {
     const { db } = database;
     const service = new MeasurementService(db, createServices(database).catalog);
-    const metrics = ["latencyP50Ms", "latencyP90Ms", "latencyP99Ms", "throughput", "inferenceMemoryB1", "inferenceMemoryB32", "inferenceMemoryB64"];
-    const job = await service.request({ models: ["ViT-Ti/16"], resolutions: [32], metrics, provider: "cpu", force: true });
+    const metrics = [
+      "latencyP50Ms",
+      "latencyP90Ms",
+      "latencyP99Ms",
+      "throughput",
+      "inferenceMemoryB1",
+      "inferenceMemoryB32",
+      "inferenceMemoryB64",
+    ];
+    const job = await service.request({
+      models: ["ViT-Ti/16"],
+      resolutions: [32],
+      metrics,
+      provider: "cpu",
+      force: true,
+    });
 
     const loader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
     let output = "";
@@ -82,7 +96,15 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("a worker killed mid-job (postgr
     expect(orphaned).toMatchObject({ status: "running", workerId: firstWorker });
     expect(orphaned.counts.done).toBeGreaterThanOrEqual(doneBefore.length);
 
-    const second = new MeasurementWorker({ db, settings: QUICK_SETTINGS, threads: 1, leaseMs: LEASE_MS, pollMs: 100, cuda: false, log: () => {} });
+    const second = new MeasurementWorker({
+      db,
+      settings: QUICK_SETTINGS,
+      threads: 1,
+      leaseMs: LEASE_MS,
+      pollMs: 100,
+      cuda: false,
+      log: () => {},
+    });
     let resumed: JobRecord | null = null;
     while (resumed === null) {
       resumed = await second.runOnce();

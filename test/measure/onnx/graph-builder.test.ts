@@ -2,10 +2,21 @@ import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 
 import {
-  BATCH, buildVit, GraphBuilder, INIT, layerNorm, linear, readModel, ShapeInferenceError, VIT_SIZES,
+  BATCH,
+  buildVit,
+  GraphBuilder,
+  INIT,
+  layerNorm,
+  linear,
+  readModel,
+  ShapeInferenceError,
+  VIT_SIZES,
 } from "../../../src/measure/onnx/index.js";
 
-async function run(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+async function run(
+  bytes: Uint8Array,
+  feeds: Record<string, ort.Tensor>,
+): Promise<ort.InferenceSession.OnnxValueMapType> {
   const s = await ort.InferenceSession.create(bytes);
   return s.run(feeds);
 }
@@ -19,8 +30,14 @@ describe("GraphBuilder", () => {
     expect(b.reshape(y, [0, 64]).shape).toEqual([BATCH, 64]);
     expect(b.reshape(y, [-1, 2, 32]).shape).toEqual([BATCH, 2, 32]);
     expect(b.transpose(y, [0, 2, 1]).shape).toEqual([BATCH, 16, 4]);
-    expect(b.split(y, [4, 12], -1).map((t) => t.shape)).toEqual([[BATCH, 4, 4], [BATCH, 4, 12]]);
-    expect(b.topK(y, 3, -1).map((t) => [t.dtype, t.shape])).toEqual([["float32", [BATCH, 4, 3]], ["int64", [BATCH, 4, 3]]]);
+    expect(b.split(y, [4, 12], -1).map((t) => t.shape)).toEqual([
+      [BATCH, 4, 4],
+      [BATCH, 4, 12],
+    ]);
+    expect(b.topK(y, 3, -1).map((t) => [t.dtype, t.shape])).toEqual([
+      ["float32", [BATCH, 4, 3]],
+      ["int64", [BATCH, 4, 3]],
+    ]);
     expect(b.einsum("bnd,nk->bkd", y, b.param("p", [4, 5])).shape).toEqual([BATCH, 5, 16]);
     expect(b.dft(b.unsqueeze(y, [3]), 2, { onesided: true }).shape).toEqual([BATCH, 4, 9, 2]);
   });
@@ -114,7 +131,9 @@ describe("GraphBuilder", () => {
     const b = new GraphBuilder({ name: "t" });
     const x = b.input("x", [BATCH, 3]);
     b.output(b.mul(x, b.param("g", [3], INIT.ones)), "y");
-    const out = await run(b.toBytes(), { x: new ort.Tensor("float32", Float32Array.from([1, 2, 3]), [1, 3]) });
+    const out = await run(b.toBytes(), {
+      x: new ort.Tensor("float32", Float32Array.from([1, 2, 3]), [1, 3]),
+    });
     expect(Array.from(out.y.data as Float32Array)).toEqual([1, 2, 3]);
   });
 });
@@ -122,6 +141,10 @@ describe("GraphBuilder", () => {
 /** Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7). */
 function erf(x: number): number {
   const t = 1 / (1 + 0.3275911 * Math.abs(x));
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  const y =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+      t *
+      Math.exp(-x * x);
   return x >= 0 ? y : -y;
 }

@@ -37,7 +37,8 @@ describe("Xoshiro128", () => {
 
 describe("float16", () => {
   it("round-trips exactly representable values and rounds to nearest", () => {
-    for (const v of [0, 1, -2, 0.5, 65504, 2 ** -14, 2 ** -24]) expect(fromFloat16Bits(toFloat16Bits(v))).toBe(v);
+    for (const v of [0, 1, -2, 0.5, 65504, 2 ** -14, 2 ** -24])
+      expect(fromFloat16Bits(toFloat16Bits(v))).toBe(v);
     expect(toFloat16Bits(1)).toBe(0x3c00);
     expect(toFloat16Bits(-0)).toBe(0x8000);
     expect(fromFloat16Bits(toFloat16Bits(0.1))).toBeCloseTo(0.1, 3);

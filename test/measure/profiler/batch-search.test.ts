@@ -1,10 +1,18 @@
 import { describe, expect, it } from "vitest";
 
 import type { BatchTrialOutcome } from "../../../src/measure/profiler/batch-search.js";
-import { powersOfTwo, predictPeakBytes, searchBatchSize } from "../../../src/measure/profiler/batch-search.js";
+import {
+  powersOfTwo,
+  predictPeakBytes,
+  searchBatchSize,
+} from "../../../src/measure/profiler/batch-search.js";
 
 /** A fake device: throughput and memory as functions of the batch; OOM at or above `oomAt`. */
-function device(ips: (b: number) => number, bytes: (b: number) => number | null = () => null, oomAt = Infinity) {
+function device(
+  ips: (b: number) => number,
+  bytes: (b: number) => number | null = () => null,
+  oomAt = Infinity,
+) {
   const tried: number[] = [];
   const trial = async (b: number): Promise<BatchTrialOutcome> => {
     tried.push(b);
@@ -48,7 +56,11 @@ describe("searchBatchSize", () => {
   });
 
   it("stops at the first out-of-memory candidate and keeps the best so far (the paper's rule)", async () => {
-    const d = device((b) => b, () => null, 32);
+    const d = device(
+      (b) => b,
+      () => null,
+      32,
+    );
     const r = await searchBatchSize(d.trial, base);
     expect(d.tried).toEqual([1, 2, 4, 8, 16, 32]);
     expect(r.best?.batchSize).toBe(16);
@@ -56,14 +68,21 @@ describe("searchBatchSize", () => {
   });
 
   it("returns no best when batch 1 is out of memory", async () => {
-    const d = device((b) => b, () => null, 1);
+    const d = device(
+      (b) => b,
+      () => null,
+      1,
+    );
     const r = await searchBatchSize(d.trial, base);
     expect(r.best).toBeNull();
     expect(r.trials).toEqual([]);
   });
 
   it("does not try a candidate whose predicted memory exceeds the budget", async () => {
-    const d = device((b) => b, (b) => 1000 + 100 * b);
+    const d = device(
+      (b) => b,
+      (b) => 1000 + 100 * b,
+    );
     const r = await searchBatchSize(d.trial, { ...base, memoryBudgetBytes: 4000 });
     // Predicted peak at 32 is 4200 > 4000; 16 (2600) was allowed.
     expect(d.tried).toEqual([1, 2, 4, 8, 16]);

@@ -7,10 +7,14 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-import type { ProfileMetricInput } from "../../../src/measure/profiler/index.js";
 import type { DeviceDescription } from "../../../src/measure/device/index.js";
-import { cudaAvailability, defaultThreads, profileMetric, profileModel } from "../../../src/measure/profiler/index.js";
+import type { ProfileMetricInput } from "../../../src/measure/profiler/index.js";
+import {
+  cudaAvailability,
+  defaultThreads,
+  profileMetric,
+  profileModel,
+} from "../../../src/measure/profiler/index.js";
 import type {
   LatencyMeasurement,
   MemoryMeasurement,
@@ -74,7 +78,9 @@ function failed(outcome: ProfileOutcome): ProfileFailure {
 
 describe("profileMetric", () => {
   it("measures latency at batch 1 under the stop rule, with full provenance", async () => {
-    const r = ok<LatencyMeasurement>(await profileMetric({ graph: { path: mlpPath }, metric: "latency", threads: 1, settings: quick }));
+    const r = ok<LatencyMeasurement>(
+      await profileMetric({ graph: { path: mlpPath }, metric: "latency", threads: 1, settings: quick }),
+    );
     const m = r.measurement;
     expect(m.batchSize).toBe(1);
     expect(m.valid).toBe(true);
@@ -96,7 +102,10 @@ describe("profileMetric", () => {
     });
     expect(p.device.id).toMatch(/^cpu-[0-9a-f]{16}$/);
     expect(p.device.runtime.onnxruntime).toBe("1.30.0");
-    expect(p.graph).toMatchObject({ path: mlpPath, inputs: [{ name: "x", type: "float32", shape: ["batch", 32] }] });
+    expect(p.graph).toMatchObject({
+      path: mlpPath,
+      inputs: [{ name: "x", type: "float32", shape: ["batch", 32] }],
+    });
     expect(p.graph.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(p.durationMs).toBeGreaterThanOrEqual(50);
     expect(p.spread?.ci95Ms).not.toBeNull();
@@ -128,7 +137,13 @@ describe("profileMetric", () => {
 
   it("measures memory at a batch size above the loaded baseline", async () => {
     const r = ok<MemoryMeasurement>(
-      await profileMetric({ graph: { bytes: tinyConvGraph(32) }, metric: "memory", batchSize: 16, threads: 1, settings: quick }),
+      await profileMetric({
+        graph: { bytes: tinyConvGraph(32) },
+        metric: "memory",
+        batchSize: 16,
+        threads: 1,
+        settings: quick,
+      }),
     );
     const m = r.measurement;
     expect(m.batchSize).toBe(16);
@@ -141,7 +156,12 @@ describe("profileMetric", () => {
 
   it("breaks the time down by operator from onnxruntime's trace", async () => {
     const r = ok<OperatorsMeasurement>(
-      await profileMetric({ graph: { bytes: tinyConvGraph() }, metric: "operators", threads: 1, settings: quick }),
+      await profileMetric({
+        graph: { bytes: tinyConvGraph() },
+        metric: "operators",
+        threads: 1,
+        settings: quick,
+      }),
     );
     const m = r.measurement;
     expect(m.runs).toBe(5);
@@ -153,7 +173,9 @@ describe("profileMetric", () => {
   });
 
   it("names the unsupported operator and its node", async () => {
-    const f = failed(await profileMetric({ graph: { bytes: unsupportedOpGraph() }, metric: "latency", settings: quick }));
+    const f = failed(
+      await profileMetric({ graph: { bytes: unsupportedOpGraph() }, metric: "latency", settings: quick }),
+    );
     expect(f.kind).toBe("unsupported-op");
     expect(f.details).toMatchObject({ op: "Frobnicate" });
     expect(f.message).toMatch(/unsupported operator .*Frobnicate/);
@@ -161,48 +183,87 @@ describe("profileMetric", () => {
   });
 
   it("reports a graph that is not ONNX", async () => {
-    const f = failed(await profileMetric({ graph: { bytes: new Uint8Array([1, 2, 3, 4, 5]) }, metric: "latency" }));
+    const f = failed(
+      await profileMetric({ graph: { bytes: new Uint8Array([1, 2, 3, 4, 5]) }, metric: "latency" }),
+    );
     expect(f.kind).toBe("invalid-graph");
     expect(f.message).toMatch(/protobuf parsing failed/i);
   });
 
   it("reports bad requests by name without starting a child", async () => {
-    const missing = failed(await profileMetric({ graph: { path: path.join(dir, "nope.onnx") }, metric: "latency" }));
-    expect(missing).toMatchObject({ kind: "invalid-request", message: `graph file ${path.join(dir, "nope.onnx")} does not exist` });
+    const missing = failed(
+      await profileMetric({ graph: { path: path.join(dir, "nope.onnx") }, metric: "latency" }),
+    );
+    expect(missing).toMatchObject({
+      kind: "invalid-request",
+      message: `graph file ${path.join(dir, "nope.onnx")} does not exist`,
+    });
     const threads = failed(await profileMetric({ graph: { path: mlpPath }, metric: "latency", threads: 0 }));
     expect(threads.message).toBe("threads must be a positive integer, got 0");
-    const settings = failed(await profileMetric({ graph: { path: mlpPath }, metric: "latency", settings: { latency: { minRuns: -1 } } }));
+    const settings = failed(
+      await profileMetric({
+        graph: { path: mlpPath },
+        metric: "latency",
+        settings: { latency: { minRuns: -1 } },
+      }),
+    );
     expect(settings.message).toMatch(/latency.minRuns/);
-    const level = failed(await profileMetric({ graph: { path: mlpPath }, metric: "latency", graphOptimizationLevel: "max" as "all" }));
+    const level = failed(
+      await profileMetric({
+        graph: { path: mlpPath },
+        metric: "latency",
+        graphOptimizationLevel: "max" as "all",
+      }),
+    );
     expect(level.message).toMatch(/unknown graphOptimizationLevel "max"/);
   });
 
   it("reports input shapes it cannot resolve, and uses given ones", async () => {
     const fixed = failed(
-      await profileMetric({ graph: { bytes: tinyMlpGraph({ fixedBatch: 1 }) }, metric: "memory", batchSize: 4, settings: quick }),
+      await profileMetric({
+        graph: { bytes: tinyMlpGraph({ fixedBatch: 1 }) },
+        metric: "memory",
+        batchSize: 4,
+        settings: quick,
+      }),
     );
-    expect(fixed).toMatchObject({ kind: "invalid-request", message: "input x has a fixed batch dimension 1; cannot run batch size 4" });
+    expect(fixed).toMatchObject({
+      kind: "invalid-request",
+      message: "input x has a fixed batch dimension 1; cannot run batch size 4",
+    });
     const symbolic = { bytes: tinyMlpGraph({ symbolicWidth: true }) };
     const unnamed = failed(await profileMetric({ graph: symbolic, metric: "latency", settings: quick }));
     expect(unnamed.message).toMatch(/symbolic dimension 1 \(features\); give its size in inputShapes.x/);
-    const named = await profileMetric({ graph: symbolic, metric: "latency", settings: quick, inputShapes: { x: [1, 16] } });
+    const named = await profileMetric({
+      graph: symbolic,
+      metric: "latency",
+      settings: quick,
+      inputShapes: { x: [1, 16] },
+    });
     expect(ok<LatencyMeasurement>(named).provenance.graph.inputs[0].shape).toEqual(["batch", "features"]);
   });
 
   it("refuses cuda where it cannot run, and auto records why it ran cpu", async () => {
     const cuda = cudaAvailability();
     if (cuda.problem === null) return; // A CUDA machine: nothing unavailable to test here.
-    const f = failed(await profileMetric({ graph: { path: mlpPath }, metric: "latency", provider: "cuda", settings: quick }));
+    const f = failed(
+      await profileMetric({ graph: { path: mlpPath }, metric: "latency", provider: "cuda", settings: quick }),
+    );
     expect(f.kind).toBe("provider-unavailable");
     expect(f.message).toContain(cuda.problem);
-    const auto = ok<LatencyMeasurement>(await profileMetric({ graph: { path: mlpPath }, metric: "latency", provider: "auto", settings: quick }));
+    const auto = ok<LatencyMeasurement>(
+      await profileMetric({ graph: { path: mlpPath }, metric: "latency", provider: "auto", settings: quick }),
+    );
     expect(auto.provenance).toMatchObject({ provider: "cpu", requestedProvider: "auto" });
     expect(auto.provenance.providerReason).toContain("cuda cannot run");
   });
 });
 
 describe("profileMetric with a failing child", () => {
-  const faulty = (fault: ProfileMetricInput["fault"], extra: Partial<ProfileMetricInput> = {}): ProfileMetricInput => ({
+  const faulty = (
+    fault: ProfileMetricInput["fault"],
+    extra: Partial<ProfileMetricInput> = {},
+  ): ProfileMetricInput => ({
     graph: { path: mlpPath },
     metric: "latency",
     settings: quick,
@@ -234,7 +295,9 @@ describe("profileMetric with a failing child", () => {
   });
 
   it("kills a child that outgrows its memory budget", async () => {
-    const f = failed(await profileMetric(faulty("allocate", { budgets: { memoryBytes: 400 * 2 ** 20, timeoutMs: 30_000 } })));
+    const f = failed(
+      await profileMetric(faulty("allocate", { budgets: { memoryBytes: 400 * 2 ** 20, timeoutMs: 30_000 } })),
+    );
     expect(f.kind).toBe("oom");
     expect(f.details.residentBytes).toBeGreaterThan(400 * 2 ** 20);
     expect(f.message).toMatch(/over its budget of 400 MiB/);
@@ -247,9 +310,13 @@ describe("profileMetric with a failing child", () => {
 
   it("a child whose parent was killed ends itself, even while busy", async () => {
     const require = createRequire(import.meta.url);
-    const parent = spawn(process.execPath, ["--import", pathToFileURL(require.resolve("tsx")).href, ORPHAN_PARENT, path.join(dir, "orphan.onnx")], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const parent = spawn(
+      process.execPath,
+      ["--import", pathToFileURL(require.resolve("tsx")).href, ORPHAN_PARENT, path.join(dir, "orphan.onnx")],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     const childPid = await new Promise<number>((resolve, reject) => {
       let out = "";
       parent.stdout.on("data", (chunk: Buffer) => {

@@ -90,7 +90,17 @@ describe("meanConfidenceInterval", () => {
 describe("summarize", () => {
   it("summarizes one value without an interval", () => {
     const s = summarize([4]);
-    expect(s).toMatchObject({ count: 1, min: 4, max: 4, mean: 4, stddev: 0, cv: 0, p50: 4, p99: 4, ci: null });
+    expect(s).toMatchObject({
+      count: 1,
+      min: 4,
+      max: 4,
+      mean: 4,
+      stddev: 0,
+      cv: 0,
+      p50: 4,
+      p99: 4,
+      ci: null,
+    });
   });
 
   it("summarizes a sample", () => {

@@ -45,7 +45,11 @@ describe("timeRuns", () => {
 
   it("stops at maxRuns and is invalid when the duration is unmet", async () => {
     const r = fakeRunner(1);
-    const rec = await timeRuns(r.run, rule({ minRuns: 5, minDurationMs: 100, maxRuns: 20, maxDurationMs: 100 }), r.clock);
+    const rec = await timeRuns(
+      r.run,
+      rule({ minRuns: 5, minDurationMs: 100, maxRuns: 20, maxDurationMs: 100 }),
+      r.clock,
+    );
     expect(rec.samplesMs.length).toBe(20);
     expect(rec.stoppedBy).toBe("max-runs");
     expect(rec.valid).toBe(false);
@@ -54,7 +58,11 @@ describe("timeRuns", () => {
 
   it("stops at maxDurationMs and is invalid when runs are unmet", async () => {
     const r = fakeRunner(30);
-    const rec = await timeRuns(r.run, rule({ minRuns: 10, minDurationMs: 50, maxRuns: 100, maxDurationMs: 90 }), r.clock);
+    const rec = await timeRuns(
+      r.run,
+      rule({ minRuns: 10, minDurationMs: 50, maxRuns: 100, maxDurationMs: 90 }),
+      r.clock,
+    );
     expect(rec.samplesMs.length).toBe(3);
     expect(rec.stoppedBy).toBe("max-duration");
     expect(rec.valid).toBe(false);

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 
 import { describeModel } from "../../../src/measure/zoo/registry.js";
-import { benchmarkMacs, expectDatasetMacs, expectDatasetParameters, expectRunsAtBatch1And2, statsOf } from "./hierarchical-helpers.js";
+import {
+  benchmarkMacs,
+  expectDatasetMacs,
+  expectDatasetParameters,
+  expectRunsAtBatch1And2,
+  statsOf,
+} from "./hierarchical-helpers.js";
 
 describe("CoaT-Ti", () => {
   it("has the dataset's parameter count for every run (shared CPE/CRPE convs and the shared parallel MLP counted once)", () => {

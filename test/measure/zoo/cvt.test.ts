@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 
-import { benchmarkMacs, expectDatasetMacs, expectDatasetParameters, expectRunsAtBatch1And2, runsOf, statsOf } from "./hierarchical-helpers.js";
+import {
+  benchmarkMacs,
+  expectDatasetMacs,
+  expectDatasetParameters,
+  expectRunsAtBatch1And2,
+  runsOf,
+  statsOf,
+} from "./hierarchical-helpers.js";
 
 describe("CvT-13", () => {
   it("has the dataset's parameter count for every run", () => {

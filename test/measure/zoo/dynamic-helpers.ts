@@ -19,7 +19,11 @@ interface SeedRun {
   metrics: { params: number; macs: number; flops: number };
 }
 
-const RUNS: SeedRun[] = (JSON.parse(readFileSync(new URL("../../../data/wtf-benchmark.json", import.meta.url), "utf8")) as { runs: SeedRun[] }).runs;
+const RUNS: SeedRun[] = (
+  JSON.parse(readFileSync(new URL("../../../data/wtf-benchmark.json", import.meta.url), "utf8")) as {
+    runs: SeedRun[];
+  }
+).runs;
 
 /** Returns the dataset's runs of a model (by source id); fails when there are none. */
 export function runsOf(sourceId: string): SeedRun[] {
@@ -29,18 +33,32 @@ export function runsOf(sourceId: string): SeedRun[] {
 }
 
 /** Returns [resolutions, dataset parameter count, built graph's parameter count] for every run of a zoo model. */
-export function parameterTable(name: string): Array<{ pretrainResolution: number; resolution: number; expected: number; built: number }> {
+export function parameterTable(
+  name: string,
+): Array<{ pretrainResolution: number; resolution: number; expected: number; built: number }> {
   const model = getModel(name);
   const cache = new Map<string, number>();
   return runsOf(model.sourceId).map((r) => {
     const key = `${r.pretrainResolution}->${r.resolution}`;
-    if (!cache.has(key)) cache.set(key, describeModel(name, { resolution: r.resolution, pretrainResolution: r.pretrainResolution }).metadata.parameters);
-    return { pretrainResolution: r.pretrainResolution, resolution: r.resolution, expected: r.metrics.params, built: cache.get(key)! };
+    if (!cache.has(key))
+      cache.set(
+        key,
+        describeModel(name, { resolution: r.resolution, pretrainResolution: r.pretrainResolution }).metadata
+          .parameters,
+      );
+    return {
+      pretrainResolution: r.pretrainResolution,
+      resolution: r.resolution,
+      expected: r.metrics.params,
+      built: cache.get(key)!,
+    };
   });
 }
 
 /** Relative differences of the graph's MACs and FLOPs (core analyzer, batch 1) to every run's figures. */
-export function computeTable(name: string): Array<{ resolution: number; macs: number; flops: number; macsDiff: number; flopsDiff: number }> {
+export function computeTable(
+  name: string,
+): Array<{ resolution: number; macs: number; flops: number; macsDiff: number; flopsDiff: number }> {
   const model = getModel(name);
   const cache = new Map<number, { macs: number; flops: number }>();
   return runsOf(model.sourceId).map((r) => {
@@ -49,7 +67,13 @@ export function computeTable(name: string): Array<{ resolution: number; macs: nu
       cache.set(r.resolution, { macs: s.macs, flops: s.flops });
     }
     const { macs, flops } = cache.get(r.resolution)!;
-    return { resolution: r.resolution, macs, flops, macsDiff: (macs - r.metrics.macs) / r.metrics.macs, flopsDiff: (flops - r.metrics.flops) / r.metrics.flops };
+    return {
+      resolution: r.resolution,
+      macs,
+      flops,
+      macsDiff: (macs - r.metrics.macs) / r.metrics.macs,
+      flopsDiff: (flops - r.metrics.flops) / r.metrics.flops,
+    };
   });
 }
 
@@ -79,7 +103,10 @@ export function images(batch: number, res: number, variant = 0): ort.Tensor {
 }
 
 /** Runs a session on an image batch and returns all outputs. */
-export async function run(session: ort.InferenceSession, input: ort.Tensor): Promise<ort.InferenceSession.OnnxValueMapType> {
+export async function run(
+  session: ort.InferenceSession,
+  input: ort.Tensor,
+): Promise<ort.InferenceSession.OnnxValueMapType> {
   return session.run({ pixel_values: input });
 }
 
@@ -111,7 +138,10 @@ export function topk(row: ReadonlyArray<number>, k: number): number[] {
  * Builds a registered zoo model at its test resolution and checks onnxruntime runs it at batch 1 and 2
  * with logits [B, numClasses]; returns the logits of image 0 at both batch sizes (they must agree).
  */
-export async function smokeRun(name: string, resolution?: number): Promise<{ dims: number[][]; first: number[][]; finite: boolean }> {
+export async function smokeRun(
+  name: string,
+  resolution?: number,
+): Promise<{ dims: number[][]; first: number[][]; finite: boolean }> {
   const model = getModel(name);
   const res = resolution ?? model.testResolution ?? 64;
   const b = new GraphBuilder({ name: model.sourceId, seed: 0 });

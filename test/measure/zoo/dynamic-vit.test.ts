@@ -1,16 +1,30 @@
 import { describe, expect, it } from "vitest";
 
 import { buildDynamicVit } from "../../../src/measure/zoo/dynamic-vit.js";
-import { buildGraph, computeTable, images, maxAbsDiff, parameterTable, rows, run, smokeRun, topk } from "./dynamic-helpers.js";
+import {
+  buildGraph,
+  computeTable,
+  images,
+  maxAbsDiff,
+  parameterTable,
+  rows,
+  run,
+  smokeRun,
+  topk,
+} from "./dynamic-helpers.js";
 
 describe("DynamicViT-S", () => {
   it("has the dataset's parameter count for every run", () => {
-    for (const row of parameterTable("DynamicViT-S")) expect(row.built, `@${row.resolution}`).toBe(row.expected);
+    for (const row of parameterTable("DynamicViT-S"))
+      expect(row.built, `@${row.resolution}`).toBe(row.expected);
   });
 
   it("runs in onnxruntime at full size (224) at batch 1 and 2 with the same logits for the same image", async () => {
     const { dims, first, finite } = await smokeRun("DynamicViT-S", 224);
-    expect(dims).toEqual([[1, 1000], [2, 1000]]);
+    expect(dims).toEqual([
+      [1, 1000],
+      [2, 1000],
+    ]);
     expect(finite).toBe(true);
     expect(maxAbsDiff(first[0], first[1])).toBeLessThan(1e-4);
   });

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 
 import { attentionBiasIndex } from "../../../src/measure/zoo/efficientformer-v2.js";
 import { buildModel } from "../../../src/measure/zoo/registry.js";
-import { benchmarkMacs, expectDatasetMacs, expectDatasetParameters, expectRunsAtBatch1And2, statsOf } from "./hierarchical-helpers.js";
+import {
+  benchmarkMacs,
+  expectDatasetMacs,
+  expectDatasetParameters,
+  expectRunsAtBatch1And2,
+  statsOf,
+} from "./hierarchical-helpers.js";
 
 const grid = (n: number, step = 1): Array<[number, number]> =>
   Array.from({ length: n * n }, (_, i) => [Math.floor(i / n) * step, (i % n) * step] as [number, number]);
@@ -30,6 +36,8 @@ describe("EfficientFormerV2-S0", () => {
   });
 
   it("rejects a resolution whose stage-3 map is odd", () => {
-    expect(() => buildModel("EfficientFormerV2-S0", { resolution: 240 })).toThrow(/stage-3 map ceil\(240\/16\) = 15 is odd/);
+    expect(() => buildModel("EfficientFormerV2-S0", { resolution: 240 })).toThrow(
+      /stage-3 map ceil\(240\/16\) = 15 is odd/,
+    );
   });
 });

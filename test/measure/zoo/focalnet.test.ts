@@ -1,6 +1,12 @@
 import { describe, it } from "vitest";
 
-import { benchmarkMacs, expectDatasetMacs, expectDatasetParameters, expectRunsAtBatch1And2, statsOf } from "./hierarchical-helpers.js";
+import {
+  benchmarkMacs,
+  expectDatasetMacs,
+  expectDatasetParameters,
+  expectRunsAtBatch1And2,
+  statsOf,
+} from "./hierarchical-helpers.js";
 
 /**
  * With layer scale off, the reference still multiplies both residual branches by gamma = 1.0

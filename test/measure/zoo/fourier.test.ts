@@ -24,7 +24,8 @@ describe("GFNet global filter (DFT emulation of rfft2 → complex product → ir
       const b = new GraphBuilder({ name: "gf", seed: 9 });
       const x = b.input("x", [BATCH, side * side, dim]);
       b.output(globalFilter(b, x, dim, side), "y");
-      const weight = readModel(b.toBytes()).initializers.find((t) => t.name === "filter.complex_weight")!.values!;
+      const weight = readModel(b.toBytes()).initializers.find((t) => t.name === "filter.complex_weight")!
+        .values!;
       const input = sample(2 * side * side * dim);
       const got = await runGraph(b, input, [2, side * side, dim]);
       for (let batch = 0; batch < 2; batch++) {
@@ -98,7 +99,8 @@ describe("FNet Fourier mixing", () => {
         for (let k2 = 0; k2 < c; k2++) {
           let re = 0;
           for (let m = 0; m < n; m++) {
-            for (let d = 0; d < c; d++) re += input[(batch * n + m) * c + d] * Math.cos(-2 * Math.PI * ((k1 * m) / n + (k2 * d) / c));
+            for (let d = 0; d < c; d++)
+              re += input[(batch * n + m) * c + d] * Math.cos(-2 * Math.PI * ((k1 * m) / n + (k2 * d) / c));
           }
           expect(got[(batch * n + k1) * c + k2]).toBeCloseTo(re / (n * c), 5);
         }

@@ -15,7 +15,11 @@ interface SeedRun {
   metrics: { params: number; macs: number };
 }
 
-const RUNS: SeedRun[] = (JSON.parse(readFileSync(new URL("../../../data/wtf-benchmark.json", import.meta.url), "utf8")) as { runs: SeedRun[] }).runs;
+const RUNS: SeedRun[] = (
+  JSON.parse(readFileSync(new URL("../../../data/wtf-benchmark.json", import.meta.url), "utf8")) as {
+    runs: SeedRun[];
+  }
+).runs;
 
 /** Returns the dataset's runs of a zoo model; fails when there are none. */
 export function runsOf(name: string): SeedRun[] {
@@ -29,8 +33,13 @@ export function runsOf(name: string): SeedRun[] {
 export function expectDatasetParameters(name: string): void {
   const built = new Map<number, number>();
   for (const run of runsOf(name)) {
-    if (!built.has(run.resolution)) built.set(run.resolution, describeModel(name, { resolution: run.resolution }).metadata.parameters);
-    expect({ name, resolution: run.resolution, params: built.get(run.resolution) }).toEqual({ name, resolution: run.resolution, params: run.metrics.params });
+    if (!built.has(run.resolution))
+      built.set(run.resolution, describeModel(name, { resolution: run.resolution }).metadata.parameters);
+    expect({ name, resolution: run.resolution, params: built.get(run.resolution) }).toEqual({
+      name,
+      resolution: run.resolution,
+      params: run.metrics.params,
+    });
   }
 }
 
@@ -45,7 +54,10 @@ export function statsOf(name: string, resolution: number): GraphStats {
  * nodes `skip(node)` names, which torchprofile cannot see (e.g. WaveViT's wavelet transforms in autograd
  * Functions). Verified exactly on ResNet-50, EfficientFormerV2-S0 (224 and 382), CoaT-Ti and CvT-13.
  */
-export function benchmarkMacs(stats: GraphStats, skip: (node: GraphStats["nodes"][number]) => boolean = () => false): number {
+export function benchmarkMacs(
+  stats: GraphStats,
+  skip: (node: GraphStats["nodes"][number]) => boolean = () => false,
+): number {
   let total = stats.torchprofileMacs;
   for (const n of stats.nodes) if (skip(n) && n.opType !== "Einsum") total -= n.macs;
   return total;
@@ -57,7 +69,10 @@ export function expectDatasetMacs(name: string, macs: (resolution: number) => nu
   for (const run of runsOf(name)) {
     if (!seen.has(run.resolution)) seen.set(run.resolution, macs(run.resolution));
     const rel = Math.abs((seen.get(run.resolution) as number) - run.metrics.macs) / run.metrics.macs;
-    expect(rel, `${name}@${run.resolution}: built ${seen.get(run.resolution)} vs dataset ${run.metrics.macs}`).toBeLessThanOrEqual(tol);
+    expect(
+      rel,
+      `${name}@${run.resolution}: built ${seen.get(run.resolution)} vs dataset ${run.metrics.macs}`,
+    ).toBeLessThanOrEqual(tol);
   }
 }
 
@@ -84,8 +99,14 @@ export async function expectRunsAtBatch1And2(name: string, resolution: number): 
   try {
     const pix = images(2, resolution);
     const per = 3 * resolution * resolution;
-    const two = (await session.run({ pixel_values: new ort.Tensor("float32", pix, [2, 3, resolution, resolution]) })).logits;
-    const one = (await session.run({ pixel_values: new ort.Tensor("float32", pix.slice(0, per), [1, 3, resolution, resolution]) })).logits;
+    const two = (
+      await session.run({ pixel_values: new ort.Tensor("float32", pix, [2, 3, resolution, resolution]) })
+    ).logits;
+    const one = (
+      await session.run({
+        pixel_values: new ort.Tensor("float32", pix.slice(0, per), [1, 3, resolution, resolution]),
+      })
+    ).logits;
     expect(two.dims).toEqual([2, 1000]);
     expect(one.dims).toEqual([1, 1000]);
     const a = two.data as Float32Array;

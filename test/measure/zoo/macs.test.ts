@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 
-import { catalogueModels, compareWithDataset, formatComparison, relativeDifference } from "../../../src/measure/zoo/index.js";
+import {
+  catalogueModels,
+  compareWithDataset,
+  formatComparison,
+  relativeDifference,
+} from "../../../src/measure/zoo/index.js";
 
 describe("zoo MACs vs the benchmark data", () => {
   const rows = compareWithDataset();
@@ -28,7 +33,8 @@ describe("zoo MACs vs the benchmark data", () => {
 
   it("reproduces the benchmark's MACs exactly where the graph is the reference's", () => {
     // Same ops, same counting convention: these match torchprofile to the unit.
-    const exact = (model: string, res: number) => rows.find((r) => r.model === model && r.resolution === res && r.builtMacs === r.datasetMacs);
+    const exact = (model: string, res: number) =>
+      rows.find((r) => r.model === model && r.resolution === res && r.builtMacs === r.datasetMacs);
     expect(exact("DeiT-S (LS)", 384)).toBeDefined();
     expect(exact("CaiT-S24", 224)).toBeDefined();
     expect(exact("MLP-Mixer-S/16", 224)).toBeDefined();

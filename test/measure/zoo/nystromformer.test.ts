@@ -5,17 +5,20 @@ import { BATCH, GraphBuilder, readModel } from "../../../src/measure/onnx/index.
 import { nystromAttention } from "../../../src/measure/zoo/nystromformer.js";
 
 type M = number[][];
-const matmul = (a: M, b: M): M => a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
+const matmul = (a: M, b: M): M =>
+  a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
 const transpose = (a: M): M => a[0].map((_, j) => a.map((row) => row[j]));
-const softmaxRows = (a: M): M => a.map((row) => {
-  const mx = Math.max(...row);
-  const e = row.map((v) => Math.exp(v - mx));
-  const s = e.reduce((p, q) => p + q, 0);
-  return e.map((v) => v / s);
-});
+const softmaxRows = (a: M): M =>
+  a.map((row) => {
+    const mx = Math.max(...row);
+    const e = row.map((v) => Math.exp(v - mx));
+    const s = e.reduce((p, q) => p + q, 0);
+    return e.map((v) => v / s);
+  });
 const scale = (a: M, s: number): M => a.map((r) => r.map((v) => v * s));
 const sub = (a: M, b: M): M => a.map((r, i) => r.map((v, j) => v - b[i][j]));
-const eye = (n: number, s: number): M => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? s : 0)));
+const eye = (n: number, s: number): M =>
+  Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? s : 0)));
 
 /** nystrom.py's landmark means: uneven segments when n % m != 0. */
 function landmarks(t: M, m: number): M {
@@ -26,7 +29,8 @@ function landmarks(t: M, m: number): M {
   const numK = (segs + 1) * m - n;
   const out: M = [];
   for (let i = 0; i < numK; i++) out.push(mean(t.slice(i * segs, (i + 1) * segs)));
-  for (let i = 0; i < m - numK; i++) out.push(mean(t.slice(numK * segs + i * (segs + 1), numK * segs + (i + 1) * (segs + 1))));
+  for (let i = 0; i < m - numK; i++)
+    out.push(mean(t.slice(numK * segs + i * (segs + 1), numK * segs + (i + 1) * (segs + 1))));
   return out;
 }
 
@@ -42,7 +46,10 @@ function iterativeInverse(k: M): M {
 }
 
 describe("Nyströmformer attention", () => {
-  for (const [n, m] of [[7, 3], [8, 4]]) {
+  for (const [n, m] of [
+    [7, 3],
+    [8, 4],
+  ]) {
     it(`matches nystrom.py for ${n} tokens and ${m} landmarks`, async () => {
       const dim = 8;
       const heads = 2;
@@ -53,13 +60,20 @@ describe("Nyströmformer attention", () => {
       const bytes = b.toBytes();
       const init = Object.fromEntries(readModel(bytes).initializers.map((t) => [t.name, t.values!]));
       // Large inputs make the softmax kernels far from uniform, so a wrong segment or inverse shows.
-      const input = Float32Array.from({ length: n * dim }, (_, i) => 40 * (Math.sin(0.9 * i) + (0.1 * i) / n));
+      const input = Float32Array.from(
+        { length: n * dim },
+        (_, i) => 40 * (Math.sin(0.9 * i) + (0.1 * i) / n),
+      );
       const session = await ort.InferenceSession.create(bytes);
-      const got = (await session.run({ x: new ort.Tensor("float32", input, [1, n, dim]) })).y.data as Float32Array;
+      const got = (await session.run({ x: new ort.Tensor("float32", input, [1, n, dim]) })).y
+        .data as Float32Array;
 
       const X: M = Array.from({ length: n }, (_, i) => Array.from(input.slice(i * dim, (i + 1) * dim)));
-      const W = (name: string, rows: number, cols: number): M => Array.from({ length: rows }, (_, i) => Array.from(init[name].slice(i * cols, (i + 1) * cols)));
-      const qkv = matmul(X, W("attn.qkv.weight", dim, 3 * dim)).map((r) => r.map((v, j) => v + init["attn.qkv.bias"][j]));
+      const W = (name: string, rows: number, cols: number): M =>
+        Array.from({ length: rows }, (_, i) => Array.from(init[name].slice(i * cols, (i + 1) * cols)));
+      const qkv = matmul(X, W("attn.qkv.weight", dim, 3 * dim)).map((r) =>
+        r.map((v, j) => v + init["attn.qkv.bias"][j]),
+      );
       const merged: M = Array.from({ length: n }, () => new Array(dim).fill(0));
       const vMerged: M = Array.from({ length: n }, () => new Array(dim).fill(0));
       for (let h = 0; h < heads; h++) {
@@ -73,13 +87,17 @@ describe("Nyströmformer attention", () => {
         const k2 = softmaxRows(matmul(ql, transpose(kl)));
         const k3 = softmaxRows(matmul(ql, transpose(k)));
         const out = matmul(matmul(k1, iterativeInverse(k2)), matmul(k3, v));
-        for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) {
-          merged[i][h * d + j] = out[i][j];
-          vMerged[i][h * d + j] = v[i][j];
-        }
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < d; j++) {
+            merged[i][h * d + j] = out[i][j];
+            vMerged[i][h * d + j] = v[i][j];
+          }
       }
-      const proj = matmul(merged, W("attn.proj.weight", dim, dim)).map((r, i) => r.map((v, j) => v + init["attn.proj.bias"][j] + vMerged[i][j]));
-      for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) expect(got[i * dim + j]).toBeCloseTo(proj[i][j], 4);
+      const proj = matmul(merged, W("attn.proj.weight", dim, dim)).map((r, i) =>
+        r.map((v, j) => v + init["attn.proj.bias"][j] + vMerged[i][j]),
+      );
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < dim; j++) expect(got[i * dim + j]).toBeCloseTo(proj[i][j], 4);
     });
   }
 });

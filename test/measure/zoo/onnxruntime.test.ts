@@ -17,7 +17,11 @@ async function runBoth(name: string, resolution: number): Promise<{ two: ort.Ten
   expect(session.inputNames).toEqual([metadata.inputName]);
   expect(session.outputNames).toEqual([metadata.outputName]);
   const two = (await session.run({ pixel_values: images(resolution, 2) })).logits;
-  const firstImage = new ort.Tensor("float32", (images(resolution, 2).data as Float32Array).slice(0, 3 * resolution ** 2), [1, 3, resolution, resolution]);
+  const firstImage = new ort.Tensor(
+    "float32",
+    (images(resolution, 2).data as Float32Array).slice(0, 3 * resolution ** 2),
+    [1, 3, resolution, resolution],
+  );
   const one = (await session.run({ pixel_values: firstImage })).logits;
   await session.release();
   return { two, one };
@@ -50,7 +54,11 @@ describe("every zoo graph runs in onnxruntime (CPU) at batch 1 and 2", () => {
 
 describe("full-size graphs", () => {
   // A few at the benchmark's size (the rest above run small for CI time); DFT models are checked numerically in fourier.test.ts.
-  for (const [name, resolution] of [["ViT-Ti/16", 224], ["Nyströmformer-S (32)", 224], ["MLP-Mixer-S/16", 224]] as const) {
+  for (const [name, resolution] of [
+    ["ViT-Ti/16", 224],
+    ["Nyströmformer-S (32)", 224],
+    ["MLP-Mixer-S/16", 224],
+  ] as const) {
     it(`${name} @${resolution}`, async () => {
       expectConsistent(name, await runBoth(name, resolution));
     });

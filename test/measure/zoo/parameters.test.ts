@@ -5,12 +5,16 @@ import { describe, expect, it } from "vitest";
 import type { SeedFile } from "../../../src/db/seed-file.js";
 import { catalogueModels, describeModel, findModel, listModels } from "../../../src/measure/zoo/index.js";
 
-const data = JSON.parse(readFileSync(new URL("../../../data/wtf-benchmark.json", import.meta.url), "utf8")) as SeedFile;
+const data = JSON.parse(
+  readFileSync(new URL("../../../data/wtf-benchmark.json", import.meta.url), "utf8"),
+) as SeedFile;
 const catalogue = catalogueModels();
 
 describe("zoo parameter counts", () => {
   it("covers every model of the catalogue (all 35), and nothing else", () => {
-    const registered = listModels().map((m) => m.sourceId).sort();
+    const registered = listModels()
+      .map((m) => m.sourceId)
+      .sort();
     expect(catalogue).toHaveLength(35);
     expect(registered).toEqual(catalogue.map((m) => m.sourceId).sort());
   });
@@ -33,19 +37,25 @@ describe("zoo parameter counts", () => {
       const reason = model.parameterDeviations?.[expected];
       const rel = Math.abs(built - expected) / expected;
       if (!reason || rel >= 0.001) {
-        mismatches.push(`${model.name} @${run.pretrainResolution}→${run.resolution} (${run.runName}): built ${built}, dataset ${expected}${reason ? ` (documented, but ${(rel * 100).toFixed(3)}% ≥ 0.1%)` : ""}`);
+        mismatches.push(
+          `${model.name} @${run.pretrainResolution}→${run.resolution} (${run.runName}): built ${built}, dataset ${expected}${reason ? ` (documented, but ${(rel * 100).toFixed(3)}% ≥ 0.1%)` : ""}`,
+        );
       }
     }
     expect(mismatches).toEqual([]);
     // Every run of a registered model was checked.
-    expect(checked).toBe(data.runs.filter((r) => findModel(r.sourceModelId) && r.metrics.params !== undefined).length);
+    expect(checked).toBe(
+      data.runs.filter((r) => findModel(r.sourceModelId) && r.metrics.params !== undefined).length,
+    );
   });
 
   it("documents every accepted deviation with a reason", () => {
     for (const m of listModels()) {
       for (const [params, reason] of Object.entries(m.parameterDeviations ?? {})) {
         expect(reason.length, `${m.name}: deviation for ${params} needs a reason`).toBeGreaterThan(20);
-        expect(data.runs.some((r) => r.sourceModelId === m.sourceId && r.metrics.params === Number(params))).toBe(true);
+        expect(
+          data.runs.some((r) => r.sourceModelId === m.sourceId && r.metrics.params === Number(params)),
+        ).toBe(true);
       }
     }
   });

@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 
 import { readModel } from "../../../src/measure/onnx/index.js";
 import {
-  buildModel, catalogueModels, defineModel, describeModel, findModel, getModel, listModels, ZooError,
+  buildModel,
+  catalogueModels,
+  defineModel,
+  describeModel,
+  findModel,
+  getModel,
+  listModels,
+  ZooError,
 } from "../../../src/measure/zoo/index.js";
 
 describe("zoo registry", () => {
@@ -31,7 +38,9 @@ describe("zoo registry", () => {
 
   it("rejects bad resolutions and options with a message naming the problem", () => {
     expect(() => buildModel("ViT-S/16", { resolution: 100 })).toThrow(ZooError);
-    expect(() => buildModel("ViT-S/16", { resolution: 100 })).toThrow(/ViT-S\/16: resolution must be a multiple of 16/);
+    expect(() => buildModel("ViT-S/16", { resolution: 100 })).toThrow(
+      /ViT-S\/16: resolution must be a multiple of 16/,
+    );
     expect(() => buildModel("ViT-S/16", { resolution: -16 })).toThrow(/positive integer/);
     expect(() => buildModel("ViT-Ti/16", { resolution: 32, numClasses: 0 })).toThrow(/numClasses/);
     expect(() => buildModel("ViT-Ti/16", { resolution: 32, dtype: "int8" as never })).toThrow(/dtype/);
@@ -45,14 +54,26 @@ describe("zoo registry", () => {
     expect(Buffer.from(a.bytes).equals(Buffer.from(b.bytes))).toBe(true);
     expect(Buffer.from(a.bytes).equals(Buffer.from(c.bytes))).toBe(false);
     expect(a.metadata).toMatchObject({
-      name: "ViT-Ti/16", sourceId: "ViT-Ti/16", resolution: 32, numClasses: 10, dtype: "float32", seed: 5,
-      opset: 20, inputName: "pixel_values", inputShape: ["batch", 3, 32, 32], outputName: "logits",
+      name: "ViT-Ti/16",
+      sourceId: "ViT-Ti/16",
+      resolution: 32,
+      numClasses: 10,
+      dtype: "float32",
+      seed: 5,
+      opset: 20,
+      inputName: "pixel_values",
+      inputShape: ["batch", 3, 32, 32],
+      outputName: "logits",
     });
-    expect(a.metadata.parameters).toBe(describeModel("ViT-Ti/16", { resolution: 32, numClasses: 10 }).metadata.parameters);
+    expect(a.metadata.parameters).toBe(
+      describeModel("ViT-Ti/16", { resolution: 32, numClasses: 10 }).metadata.parameters,
+    );
     const g = readModel(a.bytes);
     expect(g.metadata["favor.model"]).toBe("ViT-Ti/16");
     const session = await ort.InferenceSession.create(a.bytes);
-    const out = await session.run({ pixel_values: new ort.Tensor("float32", new Float32Array(3 * 32 * 32), [1, 3, 32, 32]) });
+    const out = await session.run({
+      pixel_values: new ort.Tensor("float32", new Float32Array(3 * 32 * 32), [1, 3, 32, 32]),
+    });
     expect(out.logits.dims).toEqual([1, 10]);
   });
 
@@ -60,7 +81,9 @@ describe("zoo registry", () => {
     const m = buildModel("ViT-Ti/16", { resolution: 32, dtype: "float16" });
     expect(readModel(m.bytes).inputs[0].dtype).toBe("float16");
     const session = await ort.InferenceSession.create(m.bytes);
-    const out = await session.run({ pixel_values: new ort.Tensor("float16", new Uint16Array(2 * 3 * 32 * 32).fill(0x3800), [2, 3, 32, 32]) });
+    const out = await session.run({
+      pixel_values: new ort.Tensor("float16", new Uint16Array(2 * 3 * 32 * 32).fill(0x3800), [2, 3, 32, 32]),
+    });
     expect(out.logits.dims).toEqual([2, 1000]);
     expect(out.logits.type).toBe("float16");
   });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 
 import { buildModel } from "../../../src/measure/zoo/registry.js";
-import { benchmarkMacs, expectDatasetMacs, expectDatasetParameters, expectRunsAtBatch1And2, statsOf } from "./hierarchical-helpers.js";
+import {
+  benchmarkMacs,
+  expectDatasetMacs,
+  expectDatasetParameters,
+  expectRunsAtBatch1And2,
+  statsOf,
+} from "./hierarchical-helpers.js";
 
 describe("ResNet-50", () => {
   it("has the dataset's parameter count for every run (BatchNorm weight and bias counted, running stats not)", () => {
@@ -17,6 +23,8 @@ describe("ResNet-50", () => {
   });
 
   it("rejects resolutions below 32", () => {
-    expect(() => buildModel("ResNet-50", { resolution: 16 })).toThrow(/ResNet-50: resolution must be at least 32/);
+    expect(() => buildModel("ResNet-50", { resolution: 16 })).toThrow(
+      /ResNet-50: resolution must be at least 32/,
+    );
   });
 });

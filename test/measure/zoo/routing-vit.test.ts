@@ -2,14 +2,40 @@ import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 
 import { BATCH } from "../../../src/measure/onnx/index.js";
-import { buildRoutingVit, clusteredAttention, routingGeometry } from "../../../src/measure/zoo/routing-vit.js";
-import { buildGraph, computeTable, images, maxAbsDiff, parameterTable, rows, run, topk, values } from "./dynamic-helpers.js";
+import {
+  buildRoutingVit,
+  clusteredAttention,
+  routingGeometry,
+} from "../../../src/measure/zoo/routing-vit.js";
+import {
+  buildGraph,
+  computeTable,
+  images,
+  maxAbsDiff,
+  parameterTable,
+  rows,
+  run,
+  topk,
+  values,
+} from "./dynamic-helpers.js";
 
 /** KmeansAttentionDDP at inference in plain JS for one head: q, k, v [t][d], means [c][d]. */
-function routedReference(q: number[][], k: number[][], v: number[][], means: number[][], w: number): number[][] {
+function routedReference(
+  q: number[][],
+  k: number[][],
+  v: number[][],
+  means: number[][],
+  w: number,
+): number[][] {
   const unit = (x: number[]) => x.map((e) => e / Math.max(Math.hypot(...x), 1e-12));
   const dot = (a: number[], b: number[]) => a.reduce((s, e, i) => s + e * b[i], 0);
-  const members = (x: number[][]) => means.map((m) => topk(x.map((row) => dot(unit(row), m)), w));
+  const members = (x: number[][]) =>
+    means.map((m) =>
+      topk(
+        x.map((row) => dot(unit(row), m)),
+        w,
+      ),
+    );
   const qm = members(q);
   const km = members(k);
   const d = q[0].length;
@@ -31,7 +57,8 @@ function routedReference(q: number[][], k: number[][], v: number[][], means: num
 
 describe("Routing ViT-S", () => {
   it("has the dataset's parameter count for every run (k-means centroids are buffers, not parameters)", () => {
-    for (const row of parameterTable("Routing ViT-S")) expect(row.built, `@${row.resolution}`).toBe(row.expected);
+    for (const row of parameterTable("Routing ViT-S"))
+      expect(row.built, `@${row.resolution}`).toBe(row.expected);
   });
 
   it("derives window and cluster count from the sequence length like the reference", () => {
@@ -47,21 +74,31 @@ describe("Routing ViT-S", () => {
       return clusteredAttention(b, q, k, v, b.input("meansT", [h, d, c]), w);
     });
     const session = await g.session();
-    const gen = (n: number, f: number) => Array.from({ length: n }, (_, i) => Math.sin(f * (i + 1)) + 0.3 * Math.cos(3.1 * f * i));
+    const gen = (n: number, f: number) =>
+      Array.from({ length: n }, (_, i) => Math.sin(f * (i + 1)) + 0.3 * Math.cos(3.1 * f * i));
     const [q, k, v] = [1.3, 2.1, 0.7].map((f) => gen(2 * h * t * d, f));
     // Centroids are unit vectors, as the models' constants are (k-means keeps them normalised).
     const means = Array.from({ length: h * c }, (_, r) => {
       const row = gen(d, 0.37 + r);
       return row.map((e) => e / Math.hypot(...row));
     });
-    const meansT = Array.from({ length: h * d * c }, (_, idx) => means[Math.floor(idx / (d * c)) * c + (idx % c)][Math.floor(idx / c) % d]);
+    const meansT = Array.from(
+      { length: h * d * c },
+      (_, idx) => means[Math.floor(idx / (d * c)) * c + (idx % c)][Math.floor(idx / c) % d],
+    );
     const tensor = (x: number[], dims: number[]) => new ort.Tensor("float32", Float32Array.from(x), dims);
-    const feeds = { q: tensor(q, [2, h, t, d]), k: tensor(k, [2, h, t, d]), v: tensor(v, [2, h, t, d]), meansT: tensor(meansT, [h, d, c]) };
+    const feeds = {
+      q: tensor(q, [2, h, t, d]),
+      k: tensor(k, [2, h, t, d]),
+      v: tensor(v, [2, h, t, d]),
+      meansT: tensor(meansT, [h, d, c]),
+    };
     const out = values((await session.run(feeds)).logits);
-    const rowsOf = (x: number[], bh: number) => Array.from({ length: t }, (_, i) => x.slice((bh * t + i) * d, (bh * t + i + 1) * d));
+    const rowsOf = (x: number[], bh: number) =>
+      Array.from({ length: t }, (_, i) => x.slice((bh * t + i) * d, (bh * t + i + 1) * d));
     const expected: number[] = [];
     for (let bh = 0; bh < 2 * h; bh++) {
-      const m = means.slice((bh % h) * c, (bh % h + 1) * c);
+      const m = means.slice((bh % h) * c, ((bh % h) + 1) * c);
       expected.push(...routedReference(rowsOf(q, bh), rowsOf(k, bh), rowsOf(v, bh), m, w).flat());
     }
     expect(maxAbsDiff(out, expected)).toBeLessThan(1e-5);
@@ -81,7 +118,12 @@ describe("Routing ViT-S", () => {
       const dv = values(dists);
       const idx = rows(out["blocks.0.routing.q_indices"]); // [H][c·w]
       for (let hh = 0; hh < h; hh++) {
-        const expected = Array.from({ length: c }, (_, ci) => topk(Array.from({ length: t }, (_, i) => dv[(hh * t + i) * c + ci]), 4)).flat();
+        const expected = Array.from({ length: c }, (_, ci) =>
+          topk(
+            Array.from({ length: t }, (_, i) => dv[(hh * t + i) * c + ci]),
+            4,
+          ),
+        ).flat();
         expect(idx[hh]).toEqual(expected);
       }
       members.push(idx.flat());

@@ -3,8 +3,20 @@ import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 
 import { BATCH } from "../../../src/measure/onnx/index.js";
-import { buildSinkhornCait, largestDivisorAtMost, sinkhornAttention } from "../../../src/measure/zoo/sinkhorn-cait.js";
-import { buildGraph, computeTable, images, maxAbsDiff, parameterTable, run, values } from "./dynamic-helpers.js";
+import {
+  buildSinkhornCait,
+  largestDivisorAtMost,
+  sinkhornAttention,
+} from "../../../src/measure/zoo/sinkhorn-cait.js";
+import {
+  buildGraph,
+  computeTable,
+  images,
+  maxAbsDiff,
+  parameterTable,
+  run,
+  values,
+} from "./dynamic-helpers.js";
 
 const { onnx } = pkg;
 
@@ -26,12 +38,20 @@ const softmax = (r: number[]) => {
   const z = e.reduce((s, v) => s + v, 0);
   return e.map((v) => v / z);
 };
-const linearJs = (x: M, w: Float32Array, b: Float32Array, inF: number, outF: number): M =>
-  x.map((r) => Array.from({ length: outF }, (_, j) => b[j] + r.reduce((s, v, i) => s + v * w[i * outF + j], 0)));
+const linearJs = (x: M, w: Float32Array, b: Float32Array, _inF: number, outF: number): M =>
+  x.map((r) =>
+    Array.from({ length: outF }, (_, j) => b[j] + r.reduce((s, v, i) => s + v * w[i * outF + j], 0)),
+  );
 const mean = (rows: M) => rows[0].map((_, j) => rows.reduce((s, r) => s + r[j], 0) / rows.length);
 
 /** SinkhornSelfAttention (non-causal, non-permutative, top-1) in plain JS for one image x [t][C]. */
-function sinkhornReference(x: M, w: Map<string, Float32Array>, dim: number, heads: number, bucket: number): M {
+function sinkhornReference(
+  x: M,
+  w: Map<string, Float32Array>,
+  dim: number,
+  heads: number,
+  bucket: number,
+): M {
   const dh = dim / heads;
   const t = x.length;
   const nb = t / bucket;
@@ -59,7 +79,8 @@ function sinkhornReference(x: M, w: Map<string, Float32Array>, dim: number, head
 
 describe("Sinkhorn CaiT-S", () => {
   it("has the dataset's parameter count for every run", () => {
-    for (const row of parameterTable("Sinkhorn CaiT-S")) expect(row.built, `@${row.resolution}`).toBe(row.expected);
+    for (const row of parameterTable("Sinkhorn CaiT-S"))
+      expect(row.built, `@${row.resolution}`).toBe(row.expected);
   });
 
   it("picks the reference's bucket sizes (_largest_div_leq with bound 32)", () => {
@@ -72,13 +93,19 @@ describe("Sinkhorn CaiT-S", () => {
 
   it("computes bucketed attention with a data-chosen key bucket like SinkhornSelfAttention", async () => {
     const [t, dim, heads, bucket] = [12, 8, 2, 3];
-    const g = buildGraph((b) => sinkhornAttention(b, b.input("x", [BATCH, t, dim]), "attn", dim, heads, bucket, "p"), 5);
+    const g = buildGraph(
+      (b) => sinkhornAttention(b, b.input("x", [BATCH, t, dim]), "attn", dim, heads, bucket, "p"),
+      5,
+    );
     const w = initializers(g.bytes);
     const session = await g.session();
     const x = Array.from({ length: 2 * t * dim }, (_, i) => 30 * Math.sin(0.9 * i + 0.1 * (i % 7)));
     const out = await session.run({ x: new ort.Tensor("float32", Float32Array.from(x), [2, t, dim]) });
     const tokens = Array.from({ length: 2 * t }, (_, i) => x.slice(i * dim, (i + 1) * dim));
-    const expected = [...sinkhornReference(tokens.slice(0, t), w, dim, heads, bucket), ...sinkhornReference(tokens.slice(t), w, dim, heads, bucket)];
+    const expected = [
+      ...sinkhornReference(tokens.slice(0, t), w, dim, heads, bucket),
+      ...sinkhornReference(tokens.slice(t), w, dim, heads, bucket),
+    ];
     expect(maxAbsDiff(values(out.logits), expected.flat())).toBeLessThan(1e-4);
     // Not every query bucket picks the same key bucket.
     expect(new Set(values(out["p.bucket_idx"])).size).toBeGreaterThan(1);
@@ -86,10 +113,13 @@ describe("Sinkhorn CaiT-S", () => {
 
   it("chooses key buckets from the data: two images pick different buckets", async () => {
     const dims = { embedDim: 32, depth: 1, numHeads: 2, mlpRatio: 2, patchSize: 16 };
-    const g = buildGraph((b) => buildSinkhornCait(b, { resolution: 112, numClasses: 10, dims, probes: true }));
+    const g = buildGraph((b) =>
+      buildSinkhornCait(b, { resolution: 112, numClasses: 10, dims, probes: true }),
+    );
     const session = await g.session();
     const picks: number[][] = [];
-    for (const variant of [1, 2]) picks.push(values((await run(session, images(1, 112, variant)))["blocks.0.sinkhorn.bucket_idx"]));
+    for (const variant of [1, 2])
+      picks.push(values((await run(session, images(1, 112, variant)))["blocks.0.sinkhorn.bucket_idx"]));
     expect(picks[0]).toHaveLength(2 * 7);
     expect(picks[0]).not.toEqual(picks[1]);
   });

@@ -2,10 +2,22 @@ import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 
 import { GraphBuilder } from "../../../src/measure/onnx/index.js";
-import { relativePositionIndex, roll, shiftedWindowMask, windowPartition, windowReverse } from "../../../src/measure/zoo/blocks-hierarchical.js";
+import {
+  relativePositionIndex,
+  roll,
+  shiftedWindowMask,
+  windowPartition,
+  windowReverse,
+} from "../../../src/measure/zoo/blocks-hierarchical.js";
 import { buildModel } from "../../../src/measure/zoo/registry.js";
 import { logSpacedCoords, SWIN_T, swinResolutionProblem } from "../../../src/measure/zoo/swin.js";
-import { benchmarkMacs, expectDatasetMacs, expectDatasetParameters, expectRunsAtBatch1And2, statsOf } from "./hierarchical-helpers.js";
+import {
+  benchmarkMacs,
+  expectDatasetMacs,
+  expectDatasetParameters,
+  expectRunsAtBatch1And2,
+  statsOf,
+} from "./hierarchical-helpers.js";
 
 describe("Swin family (Swin-T, Swin-S, SwinV2-T, STViT-Swin-T)", () => {
   for (const name of ["Swin-T", "Swin-S", "SwinV2-T", "STViT-Swin-T"]) {
@@ -33,7 +45,9 @@ describe("Swin family (Swin-T, Swin-S, SwinV2-T, STViT-Swin-T)", () => {
   it("Rejects resolutions the windows do not tile, naming the stage", () => {
     expect(swinResolutionProblem(SWIN_T, 224)).toBeNull();
     expect(swinResolutionProblem(SWIN_T, 448)).toBeNull();
-    expect(swinResolutionProblem(SWIN_T, 192)).toMatch(/stage 1 map is 48x48, not divisible into 7x7 windows/);
+    expect(swinResolutionProblem(SWIN_T, 192)).toMatch(
+      /stage 1 map is 48x48, not divisible into 7x7 windows/,
+    );
     expect(swinResolutionProblem(SWIN_T, 112)).toMatch(/stage 3 map is 7x7, odd/);
     expect(() => buildModel("Swin-T", { resolution: 384 })).toThrow(/Swin-T: stage 1 map is 96x96/);
     expect(() => buildModel("STViT-Swin-T", { resolution: 384 })).toThrow(/defined at 224 only/);
@@ -79,7 +93,10 @@ describe("Swin family (Swin-T, Swin-S, SwinV2-T, STViT-Swin-T)", () => {
     const data = Float32Array.from({ length: 16 }, (_, i) => i);
     const out = await s.run({ x: new ort.Tensor("float32", data, [1, 4, 4, 1]) });
     // torch.roll(x, (-1, -1), (1, 2)): out[i][j] = x[(i + 1) % 4][(j + 1) % 4]
-    const expected = Array.from({ length: 16 }, (_, k) => ((Math.floor(k / 4) + 1) % 4) * 4 + ((k % 4) + 1) % 4);
+    const expected = Array.from(
+      { length: 16 },
+      (_, k) => ((Math.floor(k / 4) + 1) % 4) * 4 + (((k % 4) + 1) % 4),
+    );
     expect(Array.from(out.y.data as Float32Array)).toEqual(expected);
     // first 2x2 window holds x[0..1][0..1]
     expect(out.w.dims).toEqual([1, 4, 4, 1]);

@@ -2,7 +2,15 @@ import pkg from "onnx-proto";
 import { describe, expect, it } from "vitest";
 
 import { buildTokenLearnerVit } from "../../../src/measure/zoo/token-learner.js";
-import { buildGraph, computeTable, images, maxAbsDiff, parameterTable, rows, run } from "./dynamic-helpers.js";
+import {
+  buildGraph,
+  computeTable,
+  images,
+  maxAbsDiff,
+  parameterTable,
+  rows,
+  run,
+} from "./dynamic-helpers.js";
 
 const { onnx } = pkg;
 const TINY = { embedDim: 32, depth: 4, numHeads: 2, mlpRatio: 2, patchSize: 16 };
@@ -15,7 +23,9 @@ describe("TokenLearner-S (8/50) and (8/75)", () => {
   }
 
   it("runs the first L blocks twice with the same initializers, as the reference's block list does", () => {
-    const g = buildGraph((b) => buildTokenLearnerVit(b, { resolution: 64, numClasses: 10, layerFraction: 0.5, dims: TINY }));
+    const g = buildGraph((b) =>
+      buildTokenLearnerVit(b, { resolution: 64, numClasses: 10, layerFraction: 0.5, dims: TINY }),
+    );
     const graph = onnx.ModelProto.decode(g.bytes).graph!;
     const names = graph.initializer!.map((t) => t.name!);
     expect(names.some((n) => n.startsWith("blocks.0."))).toBe(true);
@@ -27,7 +37,15 @@ describe("TokenLearner-S (8/50) and (8/75)", () => {
   });
 
   it("summarises tokens with data-dependent spatial weights (softmax over positions per learned token)", async () => {
-    const g = buildGraph((b) => buildTokenLearnerVit(b, { resolution: 64, numClasses: 10, layerFraction: 0.5, dims: TINY, probes: true }));
+    const g = buildGraph((b) =>
+      buildTokenLearnerVit(b, {
+        resolution: 64,
+        numClasses: 10,
+        layerFraction: 0.5,
+        dims: TINY,
+        probes: true,
+      }),
+    );
     const session = await g.session();
     const weights: number[][][] = [];
     for (const variant of [1, 2]) {

@@ -4,7 +4,19 @@ import { describe, expect, it } from "vitest";
 import { BATCH } from "../../../src/measure/onnx/index.js";
 import { buildModel } from "../../../src/measure/zoo/registry.js";
 import { buildToMe, mergeTokens } from "../../../src/measure/zoo/tome.js";
-import { argmax, buildGraph, computeTable, images, maxAbsDiff, parameterTable, rows, run, smokeRun, topk, values } from "./dynamic-helpers.js";
+import {
+  argmax,
+  buildGraph,
+  computeTable,
+  images,
+  maxAbsDiff,
+  parameterTable,
+  rows,
+  run,
+  smokeRun,
+  topk,
+  values,
+} from "./dynamic-helpers.js";
 
 const TINY = { embedDim: 32, depth: 2, numHeads: 2, mlpRatio: 2, patchSize: 16 };
 
@@ -16,7 +28,9 @@ function matchReference(metric: number[][], r: number): { src: number[]; dst: nu
   });
   const a = unit.filter((_, i) => i % 2 === 0);
   const b = unit.filter((_, i) => i % 2 === 1);
-  const scores = a.map((ra, i) => (i === 0 ? b.map(() => -Infinity) : b.map((rb) => ra.reduce((s, v, j) => s + v * rb[j], 0))));
+  const scores = a.map((ra, i) =>
+    i === 0 ? b.map(() => -Infinity) : b.map((rb) => ra.reduce((s, v, j) => s + v * rb[j], 0)),
+  );
   const nodeMax = scores.map((row) => Math.max(...row));
   const nodeIdx = scores.map((row) => argmax(row));
   const edge = topk(nodeMax, a.length);
@@ -26,18 +40,24 @@ function matchReference(metric: number[][], r: number): { src: number[]; dst: nu
 
 describe("ToMe-S (r8)", () => {
   it("has the dataset's parameter count for every run", () => {
-    for (const row of parameterTable("ToMe-S (r8)")) expect(row.built, `@${row.resolution}`).toBe(row.expected);
+    for (const row of parameterTable("ToMe-S (r8)"))
+      expect(row.built, `@${row.resolution}`).toBe(row.expected);
   });
 
   it("runs in onnxruntime at full size (224) at batch 1 and 2 with the same logits for the same image", async () => {
     const { dims, first, finite } = await smokeRun("ToMe-S (r8)", 224);
-    expect(dims).toEqual([[1, 1000], [2, 1000]]);
+    expect(dims).toEqual([
+      [1, 1000],
+      [2, 1000],
+    ]);
     expect(finite).toBe(true);
     expect(maxAbsDiff(first[0], first[1])).toBeLessThan(1e-4);
   });
 
   it("merges the pairs bipartite matching picks from each image's keys", async () => {
-    const g = buildGraph((b) => buildToMe(b, { resolution: 64, numClasses: 10, r: 8, dims: TINY, probes: true }));
+    const g = buildGraph((b) =>
+      buildToMe(b, { resolution: 64, numClasses: 10, r: 8, dims: TINY, probes: true }),
+    );
     const session = await g.session();
     const chosen: string[] = [];
     for (const variant of [1, 2]) {
@@ -69,7 +89,9 @@ describe("ToMe-S (r8)", () => {
   });
 
   it("averages merged tokens weighted by size and keeps unmerged ones in order", async () => {
-    const t = 9, c = 3, r = 3;
+    const t = 9,
+      c = 3,
+      r = 3;
     const g = buildGraph((b) => {
       const x = b.input("x", [BATCH, t, c]);
       const metric = b.input("metric", [BATCH, t, 2]);
@@ -87,17 +109,26 @@ describe("ToMe-S (r8)", () => {
       metric: new ort.Tensor("float32", Float32Array.from(metric), [1, t, 2]),
       size: new ort.Tensor("float32", Float32Array.from(size), [1, t, 1]),
     });
-    const ref = matchReference(Array.from({ length: t }, (_, i) => metric.slice(2 * i, 2 * i + 2)), r);
+    const ref = matchReference(
+      Array.from({ length: t }, (_, i) => metric.slice(2 * i, 2 * i + 2)),
+      r,
+    );
     expect(values(out["m.src_idx"])).toEqual(ref.src);
     // Reference merge in JS: A = even tokens, B = odd tokens; sums of size·x and size, then divide.
     const tok = (i: number) => x.slice(i * c, (i + 1) * c);
-    const dstSum = Array.from({ length: 4 }, (_, j) => ({ w: size[2 * j + 1], v: tok(2 * j + 1).map((v) => v * size[2 * j + 1]) }));
+    const dstSum = Array.from({ length: 4 }, (_, j) => ({
+      w: size[2 * j + 1],
+      v: tok(2 * j + 1).map((v) => v * size[2 * j + 1]),
+    }));
     ref.src.forEach((s, k) => {
       const d = dstSum[ref.dst[k]];
       d.w += size[2 * s];
       d.v = d.v.map((v, ch) => v + tok(2 * s)[ch] * size[2 * s]);
     });
-    const expected = [...ref.unm.map((u) => tok(2 * u)), ...dstSum.map((d) => d.v.map((v) => v / d.w))].flat();
+    const expected = [
+      ...ref.unm.map((u) => tok(2 * u)),
+      ...dstSum.map((d) => d.v.map((v) => v / d.w)),
+    ].flat();
     const expectedSize = [...ref.unm.map((u) => size[2 * u]), ...dstSum.map((d) => d.w)];
     expect(maxAbsDiff(values(out.logits), expected)).toBeLessThan(1e-5);
     expect(values(out.size_out)).toEqual(expectedSize);

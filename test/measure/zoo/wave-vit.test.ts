@@ -4,7 +4,13 @@ import { describe, expect, it } from "vitest";
 import { GraphBuilder } from "../../../src/measure/onnx/index.js";
 import { buildModel } from "../../../src/measure/zoo/registry.js";
 import { dwt, idwt } from "../../../src/measure/zoo/wave-vit.js";
-import { benchmarkMacs, expectDatasetMacs, expectDatasetParameters, expectRunsAtBatch1And2, statsOf } from "./hierarchical-helpers.js";
+import {
+  benchmarkMacs,
+  expectDatasetMacs,
+  expectDatasetParameters,
+  expectRunsAtBatch1And2,
+  statsOf,
+} from "./hierarchical-helpers.js";
 
 describe("WaveViT-S", () => {
   it("has the dataset's parameter count for every run (wavelet filters are constants)", () => {
@@ -13,7 +19,11 @@ describe("WaveViT-S", () => {
 
   it("has the dataset's MACs in the benchmark's convention, where the DWT/IDWT (custom autograd Functions) are invisible to torchprofile", () => {
     const dwtNode = /\.i?dwt(_\d+)?$/;
-    expectDatasetMacs("WaveViT-S", (r) => benchmarkMacs(statsOf("WaveViT-S", r), (n) => dwtNode.test(n.name)), 1e-6);
+    expectDatasetMacs(
+      "WaveViT-S",
+      (r) => benchmarkMacs(statsOf("WaveViT-S", r), (n) => dwtNode.test(n.name)),
+      1e-6,
+    );
   });
 
   it("runs in onnxruntime at 64, batch 1 and 2", async () => {
@@ -36,6 +46,8 @@ describe("WaveViT-S", () => {
   });
 
   it("rejects resolutions whose stage maps are odd", () => {
-    expect(() => buildModel("WaveViT-S", { resolution: 200 })).toThrow(/WaveViT-S: resolution must be at least 64 with even stage-1 and stage-2 maps/);
+    expect(() => buildModel("WaveViT-S", { resolution: 200 })).toThrow(
+      /WaveViT-S: resolution must be at least 64 with even stage-1 and stage-2 maps/,
+    );
   });
 });

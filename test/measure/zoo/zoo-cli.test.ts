@@ -40,16 +40,26 @@ describe("zoo CLI", () => {
 
   it("names the op and node of an unsupported operator in a user file, with exit code 1", async () => {
     const file = join(dir, "custom.onnx");
-    writeFileSync(file, onnx.ModelProto.encode({
-      irVersion: 8,
-      opsetImport: [{ version: 17 }],
-      graph: {
-        name: "custom",
-        input: [{ name: "x", type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: "N" }, { dimValue: 4 }] } } } }],
-        output: [{ name: "y" }],
-        node: [{ opType: "FusedThing", domain: "com.example", name: "my_node", input: ["x"], output: ["y"] }],
-      },
-    }).finish());
+    writeFileSync(
+      file,
+      onnx.ModelProto.encode({
+        irVersion: 8,
+        opsetImport: [{ version: 17 }],
+        graph: {
+          name: "custom",
+          input: [
+            {
+              name: "x",
+              type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: "N" }, { dimValue: 4 }] } } },
+            },
+          ],
+          output: [{ name: "y" }],
+          node: [
+            { opType: "FusedThing", domain: "com.example", name: "my_node", input: ["x"], output: ["y"] },
+          ],
+        },
+      }).finish(),
+    );
     const r = await zoo("stats", file);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/FusedThing node "my_node": unsupported operator com\.example::FusedThing/);
@@ -57,7 +67,9 @@ describe("zoo CLI", () => {
   });
 
   it("reports bad usage and unknown models plainly", async () => {
-    expect((await zoo("export", "--model", "ViT-Q", "--resolution", "224", "--out", join(dir, "x.onnx"))).stderr).toMatch(/unknown zoo model "ViT-Q"/);
+    expect(
+      (await zoo("export", "--model", "ViT-Q", "--resolution", "224", "--out", join(dir, "x.onnx"))).stderr,
+    ).toMatch(/unknown zoo model "ViT-Q"/);
     const missing = await zoo("export", "--model", "ViT-S/16");
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--resolution is required/);
