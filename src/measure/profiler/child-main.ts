@@ -30,8 +30,9 @@ import type {
 } from "./profile.types.js";
 import type { InputSignature } from "./session-feeds.js";
 import { InputShapeError, inputSignatures, randomFeeds, resolveInputShapes } from "./session-feeds.js";
+import type { StabilitySettings } from "./stability.js";
 import { summarize } from "./statistics.js";
-import { timeRuns } from "./timing-loop.js";
+import { hrClock, timeRuns } from "./timing-loop.js";
 
 // Started at the end of the module, after every declaration (classes are not hoisted).
 async function main(): Promise<void> {
@@ -78,6 +79,7 @@ async function measure(
         feedsAt(task.batchSize),
         task.batchSize,
         request.settings.latency,
+        request.settings.stability,
       );
       break;
     case "throughput":
@@ -125,8 +127,9 @@ async function measureLatency(
   feeds: Record<string, Tensor>,
   batchSize: number,
   rule: StopRule,
+  stability: StabilitySettings,
 ): Promise<LatencyMeasurement> {
-  const record = await timeRuns(() => session.run(feeds), rule);
+  const record = await timeRuns(() => session.run(feeds), rule, hrClock, { settings: stability });
   return {
     metric: "latency",
     batchSize,
@@ -136,6 +139,7 @@ async function measureLatency(
     stoppedBy: record.stoppedBy,
     valid: record.valid,
     reasons: record.reasons,
+    validity: record.validity!,
   };
 }
 
@@ -189,7 +193,9 @@ async function measureThroughput(
   const batchSize = search.best.batchSize;
   progress({ stage: "final", batchSize });
   const feeds = feedsAt(batchSize);
-  const record = await timeRuns(() => session.run(feeds), settings.final);
+  const record = await timeRuns(() => session.run(feeds), settings.final, hrClock, {
+    settings: request.settings.stability,
+  });
   const summaryMs = summarize(record.samplesMs);
   const perImage = (ms: number): number => (batchSize * 1000) / ms;
   return {
@@ -203,6 +209,7 @@ async function measureThroughput(
     stoppedBy: record.stoppedBy,
     valid: record.valid,
     reasons: record.reasons,
+    validity: record.validity!,
     search: {
       trials: search.trials,
       stoppedBy: search.stoppedBy,

@@ -4,6 +4,8 @@
  * are stored with every result.
  */
 
+import { DEFAULT_STABILITY, type StabilitySettings } from "./stability.js";
+
 /**
  * The stop rule of one timed loop (MLPerf loadgen): after `warmupRuns` untimed runs, time runs until BOTH
  * `minRuns` and `minDurationMs` are met; stop early at EITHER `maxRuns` or `maxDurationMs`, which makes the
@@ -57,6 +59,8 @@ export interface MeasureSettings {
   readonly throughput: ThroughputSettings;
   readonly memory: MemorySettings;
   readonly operators: OperatorSettings;
+  /** The validity verdict of the latency and final throughput loops (stability.ts). */
+  readonly stability: StabilitySettings;
   /** Seed of the random input tensors. */
   readonly seed: number;
 }
@@ -70,6 +74,7 @@ export type MeasureSettingsInput = {
   };
   readonly memory?: Partial<MemorySettings>;
   readonly operators?: Partial<OperatorSettings>;
+  readonly stability?: Partial<StabilitySettings>;
   readonly seed?: number;
 };
 
@@ -88,6 +93,7 @@ export const DEFAULT_SETTINGS: MeasureSettings = {
   // One forward pass per batch size, as the paper measures inference memory.
   memory: { runs: 1 },
   operators: { batchSize: 1, warmupRuns: 5, runs: 20, top: 15 },
+  stability: DEFAULT_STABILITY,
   seed: 0,
 };
 
@@ -111,6 +117,7 @@ export function normalizeSettings(input: MeasureSettingsInput = {}): MeasureSett
     },
     memory: { ...d.memory, ...input.memory },
     operators: { ...d.operators, ...input.operators },
+    stability: { ...d.stability, ...input.stability },
     seed: input.seed ?? d.seed,
   };
   const t = settings.throughput;
@@ -132,6 +139,13 @@ export function normalizeSettings(input: MeasureSettingsInput = {}): MeasureSett
   nonNegativeInteger("operators.warmupRuns", settings.operators.warmupRuns);
   positiveInteger("operators.runs", settings.operators.runs);
   positiveInteger("operators.top", settings.operators.top);
+  const st = settings.stability;
+  positiveInteger("stability.windows", st.windows);
+  if (!(st.tolerance > 0 && st.tolerance < 1))
+    throw new RangeError(`stability.tolerance must be within (0, 1), got ${st.tolerance}`);
+  if (!(st.maxForeignCpuShare >= 0 && st.maxForeignCpuShare <= 1))
+    throw new RangeError(`stability.maxForeignCpuShare must be within [0, 1], got ${st.maxForeignCpuShare}`);
+  nonNegativeInteger("stability.remeasure", st.remeasure);
   nonNegativeInteger("seed", settings.seed);
   return settings;
 }

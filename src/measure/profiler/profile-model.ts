@@ -325,7 +325,7 @@ function provenance(
 ): Provenance {
   let timing: Pick<
     Provenance,
-    "batchSize" | "warmupRuns" | "iterations" | "durationMs" | "spread" | "stopRule"
+    "batchSize" | "warmupRuns" | "iterations" | "durationMs" | "spread" | "stopRule" | "validity"
   >;
   switch (m.metric) {
     case "latency":
@@ -339,6 +339,7 @@ function provenance(
         durationMs: m.wallMs,
         spread: { stddevMs: s.stddev, cv: s.cv, ci95Ms: s.ci === null ? null : [s.ci.low, s.ci.high] },
         stopRule: rule,
+        validity: m.validity,
       };
       break;
     }
@@ -350,6 +351,7 @@ function provenance(
         durationMs: 0,
         spread: null,
         stopRule: null,
+        validity: null,
       };
       break;
     case "operators":
@@ -360,6 +362,7 @@ function provenance(
         durationMs: m.modelRunMs * m.runs,
         spread: null,
         stopRule: null,
+        validity: null,
       };
       break;
   }

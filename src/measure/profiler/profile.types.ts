@@ -3,6 +3,7 @@ import type { BatchSearchStop, BatchTrial } from "./batch-search.js";
 import type { MeasureSettings, StopRule } from "./measure-settings.js";
 import type { OperatorBreakdown } from "./operator-trace.js";
 import type { Provider, RequestedProvider } from "./provider.js";
+import type { Validity } from "./stability.js";
 import type { SampleSummary } from "./statistics.js";
 import type { StopReason } from "./timing-loop.js";
 
@@ -62,6 +63,8 @@ export interface LatencyMeasurement {
   /** False when the stop rule's minimums were not met; `reasons` says why. */
   readonly valid: boolean;
   readonly reasons: string[];
+  /** The stability verdict of the timed runs (windows, machine load). */
+  readonly validity: Validity;
 }
 
 /** Throughput at the fastest batch size found. */
@@ -79,6 +82,8 @@ export interface ThroughputMeasurement {
   readonly stoppedBy: StopReason;
   readonly valid: boolean;
   readonly reasons: string[];
+  /** The stability verdict of the final loop (windows, machine load). */
+  readonly validity: Validity;
   /** The search: every candidate tried and why it stopped growing. */
   readonly search: {
     readonly trials: BatchTrial[];
@@ -164,6 +169,8 @@ export interface Provenance {
   } | null;
   /** The stop rule used, where a timed loop ran. */
   readonly stopRule: StopRule | null;
+  /** The validity verdict of the timed runs (stable / unstable / invalid, with windows and machine load); null where nothing was timed. */
+  readonly validity: Validity | null;
   readonly settings: MeasureSettings;
   readonly graph: GraphInfo;
   /** Session creation time in the child (ms). */
