@@ -8,6 +8,7 @@ import { METRIC_CATALOG } from "./metric-catalog.js";
 import type { NewCellRow, NewModelRow } from "./schema/index.js";
 import { cells, devices, metrics, models, runEpochs, runs } from "./schema/index.js";
 import { type EPOCH_FIELDS, SEED_METRIC_SOURCES, type SeedFile, type SeedMetricKey } from "./seed-file.js";
+import { seedPublishedMeasurements } from "./seed-measurements.js";
 
 /** The committed seed files, found relative to this module. */
 export const SEED_FILE = fileURLToPath(new URL("../../data/wtf-benchmark.json", import.meta.url));
@@ -54,9 +55,16 @@ const FIXED_BATCH = new Map(METRIC_CATALOG.map((m) => [m.key, m.batchSize ?? nul
 /**
  * Upserts the metric catalogue, then, if the database holds no runs, inserts models, the paper's devices, the 90
  * runs with their epochs and one cell per published figure, all in one transaction. Returns whether it seeded.
+ * Then adds the devices published in data/measurements/ that are new or changed (seed-measurements.ts).
  * Safe to call at every start: a seeded database is left as it is.
  */
 export async function seedDatabase(db: FavorDb): Promise<{ seeded: boolean }> {
+  const result = await seedPaper(db);
+  await seedPublishedMeasurements(db);
+  return result;
+}
+
+async function seedPaper(db: FavorDb): Promise<{ seeded: boolean }> {
   await db
     .insert(metrics)
     .values([...METRIC_CATALOG])
