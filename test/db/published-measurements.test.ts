@@ -4,6 +4,7 @@ import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { fidelity } from "../../scripts/fidelity.js";
 import { deviceFileName, exportDeviceFigures } from "../../scripts/import-measurements.js";
 import { MEASUREMENT_FILE_FORMAT, parseMeasurementFile } from "../../src/db/measurement-file.js";
 import { readPublishedDevices, seedPublishedMeasurements } from "../../src/db/seed-measurements.js";
@@ -93,6 +94,43 @@ describe("published devices: export from one Favor, seed into another", () => {
     expect(await seedPublishedMeasurements(db, dir)).toBe(1);
     target.server.app.services.catalog.invalidate();
     expect(await figuresOf(target, deviceName)).toHaveLength(1);
+  });
+
+  it("ranks a published device's throughput against the paper's (npm run fidelity)", async () => {
+    const paper = await target.data(
+      `{ models(first: 200, filter: { resolutions: [224] }) { edges { node { model { name sourceId } metrics(keys: ["throughput"]) { value } } } } }`,
+    );
+    const rows = paper.models.edges
+      .map((e: any) => ({ ...e.node.model, value: e.node.metrics[0]?.value }))
+      .filter((m: any) => ["ViT-Ti/16", "ViT-S/16", "ViT-B/16"].includes(m.name));
+    expect(rows).toHaveLength(3);
+    // Same order as the paper for two models, swapped for the third: rho = 0.5; only two are stable.
+    const sorted = [...rows].sort((a: any, b: any) => a.value - b.value);
+    const measured = [sorted[1].value, sorted[0].value, sorted[2].value];
+    const file = {
+      format: MEASUREMENT_FILE_FORMAT,
+      device: { name: "Test GPU", kind: "gpu", description: { adapter: "test" } },
+      exportedFrom: "test",
+      exportedAt: "2026-12-01T00:00:00Z",
+      figures: sorted.map((m: any, i: number) => ({
+        model: m.sourceId,
+        modelName: m.name,
+        resolution: 224,
+        metric: "throughput",
+        batchSize: 64,
+        value: measured[i],
+        provenance: { provider: "webgpu", validity: { verdict: i === 0 ? "unstable" : "stable" } },
+      })),
+    };
+    const gpuDir = await mkdtemp(path.join(tmpdir(), "favor-fidelity-"));
+    await writeFile(path.join(gpuDir, "test-gpu.json"), JSON.stringify(file));
+    await seedPublishedMeasurements(target.server.app.services.database.db, gpuDir);
+    await rm(gpuDir, { recursive: true });
+    target.server.app.services.catalog.invalidate();
+    const [result] = await fidelity(`${target.url}/graphql`, ["Test GPU"], 224);
+    expect(result.all).toEqual({ rho: 0.5, n: 3 });
+    expect(result.stable).toEqual({ rho: 1, n: 2 });
+    expect(result.pairs.map((p) => p.model).sort()).toEqual(["ViT-B/16", "ViT-S/16", "ViT-Ti/16"]);
   });
 
   it("names the bad field of a file it refuses", async () => {
