@@ -4,13 +4,7 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
-import {
-  GraphQLError,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-  specifiedRules,
-  validate,
-} from "graphql";
+import { type GraphQLFormattedError, type GraphQLSchema, specifiedRules, validate } from "graphql";
 import depthLimit from "graphql-depth-limit";
 import type { Disposable } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
@@ -285,8 +279,9 @@ const BAD_LITERAL =
   /^(Value ".*" does not exist in ".*" enum|Enum ".*" cannot represent|Expected value of type|(Int|Float|String|Boolean|ID) cannot represent)/;
 
 /**
- * Returns the error clients see: BAD_USER_INPUT and validation errors as they are (bad literals re-coded
- * BAD_USER_INPUT); anything unexpected logged, and in production reduced to "Internal server error".
+ * Returns the error clients see: BAD_USER_INPUT and validation errors as they are but without a stack trace
+ * (bad literals re-coded BAD_USER_INPUT); anything unexpected logged, with its stack trace outside production,
+ * and in production reduced to "Internal server error".
  */
 export function formatError(
   formatted: GraphQLFormattedError,
@@ -295,11 +290,14 @@ export function formatError(
 ): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (code === "GRAPHQL_VALIDATION_FAILED" && BAD_LITERAL.test(formatted.message)) {
-    return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } };
+    return withoutStacktrace({
+      ...formatted,
+      extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" },
+    });
   }
+  // A client's mistake is explained by its message; a stack trace (even in development) only hides it.
+  if (code !== "INTERNAL_SERVER_ERROR") return withoutStacktrace(formatted);
   const original = unwrapResolverError(error);
-  const clientError = original instanceof GraphQLError && code !== "INTERNAL_SERVER_ERROR";
-  if (clientError || code !== "INTERNAL_SERVER_ERROR") return formatted;
   console.error("internal error:", original);
   if (!production) return formatted;
   return {
@@ -308,6 +306,12 @@ export function formatError(
     path: formatted.path,
     extensions: { code },
   };
+}
+
+function withoutStacktrace(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (formatted.extensions?.stacktrace === undefined) return formatted;
+  const { stacktrace: _, ...extensions } = formatted.extensions;
+  return { ...formatted, extensions };
 }
 
 function readBody(req: IncomingMessage): Promise<string | null> {

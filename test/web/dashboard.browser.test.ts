@@ -18,8 +18,11 @@ const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM)
   console.warn(`dashboard browser tests skipped: ${CHROMIUM} is absent (.ci/run installs it)`);
 
-/** Where the screenshot goes: FAVOR_SCREENSHOT_DIR, else the OS temp dir. */
-const SCREENSHOT = join(process.env.FAVOR_SCREENSHOT_DIR ?? tmpdir(), "favor-dashboard.png");
+/** Where the screenshot goes: FAVOR_SCREENSHOT_DIR, else the OS temp dir; the pid and time keep parallel runs apart. */
+const SCREENSHOT = join(
+  process.env.FAVOR_SCREENSHOT_DIR ?? tmpdir(),
+  `favor-dashboard-${process.pid}-${Date.now().toString(36)}.png`,
+);
 
 const classOf = new Map(MODELS.models.map((m) => [m.sourceId, m.taxonomyClass]));
 
