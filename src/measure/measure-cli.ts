@@ -43,28 +43,30 @@ const list = (values: string[] | undefined): string[] =>
     .map((v) => v.trim())
     .filter(Boolean);
 
-let args;
-try {
-  args = parseArgs({
-    options: {
-      model: { type: "string", multiple: true },
-      all: { type: "boolean", default: false },
-      resolution: { type: "string", multiple: true },
-      metrics: { type: "string" },
-      provider: { type: "string", default: "auto" },
-      device: { type: "string" },
-      force: { type: "boolean", default: false },
-      "max-seconds": { type: "string" },
-      threads: { type: "string" },
-      onnx: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
-  }).values;
-} catch (error) {
-  console.error(`${(error as Error).message}\n\n${USAGE}`);
-  process.exit(2);
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: {
+        model: { type: "string", multiple: true },
+        all: { type: "boolean", default: false },
+        resolution: { type: "string", multiple: true },
+        metrics: { type: "string" },
+        provider: { type: "string", default: "auto" },
+        device: { type: "string" },
+        force: { type: "boolean", default: false },
+        "max-seconds": { type: "string" },
+        threads: { type: "string" },
+        onnx: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
 }
+const args = parseCommandLine();
 if (args.help) {
   console.log(USAGE);
   process.exit(0);
@@ -83,17 +85,19 @@ const resolutions = list(args.resolution).map((r) => number("resolution", r)!);
 const threads = number("threads", args.threads);
 
 const config = loadConfig();
-let database;
-try {
-  database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 3 });
-} catch (error) {
-  console.error(`measure: could not open the database: ${(error as Error).message}`);
-  if (!config.databaseUrl)
-    console.error(
-      "measure: a running server holds the PGlite data dir: POST the `measure` mutation to it, or use DATABASE_URL.",
-    );
-  process.exit(1);
+async function openDatabaseOrExit() {
+  try {
+    return await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 3 });
+  } catch (error) {
+    console.error(`measure: could not open the database: ${(error as Error).message}`);
+    if (!config.databaseUrl)
+      console.error(
+        "measure: a running server holds the PGlite data dir: POST the `measure` mutation to it, or use DATABASE_URL.",
+      );
+    process.exit(1);
+  }
 }
+const database = await openDatabaseOrExit();
 const { db } = database;
 // A local file is allowed wherever it lies: the CLI runs as the machine's user.
 const onnxFile = args.onnx === undefined ? null : path.resolve(args.onnx);

@@ -34,13 +34,17 @@ function main(argv: string[]): void {
   const [command, ...rest] = argv;
   switch (command) {
     case "list":
-      return list();
+      list();
+      return;
     case "export":
-      return exportModel(rest);
+      exportModel(rest);
+      return;
     case "stats":
-      return stats(rest);
+      stats(rest);
+      return;
     case "compare":
-      return compare(rest);
+      compare(rest);
+      return;
     case undefined:
     case "help":
     case "--help":

@@ -171,7 +171,10 @@ function toFront(result: FrontResult, subject = subjectMapper()): ParetoFront {
   const toPoint = pointMapper(subject);
   const point = (p: FrontPoint) => {
     let node = built.get(p);
-    if (!node) built.set(p, (node = toPoint(p)));
+    if (!node) {
+      node = toPoint(p);
+      built.set(p, node);
+    }
     return node;
   };
   const exclusion = (e: Exclusion) => ({ ...e, subjects: e.subjects.map(subject) });

@@ -12,9 +12,15 @@ export function resolverContainer(): ContainerGetter<FavorContext> {
   return ({ context }) => ({
     get(resolverClass: new (services: Services) => unknown) {
       let perServices = instances.get(context.services);
-      if (!perServices) instances.set(context.services, (perServices = new Map()));
+      if (!perServices) {
+        perServices = new Map();
+        instances.set(context.services, perServices);
+      }
       let instance = perServices.get(resolverClass);
-      if (!instance) perServices.set(resolverClass, (instance = new resolverClass(context.services)));
+      if (!instance) {
+        instance = new resolverClass(context.services);
+        perServices.set(resolverClass, instance);
+      }
       return instance;
     },
   });

@@ -16,7 +16,7 @@ export * from "./nodes.js";
  * Every resolver class of the schema. Later work registers its resolvers by adding one line here
  * (e.g. ParetoResolver, MeasurementResolver); src/server.ts builds the schema from this list.
  */
-export const resolvers: NonEmptyArray<Function> = [
+export const resolvers: NonEmptyArray<new (...args: never[]) => object> = [
   RunResolver,
   ModelResolver,
   ModelResolutionResolver,

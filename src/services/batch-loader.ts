@@ -13,8 +13,12 @@ export function createBatchLoader<K, V>(
     const batch = queue;
     queue = [];
     loadMany([...new Set(batch.map((item) => item.key))]).then(
-      (values) => batch.forEach((item) => item.resolve(values.get(item.key))),
-      (error) => batch.forEach((item) => item.reject(error)),
+      (values) => {
+        for (const item of batch) item.resolve(values.get(item.key));
+      },
+      (error) => {
+        for (const item of batch) item.reject(error);
+      },
     );
   };
 

@@ -75,7 +75,10 @@ export class CatalogService {
   async metricMap(): Promise<Map<string, MetricRow>> {
     const list = await this.listMetrics();
     let map = this.metricMaps.get(list);
-    if (!map) this.metricMaps.set(list, (map = new Map(list.map((m) => [m.key, m]))));
+    if (!map) {
+      map = new Map(list.map((m) => [m.key, m]));
+      this.metricMaps.set(list, map);
+    }
     return map;
   }
 

@@ -38,10 +38,10 @@ export class DataVersion {
   private start(): Promise<number> {
     const read = this.statement.execute().then(([row]) => Number(row?.version ?? 0));
     this.inFlight = read;
-    read.then(
-      () => this.inFlight === read && (this.inFlight = undefined),
-      () => this.inFlight === read && (this.inFlight = undefined),
-    );
+    const settle = () => {
+      if (this.inFlight === read) this.inFlight = undefined;
+    };
+    read.then(settle, settle);
     return read;
   }
 }

@@ -78,9 +78,8 @@ describe("paretoAnalysis", () => {
           expect(excluded.map((e) => e.index)).toEqual(
             rows.flatMap((r, i) => (r.some((v) => v === null) ? [i] : [])),
           );
-          excluded.forEach((e) =>
-            expect(e.missing).toEqual(rows[e.index].flatMap((v, j) => (v === null ? [j] : []))),
-          );
+          for (const e of excluded)
+            expect(e.missing).toEqual(rows[e.index].flatMap((v, j) => (v === null ? [j] : [])));
           const values = complete.map((i) => rows[i] as number[]);
           const ranks = bruteForceRanks(values, objectives);
           points.forEach((p, c) => {

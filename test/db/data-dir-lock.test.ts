@@ -14,7 +14,9 @@ describe("lockDataDir", () => {
     dirs.push(dir);
     return join(dir, "pglite");
   };
-  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
 
   it("creates the directory and a lock file holding this pid, removed on release", () => {
     const dir = freshDir();

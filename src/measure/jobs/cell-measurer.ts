@@ -16,7 +16,7 @@ import type {
 } from "../profiler/profile.types.js";
 import { profileMetric } from "../profiler/profile-model.js";
 import type { Provider } from "../profiler/provider.js";
-import { buildModel, findModel } from "../zoo/registry.js";
+import { type BuiltModel, buildModel, findModel } from "../zoo/registry.js";
 import type { MeasureTask } from "./measurable-metrics.js";
 import { memoryBatchOf } from "./measurable-metrics.js";
 
@@ -55,7 +55,7 @@ export async function prepareZooGraph(
 ): Promise<PreparedModelGraph> {
   const zoo = findModel(modelName) ?? findModel(sourceId);
   if (!zoo) throw new GraphBuildError(`the model zoo has no ONNX graph for ${modelName}`);
-  let built;
+  let built: BuiltModel;
   try {
     built = buildModel(zoo.name, { resolution });
   } catch (error) {
@@ -115,8 +115,9 @@ export async function prepareFileGraph(
   if (!input) throw new GraphBuildError(`${file} has no graph input`);
   const want = [1, 3, resolution, resolution];
   const dims: Record<string, number> = {};
-  if (input.shape.length === 4)
-    input.shape.forEach((d, i) => i > 0 && typeof d === "string" && (dims[d] = want[i]));
+  if (input.shape.length === 4) {
+    for (const [i, d] of input.shape.entries()) if (i > 0 && typeof d === "string") dims[d] = want[i];
+  }
   const { stats, analysisError } = analyze(graph, dims);
   return {
     modelName,

@@ -90,8 +90,7 @@ export function runChild(request: ChildRequest, options: ChildRunOptions): Promi
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => {
       stdoutBuffer += chunk;
-      let newline: number;
-      while ((newline = stdoutBuffer.indexOf("\n")) >= 0) {
+      for (let newline = stdoutBuffer.indexOf("\n"); newline >= 0; newline = stdoutBuffer.indexOf("\n")) {
         const line = stdoutBuffer.slice(0, newline);
         stdoutBuffer = stdoutBuffer.slice(newline + 1);
         if (line.startsWith(RESULT_MARKER)) {

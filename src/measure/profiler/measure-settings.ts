@@ -124,7 +124,7 @@ export function normalizeSettings(input: MeasureSettingsInput = {}): MeasureSett
   if (t.maxBatchSize !== null) positiveInteger("throughput.maxBatchSize", t.maxBatchSize);
   if (t.batchSizes !== null) {
     if (t.batchSizes.length === 0) throw new RangeError("throughput.batchSizes must not be empty");
-    t.batchSizes.forEach((b, i) => positiveInteger(`throughput.batchSizes[${i}]`, b));
+    for (const [i, b] of t.batchSizes.entries()) positiveInteger(`throughput.batchSizes[${i}]`, b);
     for (let i = 1; i < t.batchSizes.length; i++) {
       if (t.batchSizes[i] <= t.batchSizes[i - 1])
         throw new RangeError("throughput.batchSizes must be strictly ascending");

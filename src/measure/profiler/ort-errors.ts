@@ -29,7 +29,7 @@ export function classifyOrtError(message: string): OrtErrorClass {
   let m = /Could not find an implementation for ([\w.]+)\((\d+)\) node with name '([^']*)'/.exec(message);
   if (m) return { kind: "unsupported-op", op: m[1], domain: null, node: m[3] || null };
   // Schema registry: the op is unknown in its domain.
-  m = /In Node, \("([^"]*)", ([\w.]+), "([^"]*)", -?\d+\)[^]*?No Op registered for ([\w.]+)/.exec(message);
+  m = /In Node, \("([^"]*)", ([\w.]+), "([^"]*)", -?\d+\)[\s\S]*?No Op registered for ([\w.]+)/.exec(message);
   if (m) return { kind: "unsupported-op", op: m[2], domain: m[3] || null, node: m[1] || null };
   m = /(?:([\w.]+):)?([\w.]+)\(-?\d+\) is not a registered function\/op/.exec(message);
   if (m) return { kind: "unsupported-op", op: m[2], domain: m[1] ?? null, node: null };

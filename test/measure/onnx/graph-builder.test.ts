@@ -105,7 +105,7 @@ describe("GraphBuilder", () => {
       const act = z.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2)));
       const e = act.map(Math.exp);
       const sum = e.reduce((s, v) => s + v, 0);
-      e.forEach((v, j) => expect(got[r * 3 + j]).toBeCloseTo(v / sum, 5));
+      for (const [j, v] of e.entries()) expect(got[r * 3 + j]).toBeCloseTo(v / sum, 5);
     }
   });
 

@@ -71,7 +71,8 @@ function sinkhornReference(
       const keys = [...reordered, ...bk[u]];
       const vals = [...reordered, ...bv[u]]; // reordered keys as values, as the reference does
       const attn = matmul(bq[u], transpose(keys)).map((row) => softmax(row.map((v) => v * dh ** -0.5)));
-      matmul(attn, vals).forEach((row, i) => row.forEach((v, j) => (out[u * bucket + i][h * dh + j] = v)));
+      for (const [i, row] of matmul(attn, vals).entries())
+        for (const [j, v] of row.entries()) out[u * bucket + i][h * dh + j] = v;
     }
   }
   return linearJs(out, w.get("attn.to_out.weight")!, w.get("attn.to_out.bias")!, dim, dim);
