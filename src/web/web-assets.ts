@@ -26,6 +26,7 @@ const ASSETS: Record<string, () => Promise<{ body: Buffer; contentType: string; 
   "/": () => publicFile("index.html", "text/html; charset=utf-8"),
   "/dashboard": () => publicFile("index.html", "text/html; charset=utf-8"),
   "/assets/dashboard.js": () => publicFile("dashboard.js", "text/javascript; charset=utf-8"),
+  "/assets/device-compare.js": () => publicFile("device-compare.js", "text/javascript; charset=utf-8"),
   "/assets/dashboard.css": () => publicFile("dashboard.css", "text/css; charset=utf-8"),
   "/assets/favicon.svg": () => publicFile("favicon.svg", "image/svg+xml"),
   "/assets/plot-spec.js": async () => ({

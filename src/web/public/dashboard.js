@@ -1,5 +1,7 @@
 // Favor's dashboard: one plain ES module, no build step. Everything it shows comes from the public GraphQL API
 // (/graphql); plots are Vega-Lite specs from the same module the server's /plots/*.svg endpoints use.
+
+import { initDeviceCompare } from "/assets/device-compare.js";
 import {
   axisTitle,
   buildCurvesSpec,
@@ -891,6 +893,9 @@ async function main() {
   await update({ front: true });
   await renderCurves();
   renderJobs();
+  await initDeviceCompare({ gql, devices: state.measuredDevices, metrics: state.metrics, hook }).catch(
+    (error) => hook.errors.push(String(error.message)),
+  );
   hook.ready = true;
   document.body.dataset.ready = "1";
 }
