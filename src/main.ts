@@ -5,8 +5,8 @@
 import "reflect-metadata";
 
 import { loadConfig } from "./config.js";
-import { MeasurementWorker } from "./measure/jobs/measurement-worker.js";
-import { workerOptionsFromEnv } from "./measure/jobs/worker-config.js";
+import { MeasurementWorker } from "./jobs/measurement-worker.js";
+import { workerOptionsFromEnv } from "./jobs/worker-config.js";
 import { startServer } from "./server.js";
 
 try {

@@ -2,12 +2,12 @@
  * `npm run worker`: a measurement worker alone. It opens DATABASE_URL (or the PGlite data dir when no server holds
  * it), registers this machine's devices (CPU, and GPUs where onnxruntime's CUDA provider can run), and measures the
  * jobs queued for them until SIGTERM/SIGINT, when it hands its current job back to the queue. Run one per machine
- * (per accelerator) against a central PostgreSQL to let a GPU host join. Options: src/measure/jobs/worker-config.ts.
+ * (per accelerator) against a central PostgreSQL to let a GPU host join. Options: src/jobs/worker-config.ts.
  */
 import { loadConfig } from "./config.js";
 import { openDatabase } from "./db/client.js";
-import { MeasurementWorker } from "./measure/jobs/measurement-worker.js";
-import { workerOptionsFromEnv } from "./measure/jobs/worker-config.js";
+import { MeasurementWorker } from "./jobs/measurement-worker.js";
+import { workerOptionsFromEnv } from "./jobs/worker-config.js";
 
 try {
   const config = loadConfig();

@@ -13,7 +13,7 @@ import {
   Subscription,
 } from "type-graphql";
 
-import type { JobCellRecord } from "../measure/jobs/job-queue.js";
+import type { JobCellRecord } from "../db/queries/jobs.js";
 import type { Device } from "../schema/device.type.js";
 import { MeasureInput } from "../schema/measure.input.js";
 import {

@@ -3,22 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { GraphQLError } from "graphql";
 import type { FavorDb } from "../db/client.js";
-import type { DeviceRow, ModelRow } from "../db/schema/index.js";
-import { BadUserInputError } from "../errors/index.js";
-import type { LocalDevice } from "../measure/jobs/device-registry.js";
-import {
-  localDevice,
-  providerOfDevice,
-  registerDevice,
-  stableIdOf,
-} from "../measure/jobs/device-registry.js";
-import type {
-  JobCellRecord,
-  JobCellStatus,
-  JobRecord,
-  JobStatus,
-  PlannedCell,
-} from "../measure/jobs/job-queue.js";
+import type { JobCellRecord, JobCellStatus, JobRecord, JobStatus, PlannedCell } from "../db/queries/jobs.js";
 import {
   cancelJob,
   enqueueJob,
@@ -28,9 +13,13 @@ import {
   jobCells,
   listJobs,
   QueueFullError,
-} from "../measure/jobs/job-queue.js";
-import { MEASURABLE_METRICS, metricOrder } from "../measure/jobs/measurable-metrics.js";
-import { notifyJobEnqueued } from "../measure/jobs/measurement-worker.js";
+} from "../db/queries/jobs.js";
+import type { DeviceRow, ModelRow } from "../db/schema/index.js";
+import { BadUserInputError } from "../errors/index.js";
+import type { LocalDevice } from "../jobs/device-registry.js";
+import { localDevice, providerOfDevice, registerDevice, stableIdOf } from "../jobs/device-registry.js";
+import { notifyJobEnqueued } from "../jobs/measurement-worker.js";
+import { MEASURABLE_METRICS, metricOrder } from "../measure/measurable-metrics.js";
 import type { RequestedProvider } from "../measure/profiler/provider.js";
 import { ProviderUnavailableError } from "../measure/profiler/provider.js";
 import { findModel, resolutionProblem } from "../measure/zoo/registry.js";
@@ -114,7 +103,7 @@ const ERROR_LIMIT = 100;
  * The measurement use cases: validate a `measure` request (BAD_USER_INPUT naming any unknown model, metric or
  * device, a resolution out of range or unbuildable, an unavailable provider, a request over the limits), expand
  * it to cells for its device (skipping figures that exist unless forced), queue it as a job, and read, list and
- * cancel jobs. The measuring itself is the workers' (src/measure/jobs).
+ * cancel jobs. The measuring itself is the workers' (src/jobs).
  */
 export class MeasurementService {
   constructor(

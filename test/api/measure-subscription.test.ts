@@ -2,7 +2,7 @@ import { type Client, createClient, type FormattedExecutionResult } from "graphq
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 
-import type { MeasurementWorker } from "../../src/measure/jobs/measurement-worker.js";
+import type { MeasurementWorker } from "../../src/jobs/measurement-worker.js";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/test-server.js";
 import { startTestWorker } from "../helpers/test-worker.js";
 

@@ -4,13 +4,10 @@ import { join } from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import type {
-  MeasurementWorker,
-  MeasurementWorkerOptions,
-} from "../../src/measure/jobs/measurement-worker.js";
+import type { MeasurementWorker, MeasurementWorkerOptions } from "../../src/jobs/measurement-worker.js";
 import { BACKENDS, type GraphQLResult, startTestServer, type TestServer } from "../helpers/test-server.js";
 import { startTestWorker } from "../helpers/test-worker.js";
-import { QUICK_SETTINGS } from "../measure/jobs/quick-settings.js";
+import { QUICK_SETTINGS } from "../jobs/quick-settings.js";
 import { tinyConvGraph } from "../measure/profiler/fixtures/tiny-graph.js";
 
 // Small limits so the limit errors are cheap to reach (read when the measurement resolver is built).

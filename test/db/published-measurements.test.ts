@@ -8,7 +8,7 @@ import { fidelity } from "../../scripts/fidelity.js";
 import { deviceFileName, exportDeviceFigures } from "../../scripts/import-measurements.js";
 import { MEASUREMENT_FILE_FORMAT, parseMeasurementFile } from "../../src/db/measurement-file.js";
 import { readPublishedDevices, seedPublishedMeasurements } from "../../src/db/seed-measurements.js";
-import type { MeasurementWorker } from "../../src/measure/jobs/measurement-worker.js";
+import type { MeasurementWorker } from "../../src/jobs/measurement-worker.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 import { startTestWorker } from "../helpers/test-worker.js";
 

@@ -1,8 +1,5 @@
-import {
-  MeasurementWorker,
-  type MeasurementWorkerOptions,
-} from "../../src/measure/jobs/measurement-worker.js";
-import { QUICK_SETTINGS } from "../measure/jobs/quick-settings.js";
+import { MeasurementWorker, type MeasurementWorkerOptions } from "../../src/jobs/measurement-worker.js";
+import { QUICK_SETTINGS } from "../jobs/quick-settings.js";
 import type { TestServer } from "./test-server.js";
 
 /**

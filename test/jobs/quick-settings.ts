@@ -1,4 +1,4 @@
-import type { MeasureSettingsInput } from "../../../src/measure/profiler/measure-settings.js";
+import type { MeasureSettingsInput } from "../../src/measure/profiler/measure-settings.js";
 
 /**
  * Short measurement settings for tests: a few runs per loop and no minimum durations, so one cell takes about a

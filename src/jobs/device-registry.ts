@@ -1,11 +1,11 @@
 import { sql } from "drizzle-orm";
 
-import { type FavorDb, queryRows } from "../../db/client.js";
-import type { DeviceRow } from "../../db/schema/index.js";
-import type { DeviceDescription } from "../device/device-description.js";
-import { describeDevice } from "../device/device-description.js";
-import type { Provider, RequestedProvider } from "../profiler/provider.js";
-import { chooseProvider } from "../profiler/provider.js";
+import { type FavorDb, queryRows } from "../db/client.js";
+import type { DeviceRow } from "../db/schema/index.js";
+import type { DeviceDescription } from "../measure/device/device-description.js";
+import { describeDevice } from "../measure/device/device-description.js";
+import type { Provider, RequestedProvider } from "../measure/profiler/provider.js";
+import { chooseProvider } from "../measure/profiler/provider.js";
 
 /** The stable id of a measuring device, as stored in `devices.description.id` (the paper's devices have none). */
 export function stableIdOf(device: Pick<DeviceRow, "description">): string | null {

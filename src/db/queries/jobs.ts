@@ -1,7 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-
-import { type FavorDb, queryRows } from "../../db/client.js";
-import { DEVICE_INDEPENDENT_METRICS } from "./measurable-metrics.js";
+import { DEVICE_INDEPENDENT_METRICS } from "../../measure/measurable-metrics.js";
+import { type FavorDb, queryRows } from "../client.js";
 
 /**
  * The measurement job queue, hand-written on PostgreSQL (the same SQL on PGlite and on a server):

@@ -9,8 +9,8 @@ import { afterAll, describe, expect, it } from "vitest";
 
 const { onnx } = pkg;
 const run = promisify(execFile);
-const CLI = new URL("../../../src/measure/zoo-cli.ts", import.meta.url).pathname;
-const TSX = new URL("../../../node_modules/.bin/tsx", import.meta.url).pathname;
+const CLI = new URL("../../src/cli/zoo.ts", import.meta.url).pathname;
+const TSX = new URL("../../node_modules/.bin/tsx", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "favor-zoo-cli-"));
 
 async function zoo(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { type FavorDatabase, openDatabase, queryRows, sql } from "../../../src/db/client.js";
-import { describeDevice } from "../../../src/measure/device/device-description.js";
-import { registerDevice } from "../../../src/measure/jobs/device-registry.js";
 import {
   cancelJob,
   claimJob,
@@ -16,7 +14,9 @@ import {
   QueueFullError,
   releaseJob,
   startCells,
-} from "../../../src/measure/jobs/job-queue.js";
+} from "../../../src/db/queries/jobs.js";
+import { registerDevice } from "../../../src/jobs/device-registry.js";
+import { describeDevice } from "../../../src/measure/device/device-description.js";
 import { BACKENDS, createScratchDatabase, type ScratchDatabase } from "../../helpers/test-database.js";
 
 describe.each(BACKENDS)("job queue (%s)", (backend) => {

@@ -13,13 +13,13 @@ import cliProgress from "cli-progress";
 
 import { loadConfig } from "../config.js";
 import { openDatabase, queryRows, sql } from "../db/client.js";
+import { getJob, type JobRecord } from "../db/queries/jobs.js";
+import { MeasurementWorker } from "../jobs/measurement-worker.js";
+import { workerOptionsFromEnv } from "../jobs/worker-config.js";
+import { MEASURABLE_METRICS } from "../measure/measurable-metrics.js";
+import type { RequestedProvider } from "../measure/profiler/provider.js";
 import { createServices } from "../services/index.js";
 import { MeasurementService, measurementLimitsFromEnv } from "../services/measurement.service.js";
-import { getJob, type JobRecord } from "./jobs/job-queue.js";
-import { MEASURABLE_METRICS } from "./jobs/measurable-metrics.js";
-import { MeasurementWorker } from "./jobs/measurement-worker.js";
-import { workerOptionsFromEnv } from "./jobs/worker-config.js";
-import type { RequestedProvider } from "./profiler/provider.js";
 
 const USAGE = `Usage: npm run measure -- --model <name> [--model <name> ...] [options]
 

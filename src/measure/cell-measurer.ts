@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-
-import { analyzeModel, bytesPerElement, isFloat, readModel } from "../onnx/index.js";
-import type { ChildFault } from "../profiler/child-protocol.js";
-import type { MeasureSettingsInput } from "../profiler/measure-settings.js";
+import type { MeasureTask } from "./measurable-metrics.js";
+import { memoryBatchOf } from "./measurable-metrics.js";
+import { analyzeModel, bytesPerElement, isFloat, readModel } from "./onnx/index.js";
+import type { ChildFault } from "./profiler/child-protocol.js";
+import type { MeasureSettingsInput } from "./profiler/measure-settings.js";
 import type {
   LatencyMeasurement,
   MemoryMeasurement,
@@ -13,12 +14,10 @@ import type {
   ProfileMetric,
   ProfileOutcome,
   ThroughputMeasurement,
-} from "../profiler/profile.types.js";
-import { profileMetric } from "../profiler/profile-model.js";
-import type { Provider } from "../profiler/provider.js";
-import { type BuiltModel, buildModel, findModel } from "../zoo/registry.js";
-import type { MeasureTask } from "./measurable-metrics.js";
-import { memoryBatchOf } from "./measurable-metrics.js";
+} from "./profiler/profile.types.js";
+import { profileMetric } from "./profiler/profile-model.js";
+import type { Provider } from "./profiler/provider.js";
+import { type BuiltModel, buildModel, findModel } from "./zoo/registry.js";
 
 /** A graph built once for all tasks of one model@resolution, on disk for the profiler's children. */
 export interface PreparedModelGraph {

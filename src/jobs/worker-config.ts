@@ -1,5 +1,5 @@
-import type { MeasureSettingsInput } from "../profiler/measure-settings.js";
-import { normalizeSettings } from "../profiler/measure-settings.js";
+import type { MeasureSettingsInput } from "../measure/profiler/measure-settings.js";
+import { normalizeSettings } from "../measure/profiler/measure-settings.js";
 import type { MeasurementWorkerOptions } from "./measurement-worker.js";
 
 /**

@@ -7,16 +7,16 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { type FavorDatabase, openDatabase, queryRows, sql } from "../../../src/db/client.js";
-import { getJob, type JobRecord, jobCells } from "../../../src/measure/jobs/job-queue.js";
-import { MeasurementWorker, WORKER_SCRATCH_PREFIX } from "../../../src/measure/jobs/measurement-worker.js";
-import { createServices } from "../../../src/services/index.js";
-import { MeasurementService } from "../../../src/services/measurement.service.js";
-import { createScratchDatabase, type ScratchDatabase } from "../../helpers/test-database.js";
+import { type FavorDatabase, openDatabase, queryRows, sql } from "../../src/db/client.js";
+import { getJob, type JobRecord, jobCells } from "../../src/db/queries/jobs.js";
+import { MeasurementWorker, WORKER_SCRATCH_PREFIX } from "../../src/jobs/measurement-worker.js";
+import { createServices } from "../../src/services/index.js";
+import { MeasurementService } from "../../src/services/measurement.service.js";
+import { createScratchDatabase, type ScratchDatabase } from "../helpers/test-database.js";
 import { QUICK_SETTINGS, QUICK_SETTINGS_JSON } from "./quick-settings.js";
 
 const LEASE_MS = 3_000;
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
  * A worker process really killed (SIGKILL) in the middle of a job: another worker resumes the job after the lease

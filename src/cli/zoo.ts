@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
-import type { FloatDType, GraphStats } from "./onnx/index.js";
-import { analyzeModel, GraphAnalysisError, ModelReadError } from "./onnx/index.js";
+import type { FloatDType, GraphStats } from "../measure/onnx/index.js";
+import { analyzeModel, GraphAnalysisError, ModelReadError } from "../measure/onnx/index.js";
 import {
   buildModel,
   compareWithDataset,
@@ -11,7 +11,7 @@ import {
   listModels,
   relativeDifference,
   ZooError,
-} from "./zoo/index.js";
+} from "../measure/zoo/index.js";
 
 /**
  * The model zoo's command line:

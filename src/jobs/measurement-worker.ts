@@ -4,22 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-import type { FavorDb } from "../../db/client.js";
-import { describeDevice } from "../device/device-description.js";
-import { listGpus } from "../device/nvidia-smi.js";
-import type { ChildFault } from "../profiler/child-protocol.js";
-import type { MeasureSettingsInput } from "../profiler/measure-settings.js";
-import type { Provider } from "../profiler/provider.js";
-import { cudaAvailability } from "../profiler/provider.js";
-import type { MeasureContext, PreparedModelGraph, TaskOutcome } from "./cell-measurer.js";
-import {
-  GraphBuildError,
-  measureTask,
-  prepareFileGraph,
-  prepareZooGraph,
-  removeGraph,
-} from "./cell-measurer.js";
-import { registerDevice } from "./device-registry.js";
+import type { FavorDb } from "../db/client.js";
 import type {
   CellEnd,
   FigureWrite,
@@ -27,7 +12,7 @@ import type {
   JobCellRecord,
   JobRecord,
   JobStatus,
-} from "./job-queue.js";
+} from "../db/queries/jobs.js";
 import {
   claimJob,
   completeJob,
@@ -39,9 +24,24 @@ import {
   pendingCells,
   releaseJob,
   startCells,
-} from "./job-queue.js";
-import type { MeasureTask } from "./measurable-metrics.js";
-import { taskOf } from "./measurable-metrics.js";
+} from "../db/queries/jobs.js";
+import type { MeasureContext, PreparedModelGraph, TaskOutcome } from "../measure/cell-measurer.js";
+import {
+  GraphBuildError,
+  measureTask,
+  prepareFileGraph,
+  prepareZooGraph,
+  removeGraph,
+} from "../measure/cell-measurer.js";
+import { describeDevice } from "../measure/device/device-description.js";
+import { listGpus } from "../measure/device/nvidia-smi.js";
+import type { MeasureTask } from "../measure/measurable-metrics.js";
+import { taskOf } from "../measure/measurable-metrics.js";
+import type { ChildFault } from "../measure/profiler/child-protocol.js";
+import type { MeasureSettingsInput } from "../measure/profiler/measure-settings.js";
+import type { Provider } from "../measure/profiler/provider.js";
+import { cudaAvailability } from "../measure/profiler/provider.js";
+import { registerDevice } from "./device-registry.js";
 
 /** Prefix of a worker's scratch folder in the OS temp dir: `favor-worker-<pid>-<random>`. */
 export const WORKER_SCRATCH_PREFIX = "favor-worker-";
