@@ -3,7 +3,10 @@ import type { AddressInfo } from "node:net";
 
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
-import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { type GraphQLFormattedError, type GraphQLSchema, specifiedRules, validate } from "graphql";
 import depthLimit from "graphql-depth-limit";
 import type { Disposable } from "graphql-ws";
@@ -16,7 +19,7 @@ import { buildFavorSchema } from "./resolvers/build-schema.js";
 import type { FavorContext } from "./resolvers/index.js";
 import { type CachedResponse, ResponseCache } from "./response-cache.js";
 import { createBatchLoader, createServices, type Services } from "./services/index.js";
-import { WEB_ROUTES } from "./web/web-routes.js";
+import { WEB_ROUTES, wantsExplorer } from "./web/web-routes.js";
 
 /** Deepest query accepted (the full-table query needs 6; nested model→runs→model loops are cut off). */
 export const MAX_QUERY_DEPTH = 10;
@@ -105,7 +108,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       // main.ts owns SIGTERM: it drains HTTP first, then stops Apollo and closes the database.
       stopOnTerminationSignals: false,
       // Favor sets no cache hints; the default cache-control plugin would only add a per-field hook.
-      plugins: [ApolloServerPluginCacheControlDisabled()],
+      // Browsers opening /graphql get Favor's offline explorer (src/web), never Apollo's CDN-loaded landing page.
+      plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled()],
       includeStacktraceInErrorResponses: !config.production,
       formatError: (formatted, error) => formatError(formatted, error, config.production),
     });
@@ -177,7 +181,7 @@ async function handle(
 ): Promise<void> {
   const { app } = endpoint;
   const url = new URL(req.url ?? "/", "http://localhost");
-  if (url.pathname === "/graphql") return handleGraphQL(req, res, endpoint, url);
+  if (url.pathname === "/graphql" && !wantsExplorer(req, url)) return handleGraphQL(req, res, endpoint, url);
   const route = routes.find(
     (r) =>
       (r.method === req.method || (r.method === "GET" && req.method === "HEAD")) &&

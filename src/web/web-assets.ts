@@ -1,13 +1,14 @@
 /**
  * The dashboard's static files: the page, its script and stylesheet, the shared plot-spec module (its types
- * stripped once by esbuild, which ships with tsx, the runtime) and the vendored vega/vega-lite browser builds,
- * all served from this process so the page works offline.
+ * stripped once by esbuild, which ships with tsx, the runtime) and the vendored vega/vega-lite browser builds;
+ * and the GraphQL explorer's page, script and examples with the vendored GraphiQL and React builds. All are
+ * served from this process so the pages work offline.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** One servable file: its bytes, content type, ETag and cache policy. */
@@ -36,6 +37,21 @@ const ASSETS: Record<string, () => Promise<{ body: Buffer; contentType: string; 
   }),
   "/assets/vendor/vega.min.js": () => vendorFile("vega", "build/vega.min.js"),
   "/assets/vendor/vega-lite.min.js": () => vendorFile("vega-lite", "build/vega-lite.min.js"),
+  // The GraphQL explorer (GET /graphql from a browser): GraphiQL 3's UMD build over React 18's.
+  "/graphql": () => publicFile("explorer.html", "text/html; charset=utf-8"),
+  "/assets/explorer.js": () => publicFile("explorer.js", "text/javascript; charset=utf-8"),
+  "/assets/explorer.css": () => publicFile("explorer.css", "text/css; charset=utf-8"),
+  "/assets/explorer-examples.js": async () => ({
+    body: Buffer.from(await stripTypes(join(HERE, "explorer-examples.ts"))),
+    contentType: "text/javascript; charset=utf-8",
+    vendor: false,
+  }),
+  "/assets/vendor/react.production.min.js": () => vendorFile("react", "umd/react.production.min.js"),
+  "/assets/vendor/react-dom.production.min.js": () =>
+    vendorFile("react-dom", "umd/react-dom.production.min.js"),
+  "/assets/vendor/graphiql.min.js": () => vendorFile("graphiql", "dist/index.umd.js"),
+  "/assets/vendor/graphiql.min.css": () =>
+    vendorFile("graphiql", "dist/style.css", "text/css; charset=utf-8"),
 };
 
 /** Returns the URL paths the asset table serves. */
@@ -74,10 +90,10 @@ async function publicFile(name: string, contentType: string) {
   return { body: await readFile(join(PUBLIC_DIR, name)), contentType, vendor: false };
 }
 
-async function vendorFile(pkg: string, file: string) {
+async function vendorFile(pkg: string, file: string, contentType = "text/javascript; charset=utf-8") {
   return {
     body: await readFile(join(packageRoot(pkg), file)),
-    contentType: "text/javascript; charset=utf-8",
+    contentType,
     vendor: true,
   };
 }
@@ -99,7 +115,7 @@ async function stripTypes(file: string): Promise<string> {
     loader: "ts",
     format: "esm",
     target: "es2022",
-    sourcefile: "plot-spec.ts",
+    sourcefile: basename(file),
   });
   return out.code;
 }

@@ -19,6 +19,18 @@ import { createWebData, frontOf } from "./web-data.js";
 
 /** Paths of the page and its assets (the asset table decides what exists under /assets). */
 const PAGE_PATHS = /^\/(dashboard)?$|^\/assets\/[\w./-]+$/;
+
+/**
+ * Whether a request to /graphql is a browser opening it (GET or HEAD asking for HTML, no `query` parameter):
+ * it gets the explorer page; everything else goes to the GraphQL endpoint.
+ */
+export function wantsExplorer(req: IncomingMessage, url: URL): boolean {
+  return (
+    (req.method === "GET" || req.method === "HEAD") &&
+    !url.searchParams.has("query") &&
+    (req.headers.accept ?? "").includes("text/html")
+  );
+}
 const PLOT_PATHS = ["/plots/pareto.svg", "/plots/scatter.svg"] as const;
 const EXPORT_PATHS = ["/export/runs.csv", "/export/runs.json"] as const;
 
@@ -26,6 +38,12 @@ const assets = createAssetLoader();
 
 /** The dashboard's routes, registered in src/server.ts ROUTES: the page and assets, SVG plots, exports. */
 export const WEB_ROUTES: HttpRoute[] = [
+  {
+    // Reached only when wantsExplorer says so (src/server.ts sends every other /graphql request to GraphQL).
+    method: "GET",
+    path: "/graphql",
+    handle: (req, res, _app, url) => respond(req, res, url, () => serveAsset(req, res, url)),
+  },
   {
     method: "GET",
     path: PAGE_PATHS,
