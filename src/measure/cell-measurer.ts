@@ -5,7 +5,7 @@ import type { MeasureTask } from "./measurable-metrics.js";
 import { memoryBatchOf } from "./measurable-metrics.js";
 import { analyzeModel, bytesPerElement, isFloat, readModel } from "./onnx/index.js";
 import type { ChildFault } from "./profiler/child-protocol.js";
-import type { MeasureSettingsInput } from "./profiler/measure-settings.js";
+import { type MeasureSettingsInput, normalizeSettings } from "./profiler/measure-settings.js";
 import type {
   LatencyMeasurement,
   MemoryMeasurement,
@@ -180,6 +180,8 @@ export interface MeasureContext {
   readonly childEnv?: Readonly<Record<string, string>>;
   /** Test only: a fault the child injects (honoured only with FAVOR_PROFILER_FAULTS=1 in `childEnv`). */
   readonly fault?: ChildFault;
+  /** Refuse (fail the cell as `unstable`) a timed figure whose validity verdict is not stable. */
+  readonly onlyStable?: boolean;
   /** Facts added to every figure's provenance (job, worker). */
   readonly provenance: Record<string, unknown>;
 }
@@ -254,8 +256,20 @@ export async function measureTask(
   }
   const metric: ProfileMetric =
     task === "latency" ? "latency" : task === "throughput" ? "throughput" : "memory";
-  const outcome = await profile(metric, graph, context, memoryBatchOf(task) ?? undefined);
+  const outcome =
+    metric === "memory"
+      ? await profile(metric, graph, context, memoryBatchOf(task) ?? undefined)
+      : await profileSteadily(metric, graph, context);
   if (!outcome.ok) return failureOf(outcome);
+  const validity = outcome.provenance.validity;
+  if (context.onlyStable && validity !== null && validity.verdict !== "stable") {
+    return {
+      ok: false,
+      kind: "unstable",
+      message: `the figure stayed ${validity.verdict} after ${validity.attempts} attempts and only stable figures were asked for: ${validity.reasons.join("; ")}`,
+      details: { validity },
+    };
+  }
   switch (outcome.measurement.metric) {
     case "latency": {
       const m = outcome.measurement as LatencyMeasurement;
@@ -357,6 +371,38 @@ export async function measureTask(
         details: {},
       };
   }
+}
+
+/**
+ * Measures a timed metric, and again, up to `stability.remeasure` more times, while its verdict is not stable;
+ * returns the steadiest attempt (a stable one, else the one with the smallest coefficient of variation), its
+ * validity saying how many attempts were made.
+ */
+async function profileSteadily(
+  metric: "latency" | "throughput",
+  graph: PreparedModelGraph,
+  context: MeasureContext,
+): Promise<ProfileOutcome> {
+  const { remeasure } = normalizeSettings(context.settings).stability;
+  let best: ProfileOutcome | null = null;
+  let attempts = 0;
+  for (let i = 0; i <= remeasure; i++) {
+    const outcome = await profile(metric, graph, context);
+    attempts++;
+    if (!outcome.ok) return best ?? outcome;
+    const cv = (o: ProfileOutcome) =>
+      o.ok ? (o.provenance.spread?.cv ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
+    if (best === null || cv(outcome) < cv(best)) best = outcome;
+    if (outcome.provenance.validity?.verdict === "stable") {
+      best = outcome;
+      break;
+    }
+    if (context.signal?.aborted) break;
+  }
+  if (best === null || !best.ok || best.provenance.validity === null) return best!;
+  const validity = { ...best.provenance.validity, attempts };
+  const provenance = { ...best.provenance, validity };
+  return { ...best, provenance, measurement: { ...best.measurement, validity } as typeof best.measurement };
 }
 
 function profile(

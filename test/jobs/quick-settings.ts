@@ -14,6 +14,8 @@ export const QUICK_SETTINGS: MeasureSettingsInput = {
   },
   memory: { runs: 1 },
   operators: { warmupRuns: 1, runs: 3 },
+  // Figures taken while the suite runs other files in parallel are seldom stable; one attempt each keeps tests short.
+  stability: { remeasure: 0 },
 };
 
 /** The same settings as JSON, for a worker process (FAVOR_MEASURE_SETTINGS). */

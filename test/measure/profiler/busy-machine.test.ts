@@ -1,28 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import os from "node:os";
-
 import { afterEach, describe, expect, it } from "vitest";
 import { profileMetric } from "../../../src/measure/profiler/index.js";
 import type { LatencyMeasurement, ProfileResult } from "../../../src/measure/profiler/profile.types.js";
+import { startCpuHogs } from "../../helpers/cpu-hogs.js";
 import { tinyMlpGraph } from "./fixtures/tiny-graph.js";
 
-const hogs: ChildProcess[] = [];
-
-/** Starts one busy-looping process per CPU: the neighbour a shared machine may have. */
-function startCpuHogs(): void {
-  for (let i = 0; i < os.availableParallelism(); i++) {
-    hogs.push(spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }));
-  }
-}
-
-afterEach(() => {
-  for (const hog of hogs.splice(0)) hog.kill("SIGKILL");
-});
+let stopHogs = () => {};
+afterEach(() => stopHogs());
 
 describe("the validity verdict on a busy machine", () => {
   it("flags a latency measured beside a CPU hog as unstable and records the load", async () => {
-    startCpuHogs();
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let the hogs get going
+    stopHogs = await startCpuHogs();
     const outcome = await profileMetric({
       graph: { bytes: tinyMlpGraph({ width: 64 }) },
       metric: "latency",
