@@ -253,6 +253,7 @@ export class MeasurementWorker {
     const request = job.request as {
       force?: boolean;
       onlyMissing?: boolean;
+      onlyStable?: boolean;
       maxSecondsPerCell?: number;
       onnxPath?: string | null;
     };
@@ -284,7 +285,9 @@ export class MeasurementWorker {
         }
         if (!remeasure) {
           // Another job may have written the figure since this one was planned.
-          const existing = await existingFigures(db, job.deviceId, group);
+          const existing = await existingFigures(db, job.deviceId, group, {
+            stableOnly: request.onlyStable === true,
+          });
           const have = group.filter((c) => existing.has(figureKey(c.modelId, c.resolution, c.metricKey)));
           if (have.length > 0) {
             await finishCells(
@@ -341,6 +344,7 @@ export class MeasurementWorker {
             settings: this.options.settings,
             timeoutMs: (request.maxSecondsPerCell ?? WORKER_DEFAULTS.cellTimeoutMs / 1000) * 1000,
             memoryBytes: this.options.memoryBytes,
+            onlyStable: request.onlyStable === true,
             signal: abort.signal,
             childEnv: this.options.childEnv,
             fault: this.options.faultFor?.({

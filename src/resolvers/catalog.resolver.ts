@@ -1,6 +1,15 @@
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
-import { Device, Metric, MetricStage, MetricValue, Taxonomy } from "../schema/index.js";
+import {
+  CellSource,
+  Device,
+  FigureValidity,
+  Metric,
+  MetricStage,
+  MetricValue,
+  Taxonomy,
+  validityOf,
+} from "../schema/index.js";
 import type { Services } from "../services/index.js";
 import type { FavorContext } from "./context.type.js";
 
@@ -73,5 +82,15 @@ export class MetricValueResolver {
   })
   async provenance(@Root() value: MetricValue, @Ctx() ctx: FavorContext): Promise<Record<string, unknown>> {
     return (await ctx.loaders.provenance(value.cellId)) ?? {};
+  }
+
+  @FieldResolver(() => FigureValidity, {
+    nullable: true,
+    description:
+      "The validity verdict of a measured latency or throughput figure (stable / unstable / invalid, with the machine's load); null for the paper's figures and for untimed ones.",
+  })
+  async validity(@Root() value: MetricValue, @Ctx() ctx: FavorContext): Promise<FigureValidity | null> {
+    if (value.source !== CellSource.MEASURED) return null;
+    return validityOf(await ctx.loaders.provenance(value.cellId));
   }
 }

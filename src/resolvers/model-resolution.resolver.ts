@@ -1,7 +1,8 @@
-import { Arg, FieldResolver, Float, Resolver, Root } from "type-graphql";
-import { MetricValue, Model, ModelResolution, Run } from "../schema/index.js";
+import { Arg, Ctx, FieldResolver, Float, Resolver, Root } from "type-graphql";
+import { FigureVerdict, MetricValue, Model, ModelResolution, Run } from "../schema/index.js";
 import type { Services } from "../services/index.js";
-import { metricValue, metricValues, toRunNode } from "./nodes.js";
+import type { FavorContext } from "./context.type.js";
+import { keepVerdicts, metricValue, metricValues, toRunNode } from "./nodes.js";
 
 @Resolver(() => ModelResolution)
 export class ModelResolutionResolver {
@@ -29,8 +30,16 @@ export class ModelResolutionResolver {
     @Arg("keys", () => [String], { nullable: true, description: "Metric keys to return." }) keys?:
       | string[]
       | null,
+    @Arg("verdicts", () => [FigureVerdict], {
+      nullable: true,
+      description:
+        "Only measured latency and throughput figures with one of these validity verdicts (e.g. [STABLE]); figures without a verdict (the paper's, memory, parameters) are kept.",
+    })
+    verdicts?: FigureVerdict[] | null,
+    @Ctx() ctx?: FavorContext,
   ): MetricValue[] | Promise<MetricValue[]> {
-    return metricValues(this.services, row.subject.values, keys);
+    const list = metricValues(this.services, row.subject.values, keys);
+    return verdicts ? keepVerdicts(list, verdicts, ctx!) : list;
   }
 
   @FieldResolver(() => Float, {

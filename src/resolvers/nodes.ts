@@ -1,8 +1,9 @@
 import type { MetricRow } from "../db/schema/index.js";
 import { BadUserInputError } from "../errors/index.js";
-import type { MetricValue, ModelResolution, Run } from "../schema/index.js";
-import { type CellSource, SubjectLevel } from "../schema/index.js";
+import type { FigureVerdict, MetricValue, ModelResolution, Run } from "../schema/index.js";
+import { CellSource, SubjectLevel, validityOf } from "../schema/index.js";
 import type { CellValue, Services, Subject } from "../services/index.js";
+import type { FavorContext } from "./context.type.js";
 
 /** Returns the Run node of a subject that has a run. */
 export function toRunNode(subject: Subject): Run {
@@ -104,4 +105,24 @@ export function positiveId(value: number, argument: string): number {
   if (!Number.isInteger(value) || value < 1)
     throw new BadUserInputError(`${argument} must be a positive integer, got ${value}`);
   return value;
+}
+
+/**
+ * Keeps the figures whose validity verdict is in `verdicts`; figures without a verdict (the paper's, memory,
+ * parameters) are always kept. Provenance is read only here, so queries that do not ask pay nothing.
+ */
+export async function keepVerdicts(
+  list: MetricValue[] | Promise<MetricValue[]>,
+  verdicts: readonly FigureVerdict[],
+  ctx: FavorContext,
+): Promise<MetricValue[]> {
+  const values = await list;
+  const checked = await Promise.all(
+    values.map(async (v) => {
+      if (v.source !== CellSource.MEASURED) return true;
+      const validity = validityOf(await ctx.loaders.provenance(v.cellId));
+      return validity === null || verdicts.includes(validity.verdict);
+    }),
+  );
+  return values.filter((_, i) => checked[i]);
 }

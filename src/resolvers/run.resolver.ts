@@ -1,8 +1,17 @@
 import { Arg, Args, Ctx, FieldResolver, Float, ID, Int, Query, Resolver, Root } from "type-graphql";
-import { Device, Epoch, MetricValue, Model, Run, RunConnection, SubjectListArgs } from "../schema/index.js";
+import {
+  Device,
+  Epoch,
+  FigureVerdict,
+  MetricValue,
+  Model,
+  Run,
+  RunConnection,
+  SubjectListArgs,
+} from "../schema/index.js";
 import { pageRequest, type Services, toConnection } from "../services/index.js";
 import type { FavorContext } from "./context.type.js";
-import { deviceArg, metricValue, metricValues, positiveId, toRunNode } from "./nodes.js";
+import { deviceArg, keepVerdicts, metricValue, metricValues, positiveId, toRunNode } from "./nodes.js";
 
 @Resolver(() => Run)
 export class RunResolver {
@@ -55,8 +64,16 @@ export class RunResolver {
     @Arg("keys", () => [String], { nullable: true, description: "Metric keys to return." }) keys?:
       | string[]
       | null,
+    @Arg("verdicts", () => [FigureVerdict], {
+      nullable: true,
+      description:
+        "Only measured latency and throughput figures with one of these validity verdicts (e.g. [STABLE]); figures without a verdict (the paper's, memory, parameters) are kept.",
+    })
+    verdicts?: FigureVerdict[] | null,
+    @Ctx() ctx?: FavorContext,
   ): MetricValue[] | Promise<MetricValue[]> {
-    return metricValues(this.services, run.values, keys);
+    const list = metricValues(this.services, run.values, keys);
+    return verdicts ? keepVerdicts(list, verdicts, ctx!) : list;
   }
 
   @FieldResolver(() => Float, {

@@ -6,6 +6,7 @@ export * from "./connection.type.js";
 export * from "./connections.type.js";
 export * from "./device.type.js";
 export * from "./epoch.type.js";
+export * from "./figure-validity.type.js";
 export * from "./metric.type.js";
 export * from "./metric-aggregate.type.js";
 export * from "./metric-constraint.input.js";

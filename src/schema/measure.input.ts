@@ -49,6 +49,13 @@ export class MeasureInput {
   })
   force!: boolean;
 
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description:
+      "Only stable figures: an existing measured figure whose validity verdict is not `stable` counts as missing, and a latency or throughput figure that stays unstable after its re-measurements fails its cell (reason `unstable`) instead of being stored.",
+  })
+  onlyStable!: boolean;
+
   @Field(() => String, {
     nullable: true,
     description:

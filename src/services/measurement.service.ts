@@ -84,6 +84,7 @@ export interface MeasureRequest {
   provider?: RequestedProvider | null;
   onlyMissing?: boolean | null;
   force?: boolean | null;
+  onlyStable?: boolean | null;
   maxSecondsPerCell?: number | null;
   /** A user's .onnx file (relative to FAVOR_ONNX_DIR) to measure instead of the zoo's graph. */
   onnxPath?: string | null;
@@ -157,7 +158,10 @@ export class MeasurementService {
         for (const metricKey of metrics) planned.push({ modelId: model.id, resolution, metricKey });
       }
     }
-    const existing = force ? new Set<string>() : await existingFigures(this.db, device.id, planned);
+    const onlyStable = input.onlyStable === true;
+    const existing = force
+      ? new Set<string>()
+      : await existingFigures(this.db, device.id, planned, { stableOnly: onlyStable });
     const cells = planned.map((c) =>
       existing.has(figureKey(c.modelId, c.resolution, c.metricKey))
         ? {
@@ -179,6 +183,7 @@ export class MeasurementService {
       device: { id: device.id, name: device.name },
       onlyMissing: !force,
       force,
+      onlyStable,
       maxSecondsPerCell: budget,
       onnxPath,
     };

@@ -532,12 +532,14 @@ export function figureKey(modelId: number, resolution: number, metricKey: string
 /**
  * Returns which of the given (model, resolution, metric) figures already exist for `deviceId`, by the lookup rule
  * of the subject queries: device-independent metrics (params, MACs, FLOPs) count when a paper run of the model at
- * that resolution or a measurement has them; per-device metrics when a figure on that device exists.
+ * that resolution or a measurement has them; per-device metrics when a figure on that device exists. With
+ * `stableOnly`, a measured figure whose validity verdict is not `stable` does not count.
  */
 export async function existingFigures(
   db: FavorDb,
   deviceId: number,
   cells: ReadonlyArray<{ modelId: number; resolution: number; metricKey: string }>,
+  options: { stableOnly?: boolean } = {},
 ): Promise<Set<FigureKey>> {
   const found = new Set<FigureKey>();
   if (cells.length === 0) return found;
@@ -560,7 +562,8 @@ export async function existingFigures(
                   sql`, `,
                 )})
           AND ((c.metric_key IN (${independent}) AND c.device_id IS NULL)
-               OR (c.metric_key NOT IN (${independent}) AND c.device_id = ${deviceId}))`,
+               OR (c.metric_key NOT IN (${independent}) AND c.device_id = ${deviceId}))
+          ${options.stableOnly ? sql`AND COALESCE(c.provenance->'validity'->>'verdict', 'stable') = 'stable'` : sql``}`,
   );
   for (const r of rows) found.add(figureKey(Number(r.model_id), Number(r.resolution), r.metric_key));
   return found;
