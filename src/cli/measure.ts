@@ -30,6 +30,7 @@ const USAGE = `Usage: npm run measure -- --model <name> [--model <name> ...] [op
   --provider <p>        cpu, cuda or auto (default auto)
   --device <id|name>    a registered measuring device (default this machine's)
   --force               measure again where a figure exists (default: only missing cells)
+  --only-stable         count unstable figures as missing; fail a cell whose figure stays unstable
   --max-seconds <s>     time budget per measurement (default 300)
   --threads <n>         onnxruntime intra-op threads (default: all usable CPUs)
   --onnx <file>         measure this .onnx file as the (one) model at the (one) resolution instead of the zoo's graph
@@ -54,6 +55,7 @@ function parseCommandLine() {
         provider: { type: "string", default: "auto" },
         device: { type: "string" },
         force: { type: "boolean", default: false },
+        "only-stable": { type: "boolean", default: false },
         "max-seconds": { type: "string" },
         threads: { type: "string" },
         onnx: { type: "string" },
@@ -114,6 +116,7 @@ try {
     provider: args.provider as RequestedProvider,
     device: args.device ?? null,
     force: args.force,
+    onlyStable: args["only-stable"],
     maxSecondsPerCell: number("max-seconds", args["max-seconds"]) ?? null,
     onnxPath: onnxFile ? path.basename(onnxFile) : null,
   });
@@ -160,16 +163,21 @@ try {
     unit: string;
     value: number;
     batch_size: number | null;
+    verdict: string | null;
+    cv: number | null;
   }>(
     db,
-    sql`SELECT m.name AS model, c.resolution, c.metric_key, k.unit, c.value, c.batch_size FROM cells c
+    sql`SELECT m.name AS model, c.resolution, c.metric_key, k.unit, c.value, c.batch_size,
+               c.provenance->'validity'->>'verdict' AS verdict, (c.provenance->'spread'->>'cv')::float8 AS cv FROM cells c
         JOIN models m ON m.id = c.model_id JOIN metrics k ON k.key = c.metric_key
         WHERE c.job_id = ${job.id} ORDER BY m.name, c.resolution, c.id`,
   );
   for (const f of figures) {
     const batch = f.batch_size === null ? "" : ` (batch ${f.batch_size})`;
+    const spread = f.cv === null ? "" : ` ±${(Number(f.cv) * 100).toFixed(1)} % (cv)`;
+    const verdict = f.verdict === null ? "" : `  [${f.verdict}]`;
     console.log(
-      `  ${f.model}@${f.resolution}  ${f.metric_key.padEnd(20)} ${format(Number(f.value))} ${f.unit}${batch}`,
+      `  ${f.model}@${f.resolution}  ${f.metric_key.padEnd(20)} ${format(Number(f.value))} ${f.unit}${batch}${spread}${verdict}`,
     );
   }
   for (const e of (await service.job(job.id))!.errors) {

@@ -49,7 +49,13 @@ describe.skipIf(!existsSync(CHROMIUM))("dashboard: compare two devices (browser)
             metric: "throughput",
             batchSize: 64,
             value: m.value * factor[i],
-            provenance: { provider: "webgpu", validity: { verdict: "stable" } },
+            provenance: {
+              provider: "webgpu",
+              validity:
+                i === 2
+                  ? { verdict: "unstable", reasons: ["windows disagree by 14 %"] }
+                  : { verdict: "stable", reasons: [] },
+            },
           };
         }),
       }),
@@ -112,5 +118,16 @@ describe.skipIf(!existsSync(CHROMIUM))("dashboard: compare two devices (browser)
     expect(shown.ratios).toEqual(["2.00×", "1.00×", "0.50×"]);
     expect(shown.points).toBe(3);
     expect(shown.lines).toBe(1);
+  });
+
+  it("marks the unstable measured figure in the runs table with its reason", async () => {
+    const before = await page.evaluate(() => window.__favor.renders);
+    await page.selectOption("#device", { label: "Browser Test GPU" });
+    await page.waitForFunction((n) => window.__favor.renders > n, before, { timeout: 30_000 });
+    const marks = await page.evaluate(() =>
+      [...document.querySelectorAll("#runs-table .doubtful")].map((e: any) => e.getAttribute("title")),
+    );
+    expect(marks.length).toBeGreaterThan(0);
+    expect(new Set(marks)).toEqual(new Set(["unstable: windows disagree by 14 %"]));
   });
 });

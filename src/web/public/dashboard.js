@@ -33,7 +33,7 @@ const Q_RUNS = /* GraphQL */ `
         id runName pretrainResolution resolution gpuCount
         device { id name }
         model { name sourceId family taxonomyClass }
-        metrics { key value batchSize source deviceId }
+        metrics { key value batchSize source deviceId validity { verdict reasons } }
       } }
     }
   }`;
@@ -263,9 +263,12 @@ function selectDeviceRuns() {
 function normaliseRun(node) {
   const values = {};
   const measured = new Set();
+  const doubtful = new Map(); // metric key -> why a measured figure is not stable
   for (const m of node.metrics ?? []) {
     values[m.key] = m.value;
     if (String(m.source).toLowerCase() === "measured") measured.add(m.key);
+    if (m.validity && m.validity.verdict !== "STABLE")
+      doubtful.set(m.key, `${m.validity.verdict.toLowerCase()}: ${m.validity.reasons.join("; ")}`);
   }
   return {
     id: String(node.id),
@@ -281,6 +284,7 @@ function normaliseRun(node) {
     gpuCount: node.gpuCount,
     values,
     measured,
+    doubtful,
   };
 }
 
@@ -464,7 +468,11 @@ function renderTable(rows) {
           const missing = v === undefined || v === null;
           return `<td class="${missing ? "missing" : ""}" title="${missing ? "missing" : escapeHtml(formatValue(v, m.unit))}">${
             missing ? "–" : tableValue(v, m.unit)
-          }${r.measured.has(m.key) ? '<span class="measured" title="measured by Favor">●</span>' : ""}</td>`;
+          }${r.measured.has(m.key) ? '<span class="measured" title="measured by Favor">●</span>' : ""}${
+            r.doubtful.has(m.key)
+              ? `<span class="doubtful" title="${escapeHtml(r.doubtful.get(m.key))}">⚠</span>`
+              : ""
+          }</td>`;
         })
         .join("");
       const selected = state.selected.has(r.id);
