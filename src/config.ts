@@ -1,3 +1,5 @@
+import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from "./limits/operation-limits.js";
+
 /** Favor's configuration, read once from the environment (see README "Configuration"). */
 export interface FavorConfig {
   /** HTTP port; 0 picks a free one. */
@@ -10,10 +12,12 @@ export interface FavorConfig {
   production: boolean;
   /** Bearer tokens allowed to call mutations (empty = mutations refused). */
   tokens: readonly string[];
-  /** Run the measurement worker inside the server process (issue 5). */
+  /** Run the measurement worker inside the server process. */
   worker: boolean;
   /** Answer repeated read-only queries from a whole-response cache keyed by the data version (src/response-cache.ts). */
   responseCache: boolean;
+  /** Bounds every GraphQL operation must meet (FAVOR_MAX_QUERY_*, FAVOR_MAX_RESPONSE_BYTES, FAVOR_QUERY_TIMEOUT_MS). */
+  limits: OperationLimits;
 }
 
 /** Default PGlite data directory: a git-ignored subfolder of ./data (which holds the committed seed files). */
@@ -31,6 +35,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FavorConfig {
     if (text !== "0" && text !== "1") throw new Error(`${name} must be 0 or 1, got "${text}"`);
     return text === "1";
   };
+  const positive = (name: string, fallback: number): number => {
+    const text = env[name];
+    if (text === undefined || text === "") return fallback;
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw new Error(`${name} must be a positive integer, got "${text}"`);
+    return value;
+  };
+  const d = DEFAULT_OPERATION_LIMITS;
   return {
     port,
     databaseUrl: env.DATABASE_URL || undefined,
@@ -42,5 +55,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FavorConfig {
       .filter(Boolean),
     worker: flag("FAVOR_WORKER"),
     responseCache: flag("FAVOR_RESPONSE_CACHE"),
+    limits: {
+      maxTokens: positive("FAVOR_MAX_QUERY_TOKENS", d.maxTokens),
+      maxDepth: positive("FAVOR_MAX_QUERY_DEPTH", d.maxDepth),
+      maxAliases: positive("FAVOR_MAX_QUERY_ALIASES", d.maxAliases),
+      maxCost: positive("FAVOR_MAX_QUERY_COST", d.maxCost),
+      maxResponseBytes: positive("FAVOR_MAX_RESPONSE_BYTES", d.maxResponseBytes),
+      timeoutMs: positive("FAVOR_QUERY_TIMEOUT_MS", d.timeoutMs),
+    },
   };
 }

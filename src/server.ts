@@ -1,31 +1,31 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from "@apollo/server/plugin/disabled";
-import { type GraphQLFormattedError, type GraphQLSchema, specifiedRules, validate } from "graphql";
-import depthLimit from "graphql-depth-limit";
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, validate } from "graphql";
 import type { Disposable } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 
 import type { FavorConfig } from "./config.js";
 import { type FavorDatabase, openDatabase } from "./db/client.js";
+import { GracefulDrain } from "./http/graceful-drain.js";
+import { checkInputLimits } from "./limits/input-limits.js";
+import { checkOperationLimits, type OperationLimits, QUERY_TOO_COMPLEX } from "./limits/operation-limits.js";
 import { buildFavorSchema } from "./resolvers/build-schema.js";
 import type { FavorContext } from "./resolvers/index.js";
 import { type CachedResponse, ResponseCache } from "./response-cache.js";
 import { createBatchLoader, createServices, type Services } from "./services/index.js";
 import { WEB_ROUTES, wantsExplorer } from "./web/web-routes.js";
 
-/** Deepest query accepted (the full-table query needs 6; nested model→runs→model loops are cut off). */
-export const MAX_QUERY_DEPTH = 10;
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 1 << 20;
-/** How long `stop()` waits for in-flight requests before closing their connections. */
+/** How long `stop()` waits for in-flight requests before cutting their connections off. */
 export const DRAIN_TIMEOUT_MS = 10_000;
 /** How long `stop()` waits for WebSocket clients to answer the close handshake before cutting them off. */
 export const SOCKET_CLOSE_TIMEOUT_MS = 1_000;
@@ -103,27 +103,37 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const responseCache = config.responseCache ? new ResponseCache() : null;
     const apollo = new ApolloServer<FavorContext>({
       schema,
-      validationRules: [depthLimit(MAX_QUERY_DEPTH)],
+      // graphql's parser refuses a document over the token limit before building it.
+      parseOptions: { maxTokens: config.limits.maxTokens },
       introspection: true,
       // main.ts owns SIGTERM: it drains HTTP first, then stops Apollo and closes the database.
       stopOnTerminationSignals: false,
       // Favor sets no cache hints; the default cache-control plugin would only add a per-field hook.
       // Browsers opening /graphql get Favor's offline explorer (src/web), never Apollo's CDN-loaded landing page.
-      plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled()],
+      plugins: [
+        ApolloServerPluginCacheControlDisabled(),
+        ApolloServerPluginLandingPageDisabled(),
+        operationLimitsPlugin(config.limits),
+      ],
       includeStacktraceInErrorResponses: !config.production,
       formatError: (formatted, error) => formatError(formatted, error, config.production),
     });
     await apollo.start();
 
     const routes = options.routes ?? ROUTES;
-    const server = createServer((req, res) => {
-      handle(req, res, { apollo, app, responseCache }, routes).catch((error) => {
-        console.error("request failed:", error);
-        if (!res.headersSent)
-          sendJson(res, 500, { error: config.production ? "Internal server error" : String(error) });
-        else res.end();
-      });
-    });
+    const server = createServer();
+    const drain = new GracefulDrain(server);
+    server.on(
+      "request",
+      drain.track((req, res) =>
+        handle(req, res, { apollo, app, responseCache }, routes).catch((error) => {
+          console.error("request failed:", logSafe(error));
+          if (!res.headersSent)
+            sendJson(res, 500, { error: config.production ? "Internal server error" : String(error) });
+          else res.end();
+        }),
+      ),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, () => resolve());
@@ -133,7 +143,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const subscriptions = useServer<Record<string, unknown>, { request: IncomingMessage }>(
       {
         schema,
-        validate: (s, document) => validate(s, document, [...specifiedRules, depthLimit(MAX_QUERY_DEPTH)]),
+        // Spec rules first (fragment cycles), then the same limits as over HTTP (variables are checked by
+        // execution; the only subscription takes one id).
+        validate: (s, document) => {
+          const errors = validate(s, document);
+          if (errors.length > 0) return errors;
+          const limit = checkOperationLimits(s, document, undefined, undefined, config.limits);
+          return limit ? [limit] : [];
+        },
         context: (ctx) => contextFor(ctx.extra.request, app),
         // Apollo's formatError does not see WebSocket results: the same masking here.
         onNext: (_ctx, _id, _payload, _args, result) =>
@@ -155,7 +172,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       stop: () =>
         (stopping ??= (async () => {
           await closeSockets(sockets, subscriptions);
-          await closeServer(server);
+          // Every request handler has returned before Apollo and the database go away.
+          await drain.drain(DRAIN_TIMEOUT_MS);
           await apollo.stop();
           if (ownsDatabase) await database.close();
         })()),
@@ -164,6 +182,40 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (ownsDatabase) await database.close();
     throw error;
   }
+}
+
+/**
+ * Checks each operation against the limits once graphql's validation has passed (so fragment cycles are spec
+ * errors), before anything executes: over a limit is QUERY_TOO_COMPLEX, an unbounded argument BAD_USER_INPUT.
+ */
+function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlugin<FavorContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, schema }) {
+          const error = checkOperationLimits(
+            schema,
+            document,
+            request.operationName,
+            request.variables,
+            limits,
+          );
+          if (error) throw error;
+          try {
+            checkInputLimits(schema, document, request.variables);
+          } catch (inputError) {
+            // Refused before execution: an HTTP 400 (errors from resolvers keep GraphQL's 200).
+            if (inputError instanceof GraphQLError) {
+              throw new GraphQLError(inputError.message, {
+                extensions: { ...inputError.extensions, http: { status: 400 } },
+              });
+            }
+            throw inputError;
+          }
+        },
+      };
+    },
+  };
 }
 
 /** What the GraphQL endpoint needs besides the request. */
@@ -234,11 +286,31 @@ async function handleGraphQL(
     search: url.search,
     body,
   };
-  const response = await apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest,
-    context: async () => contextFor(req, app),
+  const { limits } = app.config;
+  const response = await withTimeout(
+    apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => contextFor(req, app) }),
+    limits.timeoutMs,
+  ).catch((error: unknown) => {
+    if (error instanceof TimeoutError) return null;
+    throw error;
   });
+  if (response === null) {
+    return sendGraphQLError(
+      res,
+      503,
+      "OPERATION_TIMEOUT",
+      `The operation ran over its time budget of ${limits.timeoutMs} ms`,
+    );
+  }
   if (response.body.kind === "complete") {
+    if (Buffer.byteLength(response.body.string) > limits.maxResponseBytes) {
+      return sendGraphQLError(
+        res,
+        400,
+        "RESPONSE_TOO_LARGE",
+        `The answer is over ${limits.maxResponseBytes} bytes: ask for smaller pages (first) or fewer fields`,
+      );
+    }
     const complete: CachedResponse = {
       status: response.status ?? 200,
       headers: [...response.headers],
@@ -265,7 +337,9 @@ function sendCached(res: ServerResponse, response: CachedResponse, cache: "hit" 
 /** Returns the per-request context: services, config, auth and fresh batch loaders. */
 function contextFor(req: IncomingMessage, app: AppHandle): FavorContext {
   const header = req.headers.authorization ?? "";
-  const token = header.startsWith("Bearer ") ? header.slice(7).trim() || null : null;
+  // RFC 9110: the scheme name is case-insensitive.
+  const match = /^bearer[ \t]+(.+)$/i.exec(header.trim());
+  const token = match ? match[1].trim() || null : null;
   return {
     services: app.services,
     config: app.config,
@@ -293,6 +367,12 @@ export function formatError(
   production: boolean,
 ): GraphQLFormattedError {
   const code = formatted.extensions?.code;
+  if (code === "GRAPHQL_PARSE_FAILED" && TOKEN_LIMIT.test(formatted.message)) {
+    return withoutStacktrace({
+      ...formatted,
+      extensions: { ...formatted.extensions, code: QUERY_TOO_COMPLEX },
+    });
+  }
   if (code === "GRAPHQL_VALIDATION_FAILED" && BAD_LITERAL.test(formatted.message)) {
     return withoutStacktrace({
       ...formatted,
@@ -301,8 +381,7 @@ export function formatError(
   }
   // A client's mistake is explained by its message; a stack trace (even in development) only hides it.
   if (code !== "INTERNAL_SERVER_ERROR") return withoutStacktrace(formatted);
-  const original = unwrapResolverError(error);
-  console.error("internal error:", original);
+  console.error("internal error:", logSafe(unwrapResolverError(error)));
   if (!production) return formatted;
   return {
     message: "Internal server error",
@@ -310,6 +389,28 @@ export function formatError(
     path: formatted.path,
     extensions: { code },
   };
+}
+
+// graphql's parser message when a document is over `parseOptions.maxTokens`.
+const TOKEN_LIMIT = /^Syntax Error: Document contains more th(?:an|at) \d+ tokens/;
+
+/**
+ * What an internal error may put in the log: its name, code, first message line (capped) and stack frames, never a
+ * failed query's SQL text and parameters (drizzle puts both into the message; one can hold a whole request).
+ */
+export function logSafe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error).slice(0, 500);
+  const code = (error as { code?: unknown }).code;
+  const cause =
+    error.cause instanceof Error ? ` (cause: ${error.cause.message.split("\n")[0].slice(0, 300)})` : "";
+  const message = error.message
+    .split("\n")[0]
+    .replace(/^(Failed query:).*/s, "$1 [SQL omitted]")
+    .slice(0, 300);
+  const frames = (error.stack ?? "").split("\n").filter((line) => line.trimStart().startsWith("at "));
+  return [`${error.name}${code ? ` [${String(code)}]` : ""}: ${message}${cause}`, ...frames.slice(0, 8)].join(
+    "\n",
+  );
 }
 
 function withoutStacktrace(formatted: GraphQLFormattedError): GraphQLFormattedError {
@@ -339,12 +440,19 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** A GraphQL-shaped error answer for a request stopped outside execution (time budget, answer size). */
+function sendGraphQLError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+}
+
+class TimeoutError extends Error {}
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
     promise,
     new Promise<never>(
-      (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)),
+      (_, reject) => (timer = setTimeout(() => reject(new TimeoutError(`no answer within ${ms} ms`)), ms)),
     ),
   ]).finally(() => clearTimeout(timer));
 }
@@ -356,15 +464,5 @@ async function closeSockets(sockets: WebSocketServer, subscriptions: Disposable)
   }, SOCKET_CLOSE_TIMEOUT_MS);
   timer.unref();
   await subscriptions.dispose();
-  clearTimeout(timer);
-}
-
-/** Stops accepting connections, lets in-flight requests finish, and force-closes what remains after the timeout. */
-async function closeServer(server: Server): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
-  timer.unref();
-  await closed;
   clearTimeout(timer);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { DEFAULT_DATA_DIR, loadConfig } from "../src/config.js";
+import { DEFAULT_OPERATION_LIMITS } from "../src/limits/operation-limits.js";
 
 describe("loadConfig", () => {
   it("Handles an empty environment with the documented defaults", () => {
@@ -12,6 +13,7 @@ describe("loadConfig", () => {
       tokens: [],
       worker: true,
       responseCache: true,
+      limits: DEFAULT_OPERATION_LIMITS,
     });
   });
 
@@ -25,6 +27,12 @@ describe("loadConfig", () => {
         FAVOR_TOKENS: " a, b ,,",
         FAVOR_WORKER: "0",
         FAVOR_RESPONSE_CACHE: "0",
+        FAVOR_MAX_QUERY_TOKENS: "100",
+        FAVOR_MAX_QUERY_DEPTH: "5",
+        FAVOR_MAX_QUERY_ALIASES: "3",
+        FAVOR_MAX_QUERY_COST: "1000",
+        FAVOR_MAX_RESPONSE_BYTES: "4096",
+        FAVOR_QUERY_TIMEOUT_MS: "250",
       }),
     ).toEqual({
       port: 0,
@@ -34,6 +42,14 @@ describe("loadConfig", () => {
       tokens: ["a", "b"],
       worker: false,
       responseCache: false,
+      limits: {
+        maxTokens: 100,
+        maxDepth: 5,
+        maxAliases: 3,
+        maxCost: 1000,
+        maxResponseBytes: 4096,
+        timeoutMs: 250,
+      },
     });
   });
 
@@ -42,5 +58,8 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ PORT: "70000" })).toThrow(/PORT/);
     expect(() => loadConfig({ FAVOR_WORKER: "yes" })).toThrow(/FAVOR_WORKER must be 0 or 1, got "yes"/);
     expect(() => loadConfig({ FAVOR_RESPONSE_CACHE: "2" })).toThrow(/FAVOR_RESPONSE_CACHE must be 0 or 1/);
+    expect(() => loadConfig({ FAVOR_MAX_QUERY_COST: "-1" })).toThrow(
+      /FAVOR_MAX_QUERY_COST must be a positive integer, got "-1"/,
+    );
   });
 });

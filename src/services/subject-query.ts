@@ -277,7 +277,8 @@ export class SubjectQueryService {
           ORDER BY ${sql.join(outerOrder, sql`, `)}`,
     );
     let totalCount = rows[0]?.total_count ?? 0;
-    if (rows.length === 0 && offset > 0) totalCount = await this.count(query.level, where);
+    // An empty page (past the end, or `first: 0`) carries no window count: count apart.
+    if (rows.length === 0 && (offset > 0 || limit === 0)) totalCount = await this.count(query.level, where);
     const metrics = await this.catalog.listMetrics();
     const subjects = rows.map((row) => {
       const subject = toSubject(row, query.level, deviceId);

@@ -2,6 +2,7 @@
  * Query parameters of the /plots and /export endpoints: parsed strictly, so a typo is an HTTP 400 naming the
  * parameter and value instead of a silently unfiltered answer. Metric keys are checked later, against the catalogue.
  */
+import { badStringReason, DEFAULT_MAX_LIST } from "../limits/input-limits.js";
 import { HttpError } from "./http-error.js";
 
 /** A constraint on one metric, as in `where=accuracyTop1:gte:0.8`. */
@@ -170,10 +171,22 @@ export function parseConstraint(text: string): MetricConstraint {
   return { metric, op: op as ConstraintOp, value };
 }
 
+/** Refuses unknown parameters, too many values and malformed strings (the same bounds as GraphQL arguments). */
 function rejectUnknown(query: URLSearchParams, known: ReadonlyArray<string>): void {
   for (const key of new Set(query.keys())) {
     if (!known.includes(key))
       throw new HttpError(400, `Unknown parameter "${key}": known parameters are ${known.join(", ")}`);
+    const values = query.getAll(key);
+    const count = values.reduce((n, v) => n + v.split(",").length, 0);
+    if (count > DEFAULT_MAX_LIST)
+      throw new HttpError(
+        400,
+        `Parameter "${key}" has ${count} values; at most ${DEFAULT_MAX_LIST} are allowed`,
+      );
+    for (const value of values) {
+      const reason = badStringReason(value);
+      if (reason) throw new HttpError(400, `Parameter "${key}" ${reason}`);
+    }
   }
 }
 

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { MAX_QUERY_DEPTH } from "../../src/server.js";
+import { DEFAULT_OPERATION_LIMITS } from "../../src/limits/operation-limits.js";
+import { logSafe } from "../../src/server.js";
 import { MAX_PAGE_SIZE } from "../../src/services/pagination.js";
 import { BACKENDS, type GraphQLResult, startTestServer, type TestServer } from "../helpers/test-server.js";
+
+const MAX_QUERY_DEPTH = DEFAULT_OPERATION_LIMITS.maxDepth;
 
 /** Asserts one BAD_USER_INPUT error whose message names `value`. */
 function expectBadInput(result: GraphQLResult, value: string | number) {
@@ -120,6 +123,7 @@ describe.each(BACKENDS)("bad inputs and limits (%s)", (backend) => {
     const result = await api.graphql(`{ model(name: "ViT-S/16") { ${selection} } }`);
     expect(result.status).toBe(400);
     expect(result.errors?.[0].message).toMatch(/exceeds maximum operation depth/);
+    expect(result.errors?.[0].extensions?.code).toBe("QUERY_TOO_COMPLEX");
   });
 
   it("answers /healthz and a 404 for unknown paths", async () => {
@@ -165,7 +169,9 @@ describe.each(BACKENDS)("production mode (%s)", (backend) => {
     let result: GraphQLResult;
     try {
       result = await api.graphql(`{ runs(first: 1) { totalCount } }`);
-      expect(logged).toHaveBeenCalledWith("internal error:", expect.any(Error));
+      // Logged with its name, message and frames, never a failed query's SQL and parameters.
+      expect(logged).toHaveBeenCalledWith("internal error:", expect.stringMatching(/Error.*\n\s+at /));
+      expect(String(logged.mock.calls[0][1])).not.toMatch(/params:|select /i);
     } finally {
       logged.mockRestore();
     }
@@ -175,5 +181,17 @@ describe.each(BACKENDS)("production mode (%s)", (backend) => {
     const health = await fetch(`${api.url}/healthz`);
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ status: "unavailable", error: "database unreachable" });
+  });
+});
+
+describe("logSafe", () => {
+  it("keeps a failed query's SQL and parameters out of the log line", () => {
+    const error = new Error(
+      "Failed query: select * from runs where name like $1\nparams: %vit\u0000%,".concat("x".repeat(10_000)),
+    );
+    const line = logSafe(error);
+    expect(line).toMatch(/^Error: Failed query: \[SQL omitted\]/);
+    expect(line).not.toMatch(/select|params|xxxx/);
+    expect(line.length).toBeLessThan(2_000);
   });
 });
