@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { DEFAULT_OPERATION_LIMITS } from "../../src/limits/operation-limits.js";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/test-server.js";
 
 const EPOCH_FIELDS =
@@ -159,3 +160,51 @@ describe.each(BACKENDS)("hostile requests (%s)", (backend) => {
     expect(none.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
   });
 });
+
+// On PostgreSQL: embedded PGlite computes on this thread, so no timer fires until its query is done; over a
+// socket the budget's timer runs while the query is out.
+describe.each(BACKENDS.filter((b) => b === "postgres"))("time budget (%s)", (backend) => {
+  let api: TestServer;
+  beforeAll(
+    async () =>
+      (api = await startTestServer(backend, {
+        config: {
+          production: true,
+          responseCache: false,
+          limits: { ...DEFAULT_OPERATION_LIMITS, timeoutMs: 1 },
+        },
+      })),
+  );
+  afterAll(() => api?.stop());
+
+  it("answers an operation over its time budget with OPERATION_TIMEOUT", async () => {
+    // The time budget of 1 ms: any query that reaches the database runs over it.
+    const slow = await post(api.url, { query: "{ runs(first: 200) { totalCount edges { node { id } } } }" });
+    expect(slow.status).toBe(503);
+    expect(slow.json.errors[0].extensions.code).toBe("OPERATION_TIMEOUT");
+    await expectTypename(api);
+  });
+});
+
+describe("answer size", () => {
+  let api: TestServer;
+  beforeAll(
+    async () =>
+      (api = await startTestServer("pglite", {
+        config: { production: true, limits: { ...DEFAULT_OPERATION_LIMITS, maxResponseBytes: 4_096 } },
+      })),
+  );
+  afterAll(() => api?.stop());
+
+  it("replaces an answer over the byte cap with RESPONSE_TOO_LARGE", async () => {
+    const big = await post(api.url, { query: "{ runs(first: 200) { edges { node { id runName } } } }" });
+    expectRefused(big, "RESPONSE_TOO_LARGE");
+    const small = await post(api.url, { query: "{ runs(first: 2) { edges { node { id } } } }" });
+    expect(small.json.data.runs.edges).toHaveLength(2);
+  });
+});
+
+async function expectTypename(api: TestServer) {
+  const result = await post(api.url, { query: "{ __typename }" });
+  expect(result.json.data).toEqual({ __typename: "Query" });
+}
