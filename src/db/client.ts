@@ -91,7 +91,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<FavorD
     };
   }
 
-  const lock = lockDataDir(options.dataDir);
+  const lock = await lockDataDir(options.dataDir);
   let client: PGlite | undefined;
   try {
     client = new PGlite(options.dataDir);

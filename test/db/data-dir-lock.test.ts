@@ -1,11 +1,18 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { afterEach, describe, expect, it } from "vitest";
 
 import { DataDirLockedError, lockDataDir } from "../../src/db/data-dir-lock.js";
+
+/** The pid of a process that has exited. */
+function deadPid(): string {
+  return spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+    encoding: "utf8",
+  }).stdout;
+}
 
 describe("lockDataDir", () => {
   const dirs: string[] = [];
@@ -18,40 +25,81 @@ describe("lockDataDir", () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  it("creates the directory and a lock file holding this pid, removed on release", () => {
+  it("creates the directory and a lock file holding this pid, removed on release", async () => {
     const dir = freshDir();
-    const lock = lockDataDir(dir);
+    const lock = await lockDataDir(dir);
     expect(readFileSync(lock.path, "utf8")).toBe(String(process.pid));
     lock.release();
     expect(existsSync(lock.path)).toBe(false);
     lock.release(); // idempotent
   });
 
-  it("refuses a second holder while the first is alive, naming the directory and pid", () => {
+  it("refuses a second holder while the first is alive, naming the directory and pid", async () => {
     const dir = freshDir();
-    const lock = lockDataDir(dir);
-    expect(() => lockDataDir(dir)).toThrow(DataDirLockedError);
-    expect(() => lockDataDir(dir)).toThrow(new RegExp(`${dir}.*process ${process.pid}`));
+    const lock = await lockDataDir(dir);
+    await expect(lockDataDir(dir)).rejects.toThrow(DataDirLockedError);
+    await expect(lockDataDir(dir)).rejects.toThrow(new RegExp(`${dir}.*process ${process.pid}`));
     lock.release();
-    lockDataDir(dir).release();
+    (await lockDataDir(dir)).release();
   });
 
-  it("refuses a lock held by another live process", () => {
+  it("refuses a lock file naming another live process", async () => {
     const dir = freshDir();
-    lockDataDir(dir).release();
+    (await lockDataDir(dir)).release();
     writeFileSync(join(dir, "favor.lock"), String(process.ppid));
-    expect(() => lockDataDir(dir)).toThrow(DataDirLockedError);
+    await expect(lockDataDir(dir)).rejects.toThrow(DataDirLockedError);
   });
 
-  it("takes over a lock left by a process that has exited", () => {
+  it("takes over a lock left by a process that has exited", async () => {
     const dir = freshDir();
-    const child = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
-      encoding: "utf8",
-    });
-    lockDataDir(dir).release();
-    writeFileSync(join(dir, "favor.lock"), child.stdout);
-    const lock = lockDataDir(dir);
+    (await lockDataDir(dir)).release();
+    writeFileSync(join(dir, "favor.lock"), deadPid());
+    const lock = await lockDataDir(dir);
     expect(readFileSync(lock.path, "utf8")).toBe(String(process.pid));
     lock.release();
   });
+
+  it("gives a stale lock to exactly one of several processes taking it over at the same moment", async () => {
+    const script = `
+      import { lockDataDir } from ${JSON.stringify(new URL("../../src/db/data-dir-lock.ts", import.meta.url).pathname)};
+      const [dir, at] = process.argv.slice(-2);
+      await new Promise((r) => setTimeout(r, Number(at) - Date.now()));
+      try { await lockDataDir(dir); console.log("got"); await new Promise((r) => setTimeout(r, 1500)); }
+      catch (e) { console.log(e.name); }
+      process.exit(0);`;
+    const rounds = 5;
+    const contenders = 2;
+    const at = Date.now() + 4_000; // every child has started and waits for this instant
+    const runs = Array.from({ length: rounds }, () => {
+      const dir = freshDir();
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "favor.lock"), deadPid());
+      return Array.from(
+        { length: contenders },
+        () =>
+          new Promise<string>((resolve) => {
+            const child = spawn(process.execPath, [
+              "--import",
+              "tsx",
+              "--input-type=module",
+              "-e",
+              script,
+              dir,
+              String(at),
+            ]);
+            let out = "";
+            child.stdout.on("data", (d) => (out += d));
+            child.on("close", () => resolve(out.trim()));
+          }),
+      );
+    });
+    const results = await Promise.all(runs.map((round) => Promise.all(round)));
+    for (const round of results) {
+      expect(
+        round.filter((r) => r === "got"),
+        JSON.stringify(round),
+      ).toHaveLength(1);
+      expect(round.filter((r) => r === "DataDirLockedError")).toHaveLength(contenders - 1);
+    }
+  }, 60_000);
 });
