@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
@@ -61,7 +61,7 @@ export const WORKER_DEFAULTS = {
 /** Options of a measurement worker. */
 export interface MeasurementWorkerOptions {
   readonly db: FavorDb;
-  /** Default: hostname:pid:random. */
+  /** Default: `worker-<random>`. */
   readonly workerId?: string;
   readonly leaseMs?: number;
   /** Default: a third of the lease. */
@@ -142,7 +142,8 @@ export class MeasurementWorker {
   private readonly onEnqueued = () => this.wake?.();
 
   constructor(private readonly options: MeasurementWorkerOptions) {
-    this.workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+    // Public (jobs show it): random, naming neither the host nor the process.
+    this.workerId = options.workerId ?? `worker-${randomBytes(6).toString("hex")}`;
     this.leaseMs = options.leaseMs ?? WORKER_DEFAULTS.leaseMs;
     this.heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
     this.pollMs = options.pollMs ?? WORKER_DEFAULTS.pollMs;
@@ -166,8 +167,9 @@ export class MeasurementWorker {
     return [...this.devices.keys()];
   }
 
-  /** Starts the claim loop in the background (after registering the devices). */
+  /** Starts the claim loop in the background (after registering the devices and clearing dead workers' scratch). */
   async start(): Promise<void> {
+    await removeStaleScratch();
     await this.register();
     enqueued.on("job", this.onEnqueued);
     this.loop ??= this.run();
@@ -256,6 +258,7 @@ export class MeasurementWorker {
       onlyStable?: boolean;
       maxSecondsPerCell?: number;
       onnxPath?: string | null;
+      onnxFile?: string | null;
     };
     const remeasure = request.force === true || request.onlyMissing === false;
     const tally = { done: 0, failed: 0, skipped: 0 };
@@ -326,8 +329,10 @@ export class MeasurementWorker {
         if (key !== graphKey) {
           if (graph !== null && !(graph instanceof GraphBuildError)) await removeGraph(graph);
           graphKey = key;
-          const prepared = request.onnxPath
-            ? prepareFileGraph(request.onnxPath, first.modelName, first.resolution)
+          // Jobs queued before `onnxFile` existed hold the absolute path in onnxPath.
+          const onnxFile = request.onnxFile ?? request.onnxPath;
+          const prepared = onnxFile
+            ? prepareFileGraph(onnxFile, first.modelName, first.resolution, request.onnxPath ?? onnxFile)
             : prepareZooGraph(scratch, first.modelName, await this.sourceIdOf(first), first.resolution);
           graph = await prepared.catch((error: unknown) =>
             error instanceof GraphBuildError ? error : new GraphBuildError((error as Error).message),
@@ -389,7 +394,11 @@ export class MeasurementWorker {
           tally.done += figures.length;
           this.options.onFigures?.();
         } else {
-          const failure = result;
+          // A user's file is shown relative to FAVOR_ONNX_DIR, also inside onnxruntime's own messages.
+          const failure =
+            request.onnxFile && request.onnxPath
+              ? withPath(result, request.onnxFile, request.onnxPath)
+              : result;
           await finishCells(
             db,
             job.id,
@@ -449,4 +458,43 @@ function end(
   details?: Record<string, unknown>,
 ): CellEnd {
   return { jobCellId: cell.id, status, kind, reason, details };
+}
+
+/**
+ * Removes the scratch folders (`favor-worker-<pid>-*` in the OS temp dir) of workers whose process is gone: a
+ * SIGKILLed worker cannot clean up after itself. Returns the folders removed.
+ */
+export async function removeStaleScratch(dir: string = os.tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const match = new RegExp(`^${WORKER_SCRATCH_PREFIX}(\\d+)-`).exec(name);
+    if (!match || isAlive(Number(match[1]))) continue;
+    await rm(path.join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but is another user's.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Returns `failure` with every mention of `file` (message and details) replaced by `shownAs`. */
+function withPath<T extends { message: string; details: Record<string, unknown> }>(
+  failure: T,
+  file: string,
+  shownAs: string,
+): T {
+  const replace = (text: string) => text.split(file).join(shownAs);
+  return {
+    ...failure,
+    message: replace(failure.message),
+    details: JSON.parse(replace(JSON.stringify(failure.details))),
+  };
 }

@@ -97,21 +97,24 @@ export async function prepareFileGraph(
   file: string,
   modelName: string,
   resolution: number,
+  /** How messages and provenance name the file (e.g. relative to the users' folder); default `file`. */
+  shownAs: string = file,
 ): Promise<PreparedModelGraph> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new GraphBuildError(`cannot read the graph file ${file}: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new GraphBuildError(`cannot read the graph file ${shownAs} (${code})`);
   }
   let graph: ReturnType<typeof readModel>;
   try {
     graph = readModel(bytes);
   } catch (error) {
-    throw new GraphBuildError(`${file} is not an ONNX model: ${(error as Error).message}`);
+    throw new GraphBuildError(`${shownAs} is not an ONNX model: ${(error as Error).message}`);
   }
   const input = graph.inputs[0];
-  if (!input) throw new GraphBuildError(`${file} has no graph input`);
+  if (!input) throw new GraphBuildError(`${shownAs} has no graph input`);
   const want = [1, 3, resolution, resolution];
   const dims: Record<string, number> = {};
   if (input.shape.length === 4) {
@@ -124,7 +127,7 @@ export async function prepareFileGraph(
     path: file,
     source: {
       kind: "file",
-      path: file,
+      path: shownAs,
       sha256: createHash("sha256").update(bytes).digest("hex"),
       sizeBytes: bytes.byteLength,
       opset: graph.opset,
@@ -233,6 +236,19 @@ export async function measureTask(
         message: `graph analysis failed: ${graph.analysisError}`,
         details: {},
       };
+    // A user's file can parse as protobuf and still be no graph onnxruntime loads (a truncated file does): its
+    // counts would describe nothing that runs, so they are written only after one run at batch 1 succeeds.
+    if (graph.source.kind === "file") {
+      const loads = await profile("memory", graph, context, 1);
+      if (!loads.ok) {
+        return {
+          ok: false,
+          kind: loads.kind,
+          message: `onnxruntime cannot run the graph, so no counts are written: ${loads.message}`,
+          details: failureDetails(loads),
+        };
+      }
+    }
     const s = graph.stats;
     const values: Record<string, number> = { params: s.parameters, macs: s.macs, flops: s.flops };
     const provenance = {
@@ -431,16 +447,15 @@ function profile(
 }
 
 function failureOf(f: ProfileFailure): TaskOutcome {
+  return { ok: false, kind: f.kind, message: f.message, details: failureDetails(f) };
+}
+
+function failureDetails(f: ProfileFailure): Record<string, unknown> {
   return {
-    ok: false,
-    kind: f.kind,
-    message: f.message,
-    details: {
-      ...f.details,
-      provider: f.provider,
-      requestedProvider: f.requestedProvider,
-      startedAt: f.startedAt,
-      finishedAt: f.finishedAt,
-    },
+    ...f.details,
+    provider: f.provider,
+    requestedProvider: f.requestedProvider,
+    startedAt: f.startedAt,
+    finishedAt: f.finishedAt,
   };
 }

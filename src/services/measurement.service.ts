@@ -1,3 +1,6 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -119,7 +122,7 @@ export class MeasurementService {
     const fromFile = input.onnxPath != null;
     const models = await this.models(input, fromFile);
     const resolutions = this.resolutions(input.resolutions);
-    const onnxPath = fromFile ? this.onnxPath(input.onnxPath!, models.length, resolutions.length) : null;
+    const file = fromFile ? await this.onnxFile(input.onnxPath!, models.length, resolutions.length) : null;
     for (const { zooName, model } of fromFile ? [] : models) {
       for (const r of resolutions) {
         const problem = resolutionProblem(findModel(zooName!)!, r);
@@ -179,13 +182,17 @@ export class MeasurementService {
       metrics,
       provider: requested,
       providerUsed: provider,
-      providerReason: reason,
+      providerReason: withoutHostPaths(reason),
       device: { id: device.id, name: device.name },
       onlyMissing: !force,
       force,
       onlyStable,
       maxSecondsPerCell: budget,
-      onnxPath,
+      // Public: the file relative to FAVOR_ONNX_DIR. `onnxFile` (the worker's) never leaves the service (see view).
+      onnxPath: file?.relative ?? null,
+      onnxFile: file?.absolute ?? null,
+      // What was measured, for telling duplicates apart: the zoo's graph, or the user's file by its content.
+      graph: file ? `sha256:${file.sha256}` : "zoo",
     };
     let jobId: number;
     try {
@@ -309,7 +316,35 @@ export class MeasurementService {
     const device = await this.catalog.device(record.deviceId);
     const errors =
       record.counts.failed > 0 ? (await jobCells(this.db, record.id, ["failed"])).slice(0, ERROR_LIMIT) : [];
-    return { ...record, device, errors };
+    const { onnxFile: _internal, ...request } = record.request as Record<string, unknown>;
+    return { ...record, request, device, errors };
+  }
+
+  /**
+   * Resolves a user's graph inside FAVOR_ONNX_DIR, symbolic links included (a link pointing outside is refused),
+   * and returns its absolute path, its path relative to the folder (what clients see) and its content hash.
+   */
+  private async onnxFile(
+    given: string,
+    models: number,
+    resolutions: number,
+  ): Promise<{ absolute: string; relative: string; sha256: string }> {
+    const lexical = this.onnxPath(given, models, resolutions);
+    const root = await realpath(this.limits.onnxDir!).catch(() => null);
+    const absolute = await realpath(lexical).catch(() => null);
+    if (root === null || absolute === null) {
+      throw new BadUserInputError(`onnxPath "${given}" does not exist inside FAVOR_ONNX_DIR`, {
+        onnxPath: given,
+      });
+    }
+    if (!absolute.startsWith(root + path.sep) || !(await stat(absolute)).isFile()) {
+      throw new BadUserInputError(`onnxPath "${given}" must name an .onnx file inside FAVOR_ONNX_DIR`, {
+        onnxPath: given,
+      });
+    }
+    const hash = createHash("sha256");
+    for await (const chunk of createReadStream(absolute)) hash.update(chunk as Buffer);
+    return { absolute, relative: path.relative(root, absolute), sha256: hash.digest("hex") };
   }
 
   private onnxPath(given: string, models: number, resolutions: number): string {
@@ -489,4 +524,9 @@ function unique(values: readonly string[], what: string): void {
     if (seen.has(v)) throw new BadUserInputError(`The ${what} "${v}" is given twice`, { [what]: v });
     seen.add(v);
   }
+}
+
+/** Replaces absolute paths in a message for clients (e.g. onnxruntime's bin folder) with their last part. */
+export function withoutHostPaths(text: string | null): string | null {
+  return text === null ? null : text.replace(/(?:\/[^\s/'"`:,;()]+)+\/([^\s/'"`:,;()]+)/g, "…/$1");
 }

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import pkg from "onnx-proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { MeasurementWorker, MeasurementWorkerOptions } from "../../src/jobs/measurement-worker.js";
@@ -19,6 +20,7 @@ writeFileSync(join(ONNX_DIR, "tiny.onnx"), tinyConvGraph(96));
 process.env.FAVOR_ONNX_DIR = ONNX_DIR;
 afterAll(() => rmSync(ONNX_DIR, { recursive: true, force: true }));
 
+const { onnx } = pkg;
 const TOKEN = "test-token";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 const MODEL = "ViT-Ti/16";
@@ -345,12 +347,14 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
     const [a, b] = await Promise.all([measure(input), measure(input)]);
     const [first, second] = Number(a.id) < Number(b.id) ? [a, b] : [b, a];
     expect(first.cells[0]).toMatchObject({ status: "PENDING" });
+    // The second waits for the first's outcome instead of claiming a figure it does not have.
     expect(second.cells[0]).toMatchObject({
       status: "SKIPPED",
-      reasonKind: "duplicate",
+      reasonKind: "waiting",
       duplicateOfJobId: first.id,
     });
-    expect(second.status).toBe("SUCCEEDED");
+    expect(second.status).toBe("QUEUED");
+    expect(second.progress).toMatchObject({ pending: 1, skipped: 0, fraction: 0 });
 
     const cancelled = await api.graphql(
       `mutation($id: ID!) { cancelMeasurement(id: $id) { status cells { status } } }`,
@@ -374,7 +378,77 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
     // The cancelled cell is free again: a new request queues it.
     const third = await measure(input);
     expect(third.cells[0].status).toBe("PENDING");
-    await api.graphql(`mutation($id: ID!) { cancelMeasurement(id: $id) { id } }`, { id: third.id }, AUTH);
+    for (const id of [second.id, third.id])
+      await api.graphql(`mutation($id: ID!) { cancelMeasurement(id: $id) { id } }`, { id }, AUTH);
+  });
+
+  it("settles a waiting cell by the outcome of the job it waited for: measured there, or measured here", async () => {
+    const input = { models: [MODEL], resolutions: [48], metrics: ["params"], provider: "CPU", force: true };
+    // A measures, B waits for A: B succeeds with A's figure, as measured by A.
+    const a = await measure(input);
+    const b = await measure(input);
+    expect(b.cells[0]).toMatchObject({ status: "SKIPPED", reasonKind: "waiting", duplicateOfJobId: a.id });
+    // C waits for a job that is then cancelled: C measures the cell itself.
+    const c1 = await measure({ ...input, resolutions: [80] });
+    const c = await measure({ ...input, resolutions: [80] });
+    await api.graphql(`mutation($id: ID!) { cancelMeasurement(id: $id) { id } }`, { id: c1.id }, AUTH);
+    const worker = await startWorker();
+    const [doneA, doneB, doneC] = [await waitForEnd(a.id), await waitForEnd(b.id), await waitForEnd(c.id)];
+    await worker.stop();
+    workers.splice(workers.indexOf(worker), 1);
+    expect(doneA.status).toBe("SUCCEEDED");
+    expect(doneA.cells[0].status).toBe("DONE");
+    expect(doneB.status).toBe("SUCCEEDED");
+    expect(doneB.cells[0]).toMatchObject({
+      status: "SKIPPED",
+      reasonKind: "duplicate",
+      reason: `measured by job ${a.id}`,
+    });
+    expect(doneB.progress).toMatchObject({ skipped: 1, pending: 0, fraction: 1 });
+    expect(doneC.status).toBe("SUCCEEDED");
+    expect(doneC.cells[0]).toMatchObject({ status: "DONE" });
+    expect(doneC.cells[0].cellId).not.toBeNull();
+  });
+
+  it("never writes counts of a file onnxruntime cannot run, and a good file queued behind it is measured", async () => {
+    // A file that parses and counts (weights and all) but that onnxruntime refuses: an opset from the future.
+    const model = onnx.ModelProto.decode(readFileSync(join(ONNX_DIR, "tiny.onnx")));
+    model.opsetImport![0].version = 999;
+    writeFileSync(join(ONNX_DIR, "truncated.onnx"), onnx.ModelProto.encode(model).finish());
+    const outside = `outside-${backend}.onnx`;
+    symlinkSync("/etc/passwd", join(ONNX_DIR, outside));
+    expectError(
+      await api.graphql(MEASURE, { input: { models: [MODEL], resolutions: [96], onnxPath: outside } }, AUTH),
+      "BAD_USER_INPUT",
+      "inside FAVOR_ONNX_DIR",
+    );
+    const file = { models: [MODEL], resolutions: [96], metrics: ["params"], provider: "CPU", force: true };
+    const bad = await measure({ ...file, onnxPath: "truncated.onnx" });
+    const fine = await measure({ ...file, onnxPath: "tiny.onnx" });
+    expect(fine.cells[0]).toMatchObject({
+      status: "SKIPPED",
+      reasonKind: "waiting",
+      duplicateOfJobId: bad.id,
+    });
+    expect(fine.request.onnxPath).toBe("tiny.onnx");
+    expect(JSON.stringify(fine)).not.toContain(ONNX_DIR);
+    const worker = await startWorker();
+    const [doneBad, doneFine] = [await waitForEnd(bad.id), await waitForEnd(fine.id)];
+    await worker.stop();
+    workers.splice(workers.indexOf(worker), 1);
+    expect(doneBad.status).toBe("FAILED");
+    expect(doneBad.cells[0]).toMatchObject({ status: "FAILED", cellId: null });
+    expect(doneBad.cells[0].reason).toMatch(/no counts are written/);
+    expect(JSON.stringify(doneBad)).not.toContain(ONNX_DIR);
+    expect(doneFine.status).toBe("SUCCEEDED");
+    expect(doneFine.cells[0].status).toBe("DONE");
+    const rows = await api.data(
+      `query($d: ID) { models(device: $d, filter: { name: "${MODEL}", resolutions: [96] }) { edges { node { metrics(keys: ["params"]) { value provenance } } } } }`,
+      { d: deviceId },
+    );
+    const [params] = rows.models.edges[0].node.metrics;
+    expect(params.value).toBe(314);
+    expect(params.provenance.job).toBe(Number(fine.id));
   });
 
   it("measures a user's .onnx file from FAVOR_ONNX_DIR as a model@resolution, with the file in the provenance", async () => {
@@ -412,7 +486,9 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
     );
     const [params, latency] = rows.data.models.edges[0].node.metrics;
     expect(params.value).toBe(314);
-    expect(latency.provenance.graphSource).toMatchObject({ kind: "file", path: join(ONNX_DIR, "tiny.onnx") });
+    // Clients see the path relative to FAVOR_ONNX_DIR, never the host folder.
+    expect(latency.provenance.graphSource).toMatchObject({ kind: "file", path: "tiny.onnx" });
+    expect(JSON.stringify(done)).not.toContain(ONNX_DIR);
     expect(latency.provenance.graphSource.sha256).toMatch(/^[0-9a-f]{64}$/);
     await worker.stop();
     workers.splice(workers.indexOf(worker), 1);

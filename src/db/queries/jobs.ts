@@ -113,8 +113,9 @@ const ENQUEUE_LOCK_KEY = 7_216_305;
 
 /**
  * Stores a job and its cells in one transaction and returns the job id. A cell that another job already holds in
- * pending/running state on the same device is recorded as skipped (`duplicate`, naming that job) instead of being
- * measured twice. A job with nothing left to measure is finished at once (`succeeded`).
+ * pending/running state on the same device is not measured twice: it waits for that job (`skipped` with
+ * reason_kind `waiting`, naming it) and is settled when this job is claimed (see `settleWaitingCells`). A job with
+ * nothing to measure and nothing to wait for is finished at once (`succeeded`).
  *
  * @throws QueueFullError when `maxActiveJobs` jobs are queued or running.
  */
@@ -134,6 +135,7 @@ export async function enqueueJob(db: FavorDb, input: EnqueueInput): Promise<numb
     );
     const jobId = Number(id);
     let pending = 0;
+    let waiting = 0;
     const skipped = input.cells.filter((c) => c.skip !== undefined);
     const toMeasure = input.cells.filter((c) => c.skip === undefined);
     for (let i = 0; i < skipped.length; i += 500) {
@@ -169,12 +171,13 @@ export async function enqueueJob(db: FavorDb, input: EnqueueInput): Promise<numb
       const taken = new Set(inserted.map((r) => cellKey(r.model_id, r.resolution, r.metric_key)));
       const duplicates = batch.filter((c) => !taken.has(cellKey(c.modelId, c.resolution, c.metricKey)));
       if (duplicates.length === 0) continue;
+      waiting += duplicates.length;
       await tx.execute(
         sql`INSERT INTO measurement_job_cells (job_id, model_id, resolution, metric_key, device_id, status, duplicate_of_job_id,
               reason_kind, reason, finished_at)
-            SELECT ${jobId}, d.model_id, d.resolution, d.metric_key, ${input.deviceId}, 'skipped', o.job_id, 'duplicate',
-              CASE WHEN o.job_id IS NULL THEN 'measured by a concurrent job'
-                   ELSE 'already being measured by job ' || o.job_id END, now()
+            SELECT ${jobId}, d.model_id, d.resolution, d.metric_key, ${input.deviceId}, 'skipped', o.job_id, 'waiting',
+              CASE WHEN o.job_id IS NULL THEN 'waiting for a concurrent job that measures the same cell'
+                   ELSE 'waiting for job ' || o.job_id || ', which measures the same cell' END, now()
             FROM (VALUES ${sql.join(
               duplicates.map((c) => sql`(${c.modelId}::int, ${c.resolution}::int, ${c.metricKey}::text)`),
               sql`, `,
@@ -187,7 +190,7 @@ export async function enqueueJob(db: FavorDb, input: EnqueueInput): Promise<numb
             ) o ON TRUE`,
       );
     }
-    if (pending === 0) {
+    if (pending === 0 && waiting === 0) {
       await tx.execute(
         sql`UPDATE measurement_jobs SET status = 'succeeded', finished_at = now() WHERE id = ${jobId}`,
       );
@@ -242,6 +245,7 @@ export async function claimJob(db: FavorDb, options: ClaimOptions): Promise<JobR
   }
   if (claimed.length === 0) return null;
   const jobId = Number(claimed[0].id);
+  await settleWaitingCells(db, jobId);
   await db.execute(
     sql`UPDATE measurement_job_cells SET
           status = (CASE WHEN attempts >= ${options.maxAttempts} THEN 'failed' ELSE 'pending' END)::measurement_cell_status,
@@ -252,6 +256,49 @@ export async function claimJob(db: FavorDb, options: ClaimOptions): Promise<JobR
         WHERE job_id = ${jobId} AND status = 'running'`,
   );
   return getJob(db, jobId);
+}
+
+/**
+ * Settles the cells a just-claimed job was waiting for another job to measure. The device runs one job at a time,
+ * so the job it waited for has ended (or waits in the queue itself): a cell that job measured on the same graph
+ * (`request.graph`: the zoo's, or a user file's content hash) stays skipped, as measured by it; any other (that
+ * job failed, was cancelled or measured another graph) becomes pending here, taken over from a queued job that
+ * holds it (which then waits for this one). A cell held by a job still running elsewhere (an expired lease) fails
+ * rather than count as measured.
+ */
+async function settleWaitingCells(db: FavorDb, jobId: number): Promise<void> {
+  const same = sql`o.model_id = b.model_id AND o.resolution = b.resolution AND o.metric_key = b.metric_key
+                   AND o.device_id = b.device_id`;
+  const waiting = sql`b.job_id = ${jobId} AND b.status = 'skipped' AND b.reason_kind = 'waiting'`;
+  await db.transaction(async (txn) => {
+    const tx = txn as unknown as FavorDb;
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${ENQUEUE_LOCK_KEY})`);
+    await tx.execute(
+      sql`UPDATE measurement_job_cells b SET reason_kind = 'duplicate', reason = 'measured by job ' || o.job_id,
+            finished_at = now()
+          FROM measurement_job_cells o, measurement_jobs oj, measurement_jobs bj
+          WHERE ${waiting} AND o.job_id = b.duplicate_of_job_id AND ${same} AND o.status = 'done'
+            AND oj.id = o.job_id AND bj.id = b.job_id
+            AND (oj.request->>'graph') IS NOT DISTINCT FROM (bj.request->>'graph')`,
+    );
+    await tx.execute(
+      sql`UPDATE measurement_job_cells o SET status = 'skipped', reason_kind = 'waiting', duplicate_of_job_id = ${jobId},
+            reason = 'waiting for job ' || ${jobId} || ', which measures the same cell', finished_at = now()
+          FROM measurement_job_cells b
+          WHERE ${waiting} AND o.job_id <> ${jobId} AND o.status = 'pending' AND ${same}`,
+    );
+    await tx.execute(
+      sql`UPDATE measurement_job_cells b SET status = 'pending', reason_kind = NULL, reason = NULL,
+            duplicate_of_job_id = NULL, finished_at = NULL
+          WHERE ${waiting} AND NOT EXISTS (
+            SELECT 1 FROM measurement_job_cells o WHERE ${same} AND o.job_id <> ${jobId} AND o.status IN ('pending', 'running'))`,
+    );
+    await tx.execute(
+      sql`UPDATE measurement_job_cells b SET status = 'failed', reason_kind = 'duplicate-unsettled',
+            reason = 'another job still holds this cell: ' || b.reason, finished_at = now()
+          WHERE ${waiting}`,
+    );
+  });
 }
 
 /** Result of a heartbeat: the lease was renewed, the job was cancelled, or another worker holds it now. */
@@ -443,7 +490,7 @@ export async function cancelJob(db: FavorDb, jobId: number): Promise<boolean> {
     await tx.execute(
       sql`UPDATE measurement_job_cells SET status = 'cancelled', reason_kind = 'cancelled', reason = 'the job was cancelled',
             finished_at = now()
-          WHERE job_id = ${jobId} AND status IN ('pending', 'running')`,
+          WHERE job_id = ${jobId} AND (status IN ('pending', 'running') OR (status = 'skipped' AND reason_kind = 'waiting'))`,
     );
     return true;
   });
@@ -482,9 +529,11 @@ export async function listJobs(
     db,
     sql`SELECT j.*, count(*) OVER ()::int AS total_count,
           (SELECT json_build_object(
-             'total', count(*), 'pending', count(*) FILTER (WHERE c.status = 'pending'),
+             'total', count(*),
+             'pending', count(*) FILTER (WHERE c.status = 'pending' OR (c.status = 'skipped' AND c.reason_kind = 'waiting')),
              'running', count(*) FILTER (WHERE c.status = 'running'), 'done', count(*) FILTER (WHERE c.status = 'done'),
-             'failed', count(*) FILTER (WHERE c.status = 'failed'), 'skipped', count(*) FILTER (WHERE c.status = 'skipped'),
+             'failed', count(*) FILTER (WHERE c.status = 'failed'),
+             'skipped', count(*) FILTER (WHERE c.status = 'skipped' AND c.reason_kind IS DISTINCT FROM 'waiting'),
              'cancelled', count(*) FILTER (WHERE c.status = 'cancelled'))
            FROM measurement_job_cells c WHERE c.job_id = j.id) AS counts
         FROM measurement_jobs j ${whereSql}

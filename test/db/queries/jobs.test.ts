@@ -139,12 +139,13 @@ describe.each(BACKENDS)("job queue (%s)", (backend) => {
     expect(await completeJob(database.db, jobId, "w3")).toBe("failed");
   });
 
-  it("records cells another job holds as duplicates and bounds the number of active jobs", async () => {
+  it("lets a cell another job holds wait for it, and bounds the number of active jobs", async () => {
     const a = await enqueue(other, 96);
     const b = await enqueue(other, 96);
+    // Not succeeded: the figure does not exist yet, and the cell counts as pending until a's outcome settles it.
     expect(await getJob(database.db, b)).toMatchObject({
-      status: "succeeded",
-      counts: { skipped: 1, total: 1 },
+      status: "queued",
+      counts: { pending: 1, skipped: 0, total: 1 },
     });
     const [dup] = await queryRows<{ duplicate_of_job_id: string }>(
       database.db,
@@ -160,5 +161,7 @@ describe.each(BACKENDS)("job queue (%s)", (backend) => {
     });
     await expect(full).rejects.toBeInstanceOf(QueueFullError);
     await cancelJob(database.db, a);
+    await cancelJob(database.db, b);
+    expect(await getJob(database.db, b)).toMatchObject({ status: "cancelled", counts: { cancelled: 1 } });
   });
 });
