@@ -62,6 +62,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FavorConfig {
       maxCost: positive("FAVOR_MAX_QUERY_COST", d.maxCost),
       maxResponseBytes: positive("FAVOR_MAX_RESPONSE_BYTES", d.maxResponseBytes),
       timeoutMs: positive("FAVOR_QUERY_TIMEOUT_MS", d.timeoutMs),
+      maxConcurrent: positive("FAVOR_MAX_CONCURRENT_OPERATIONS", d.maxConcurrent),
+      maxQueued: positive("FAVOR_MAX_QUEUED_OPERATIONS", d.maxQueued),
     },
   };
 }

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 
 import { Kind, type OperationDefinitionNode, parse } from "graphql";
 
+import { DEFAULT_OPERATION_LIMITS } from "./limits/operation-limits.js";
+
 /**
  * Root query fields whose answers depend only on tables that bump the data version (models, runs, cells,
  * devices, metrics). Job queries (`measurementJob`, `measurementJobs`) read the job tables, which change on every
@@ -56,6 +58,7 @@ export class ResponseCache {
   constructor(
     private readonly maxEntries = 500,
     private readonly maxBytes = 64 * 2 ** 20,
+    private readonly maxTokens = DEFAULT_OPERATION_LIMITS.maxTokens,
   ) {}
 
   /** Returns the cache key of a request, or null when its answer must not be cached. */
@@ -75,7 +78,7 @@ export class ResponseCache {
     const textKey = `${operationName ?? ""}\u0000${query}`;
     let cacheable = this.cacheableQueries.get(textKey);
     if (cacheable === undefined) {
-      cacheable = isVersionedQuery(query, operationName ?? null);
+      cacheable = isVersionedQuery(query, operationName ?? null, this.maxTokens);
       if (this.cacheableQueries.size >= this.maxEntries)
         this.cacheableQueries.delete(this.cacheableQueries.keys().next().value!);
       this.cacheableQueries.set(textKey, cacheable);
@@ -132,10 +135,15 @@ export class ResponseCache {
  * Returns whether `query` parses, names one query operation (by `operationName`, or the only one) and selects at
  * its root only versioned fields, directly (no fragments at the root, so nothing hides a job field).
  */
-export function isVersionedQuery(query: string, operationName: string | null): boolean {
+export function isVersionedQuery(
+  query: string,
+  operationName: string | null,
+  maxTokens = DEFAULT_OPERATION_LIMITS.maxTokens,
+): boolean {
   let operations: OperationDefinitionNode[];
   try {
-    operations = parse(query).definitions.filter(
+    // The token limit as GraphQL's own: a document over it is refused anyway, and parsing it whole costs.
+    operations = parse(query, { maxTokens }).definitions.filter(
       (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
     );
   } catch {

@@ -15,8 +15,14 @@ import { WebSocketServer } from "ws";
 import type { FavorConfig } from "./config.js";
 import { type FavorDatabase, openDatabase } from "./db/client.js";
 import { GracefulDrain } from "./http/graceful-drain.js";
+import { AdmissionGate } from "./limits/admission-gate.js";
 import { checkInputLimits } from "./limits/input-limits.js";
-import { checkOperationLimits, type OperationLimits, QUERY_TOO_COMPLEX } from "./limits/operation-limits.js";
+import {
+  CHEAP_COST,
+  checkOperationLimits,
+  type OperationLimits,
+  QUERY_TOO_COMPLEX,
+} from "./limits/operation-limits.js";
 import { buildFavorSchema } from "./resolvers/build-schema.js";
 import type { FavorContext } from "./resolvers/index.js";
 import { type CachedResponse, ResponseCache } from "./response-cache.js";
@@ -100,7 +106,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const services = createServices(database);
     const schema = await buildFavorSchema();
     const app: AppHandle = { services, config, schema };
-    const responseCache = config.responseCache ? new ResponseCache() : null;
+    const responseCache = config.responseCache
+      ? new ResponseCache(undefined, undefined, config.limits.maxTokens)
+      : null;
     const apollo = new ApolloServer<FavorContext>({
       schema,
       // graphql's parser refuses a document over the token limit before building it.
@@ -148,8 +156,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         validate: (s, document) => {
           const errors = validate(s, document);
           if (errors.length > 0) return errors;
-          const limit = checkOperationLimits(s, document, undefined, undefined, config.limits);
-          return limit ? [limit] : [];
+          const { error } = checkOperationLimits(s, document, undefined, undefined, config.limits);
+          return error ? [error] : [];
         },
         context: (ctx) => contextFor(ctx.extra.request, app),
         // Apollo's formatError does not see WebSocket results: the same masking here.
@@ -189,11 +197,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
  * errors), before anything executes: over a limit is QUERY_TOO_COMPLEX, an unbounded argument BAD_USER_INPUT.
  */
 function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlugin<FavorContext> {
+  const gate = new AdmissionGate(limits.maxConcurrent, limits.maxQueued);
   return {
     async requestDidStart() {
+      let admitted = false;
       return {
         async didResolveOperation({ request, document, schema }) {
-          const error = checkOperationLimits(
+          const { error, cost } = checkOperationLimits(
             schema,
             document,
             request.operationName,
@@ -212,6 +222,14 @@ function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlugin<Favo
             }
             throw inputError;
           }
+          if (cost > CHEAP_COST) {
+            await gate.enter();
+            admitted = true;
+          }
+        },
+        async willSendResponse() {
+          if (admitted) gate.leave();
+          admitted = false;
         },
       };
     },

@@ -33,6 +33,8 @@ describe("loadConfig", () => {
         FAVOR_MAX_QUERY_COST: "1000",
         FAVOR_MAX_RESPONSE_BYTES: "4096",
         FAVOR_QUERY_TIMEOUT_MS: "250",
+        FAVOR_MAX_CONCURRENT_OPERATIONS: "2",
+        FAVOR_MAX_QUEUED_OPERATIONS: "7",
       }),
     ).toEqual({
       port: 0,
@@ -49,6 +51,8 @@ describe("loadConfig", () => {
         maxCost: 1000,
         maxResponseBytes: 4096,
         timeoutMs: 250,
+        maxConcurrent: 2,
+        maxQueued: 7,
       },
     });
   });

@@ -33,7 +33,14 @@ export interface OperationLimits {
   maxResponseBytes: number;
   /** Time budget of one operation in milliseconds; over it the request is answered with OPERATION_TIMEOUT. */
   timeoutMs: number;
+  /** Operations costing more than CHEAP_COST that may execute at once; more wait in line (see AdmissionGate). */
+  maxConcurrent: number;
+  /** How many may wait; one more is SERVER_BUSY. */
+  maxQueued: number;
 }
+
+/** Operations up to this cost (a lookup, `{ __typename }`) skip the admission gate. */
+export const CHEAP_COST = 50;
 
 export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
   maxTokens: 5_000,
@@ -42,6 +49,8 @@ export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
   maxCost: 200_000,
   maxResponseBytes: 8 << 20,
   timeoutMs: 10_000,
+  maxConcurrent: 4,
+  maxQueued: 256,
 };
 
 /** The code of every operation refused by these limits. */
@@ -134,8 +143,9 @@ export function tooComplex(message: string, extensions: Record<string, unknown> 
 }
 
 /**
- * Returns the first limit `document` breaks (depth, aliases, cost), or null. The document must have passed
- * graphql's validation: the depth rule follows fragment spreads and would recurse forever on a cycle.
+ * Returns the first limit `document` breaks (depth, aliases, cost) as `error` (null when none), and the estimated
+ * cost. The document must have passed graphql's validation: the depth rule follows fragment spreads and would
+ * recurse forever on a cycle.
  */
 export function checkOperationLimits(
   schema: GraphQLSchema,
@@ -143,21 +153,26 @@ export function checkOperationLimits(
   operationName: string | null | undefined,
   variables: Record<string, unknown> | undefined,
   limits: OperationLimits,
-): GraphQLError | null {
+): { error: GraphQLError | null; cost: number } {
+  const refuse = (error: GraphQLError) => ({ error, cost: Number.POSITIVE_INFINITY });
   const aliases = countAliases(document);
   if (aliases > limits.maxAliases) {
-    return tooComplex(`The operation uses ${aliases} aliases; at most ${limits.maxAliases} are allowed`, {
-      limit: "aliases",
-      allowed: limits.maxAliases,
-      actual: aliases,
-    });
+    return refuse(
+      tooComplex(`The operation uses ${aliases} aliases; at most ${limits.maxAliases} are allowed`, {
+        limit: "aliases",
+        allowed: limits.maxAliases,
+        actual: aliases,
+      }),
+    );
   }
   const [depthError] = validate(schema, document, [depthLimit(limits.maxDepth)]);
   if (depthError) {
-    return tooComplex(`${depthError.message} (at most ${limits.maxDepth} levels are allowed)`, {
-      limit: "depth",
-      allowed: limits.maxDepth,
-    });
+    return refuse(
+      tooComplex(`${depthError.message} (at most ${limits.maxDepth} levels are allowed)`, {
+        limit: "depth",
+        allowed: limits.maxDepth,
+      }),
+    );
   }
   let cost: number;
   try {
@@ -172,16 +187,19 @@ export function checkOperationLimits(
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
     if (/maximum allowed number of nodes/.test(error.message))
-      return tooComplex(error.message, { limit: "nodes" });
-    return null; // variables that do not coerce: execution reports them with graphql's own message
+      return refuse(tooComplex(error.message, { limit: "nodes" }));
+    // Variables that do not coerce: execution reports them with graphql's own message.
+    return { error: null, cost: Number.POSITIVE_INFINITY };
   }
   if (cost > limits.maxCost) {
-    return tooComplex(
-      `The operation's estimated cost is ${cost}, over the limit of ${limits.maxCost}: ask for smaller pages (first), fewer aliases or fewer nested lists`,
-      { limit: "cost", allowed: limits.maxCost, actual: cost },
+    return refuse(
+      tooComplex(
+        `The operation's estimated cost is ${cost}, over the limit of ${limits.maxCost}: ask for smaller pages (first), fewer aliases or fewer nested lists`,
+        { limit: "cost", allowed: limits.maxCost, actual: cost },
+      ),
     );
   }
-  return null;
+  return { error: null, cost };
 }
 
 /** Counts aliased fields in every operation and fragment of `document`. */

@@ -57,7 +57,13 @@ describe("operation limits", () => {
     for (const { where, query } of queries) {
       const document = parse(query, { maxTokens: DEFAULT_OPERATION_LIMITS.maxTokens });
       const variables = variablesFor(query);
-      const error = checkOperationLimits(schema, document, undefined, variables, DEFAULT_OPERATION_LIMITS);
+      const { error } = checkOperationLimits(
+        schema,
+        document,
+        undefined,
+        variables,
+        DEFAULT_OPERATION_LIMITS,
+      );
       expect(error?.message, where).toBeUndefined();
       const cost = getComplexity({ schema, query: document, variables, estimators: [fieldCost] });
       expect(cost, where).toBeLessThan(DEFAULT_OPERATION_LIMITS.maxCost / 2);
