@@ -212,8 +212,11 @@ async function main(): Promise<void> {
       `| server RSS at start / peak / end | ${mib(start.rss)} / ${mib(end.peakRss)} / ${mib(end.rss)} | bounded |`,
     );
   } finally {
-    child?.disconnect();
-    await new Promise((r) => setTimeout(r, 500));
+    if (child?.connected) {
+      const exited = new Promise((r) => child?.once("exit", r));
+      child.disconnect();
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    }
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
   }
