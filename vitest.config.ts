@@ -14,5 +14,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Servers and workers log one JSON line per request and job: off in tests unless LOG_LEVEL asks
+    // (tests that check the logs give the server a logger of their own).
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "silent" },
   },
 });

@@ -1,9 +1,16 @@
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from "./limits/operation-limits.js";
+import { type LogLevel, parseLogLevel } from "./observability/logger.js";
 
 /** Favor's configuration, read once from the environment (see README "Configuration"). */
 export interface FavorConfig {
   /** HTTP port; 0 picks a free one. */
   port: number;
+  /** Bind address (HOST), e.g. 127.0.0.1 for this machine only; undefined = every interface. */
+  host?: string;
+  /** LOG_LEVEL: trace, debug, info (default), warn, error, fatal or silent. */
+  logLevel: LogLevel;
+  /** METRICS_PORT: `npm run worker` serves GET /metrics on this port (the API serves it on PORT); undefined = none. */
+  metricsPort?: number;
   /** Real PostgreSQL connection string; undefined = embedded PGlite in `dataDir`. */
   databaseUrl?: string;
   /** PGlite data directory. */
@@ -30,6 +37,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FavorConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`PORT must be an integer 0-65535, got "${portText}"`);
   }
+  const metricsText = env.METRICS_PORT || undefined;
+  const metricsPort = metricsText === undefined ? undefined : Number(metricsText);
+  if (
+    metricsPort !== undefined &&
+    (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)
+  ) {
+    throw new Error(`METRICS_PORT must be an integer 0-65535, got "${metricsText}"`);
+  }
   const flag = (name: string): boolean => {
     const text = env[name] ?? "1";
     if (text !== "0" && text !== "1") throw new Error(`${name} must be 0 or 1, got "${text}"`);
@@ -46,6 +61,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FavorConfig {
   const d = DEFAULT_OPERATION_LIMITS;
   return {
     port,
+    host: env.HOST || undefined,
+    logLevel: parseLogLevel(env.LOG_LEVEL) ?? "info",
+    metricsPort,
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.FAVOR_DATA_DIR || DEFAULT_DATA_DIR,
     production: env.NODE_ENV === "production",

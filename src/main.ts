@@ -1,20 +1,29 @@
 /**
  * `npm start`: opens the database (migrate + seed when empty), serves GraphQL at http://localhost:$PORT/graphql,
  * runs a measurement worker in the process (FAVOR_WORKER=1, the default), and drains and closes on SIGTERM/SIGINT.
+ * Logs are JSON lines (pino) on stdout at LOG_LEVEL.
  */
 import "reflect-metadata";
 
 import { loadConfig } from "./config.js";
 import { MeasurementWorker } from "./jobs/measurement-worker.js";
 import { workerOptionsFromEnv } from "./jobs/worker-config.js";
+import { logger } from "./observability/logger.js";
+import { checkPortFree } from "./port-check.js";
 import { startServer } from "./server.js";
 
 try {
   const config = loadConfig();
+  logger.level = config.logLevel;
   const where = config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `PGlite in ${config.dataDir}`;
-  console.log(`favor: opening ${where}...`);
+  // Before the database: a new data folder takes seconds to seed, and a busy port should not wait for that.
+  await checkPortFree(config.port, config.host);
+  logger.info({ database: config.databaseUrl ? "postgres" : "pglite" }, `opening ${where}`);
   const server = await startServer({ config });
-  console.log(`favor: GraphQL at ${server.url.replace("127.0.0.1", "localhost")}/graphql (health: /healthz)`);
+  logger.info(
+    { url: server.url, port: server.port, host: config.host ?? null },
+    `GraphQL at ${server.url.replace("127.0.0.1", "localhost")}/graphql (health: /healthz, metrics: /metrics)`,
+  );
   const { services } = server.app;
   const worker = config.worker
     ? new MeasurementWorker({
@@ -25,22 +34,25 @@ try {
     : null;
   await worker?.start();
   if (worker)
-    console.log(`favor: measurement worker ${worker.workerId} running (FAVOR_WORKER=0 turns it off)`);
+    logger.info(
+      { workerId: worker.workerId },
+      `measurement worker ${worker.workerId} running (FAVOR_WORKER=0 turns it off)`,
+    );
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`favor: ${signal}, draining...`);
+    logger.info({ signal }, "draining");
     Promise.resolve(worker?.stop())
       .then(() => server.stop())
       .then(
         () => {
-          console.log("favor: stopped");
+          logger.info("stopped");
           process.exit(0);
         },
         (error) => {
-          console.error("favor: shutdown failed:", error);
+          logger.error({ err: error }, "shutdown failed");
           process.exit(1);
         },
       );
@@ -48,6 +60,6 @@ try {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
 } catch (error) {
-  console.error(`favor: could not start: ${(error as Error).message}`);
+  logger.fatal({ err: error }, `could not start: ${(error as Error).message}`);
   process.exit(1);
 }

@@ -23,6 +23,15 @@ import {
   type OperationLimits,
   QUERY_TOO_COMPLEX,
 } from "./limits/operation-limits.js";
+import { labelRoute, observeRequest } from "./observability/http.js";
+import { type Logger, logger } from "./observability/logger.js";
+import {
+  graphqlMetricsPlugin,
+  METRICS_CONTENT_TYPE,
+  renderMetrics,
+  responseCacheLookups,
+} from "./observability/metrics.js";
+import { portError, urlHost } from "./port-check.js";
 import { buildFavorSchema } from "./resolvers/build-schema.js";
 import type { FavorContext } from "./resolvers/index.js";
 import { type CachedResponse, ResponseCache } from "./response-cache.js";
@@ -72,8 +81,21 @@ export const healthzRoute: HttpRoute = {
   },
 };
 
+/** GET /metrics: Prometheus metrics of this process, with the queue and data version read from the database now. */
+export const metricsRoute: HttpRoute = {
+  method: "GET",
+  path: "/metrics",
+  async handle(_req, res, app) {
+    const { database, dataVersion } = app.services;
+    const text = await renderMetrics(database.db, () => dataVersion.current());
+    res.statusCode = 200;
+    res.setHeader("content-type", METRICS_CONTENT_TYPE);
+    res.end(text);
+  },
+};
+
 /** The server's HTTP routes besides /graphql. Later work registers its routes here (one line each). */
-export const ROUTES: HttpRoute[] = [healthzRoute, ...WEB_ROUTES];
+export const ROUTES: HttpRoute[] = [healthzRoute, metricsRoute, ...WEB_ROUTES];
 
 export interface StartServerOptions {
   config: FavorConfig;
@@ -81,6 +103,8 @@ export interface StartServerOptions {
   database?: FavorDatabase;
   /** Routes besides /graphql (default ROUTES). */
   routes?: readonly HttpRoute[];
+  /** Where request and error lines go (default the process's logger, src/observability/logger.ts). */
+  logger?: Logger;
 }
 
 /** A running server. Subscriptions: graphql-ws (protocol graphql-transport-ws) at `ws://…/graphql`. */
@@ -99,6 +123,7 @@ export interface RunningServer {
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
+  const log = options.logger ?? logger;
   const ownsDatabase = !options.database;
   const database =
     options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
@@ -122,9 +147,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         ApolloServerPluginCacheControlDisabled(),
         ApolloServerPluginLandingPageDisabled(),
         operationLimitsPlugin(config.limits),
+        graphqlMetricsPlugin(),
       ],
+      logger: log,
       includeStacktraceInErrorResponses: !config.production,
-      formatError: (formatted, error) => formatError(formatted, error, config.production),
+      formatError: (formatted, error) => formatError(formatted, error, config.production, log),
     });
     await apollo.start();
 
@@ -134,17 +161,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     server.on(
       "request",
       drain.track((req, res) =>
-        handle(req, res, { apollo, app, responseCache }, routes).catch((error) => {
-          console.error("request failed:", logSafe(error));
-          if (!res.headersSent)
-            sendJson(res, 500, { error: config.production ? "Internal server error" : String(error) });
-          else res.end();
-        }),
+        observeRequest(req, res, log, () =>
+          handle(req, res, { apollo, app, responseCache }, routes).catch((error) => {
+            log.error({ err: error, code: "INTERNAL_SERVER_ERROR" }, "request failed");
+            if (!res.headersSent)
+              sendJson(res, 500, { error: config.production ? "Internal server error" : String(error) });
+            else res.end();
+          }),
+        ),
       ),
     );
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(config.port, () => resolve());
+      server.once("error", (error) => reject(portError(error, config.port, config.host)));
+      server.listen(config.port, config.host, () => resolve());
     });
     const port = (server.address() as AddressInfo).port;
     const sockets = new WebSocketServer({ server, path: "/graphql" });
@@ -164,17 +193,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         onNext: (_ctx, _id, _payload, _args, result) =>
           result.errors && {
             ...result,
-            errors: result.errors.map((e) => formatError(e.toJSON(), e, config.production)),
+            errors: result.errors.map((e) => formatError(e.toJSON(), e, config.production, log)),
           },
         onError: (_ctx, _id, _payload, errors) =>
-          errors.map((e) => formatError(e.toJSON(), e, config.production)),
+          errors.map((e) => formatError(e.toJSON(), e, config.production, log)),
       },
       sockets,
     );
 
     let stopping: Promise<void> | undefined;
     return {
-      url: `http://127.0.0.1:${port}`,
+      url: `http://${urlHost(config.host)}:${port}`,
       port,
       app,
       stop: () =>
@@ -251,13 +280,19 @@ async function handle(
 ): Promise<void> {
   const { app } = endpoint;
   const url = new URL(req.url ?? "/", "http://localhost");
-  if (url.pathname === "/graphql" && !wantsExplorer(req, url)) return handleGraphQL(req, res, endpoint, url);
+  if (url.pathname === "/graphql" && !wantsExplorer(req, url)) {
+    labelRoute(res, "/graphql");
+    return handleGraphQL(req, res, endpoint, url);
+  }
   const route = routes.find(
     (r) =>
       (r.method === req.method || (r.method === "GET" && req.method === "HEAD")) &&
       (typeof r.path === "string" ? r.path === url.pathname : r.path.test(url.pathname)),
   );
-  if (route) return route.handle(req, res, app, url);
+  if (route) {
+    labelRoute(res, typeof route.path === "string" ? route.path : route.path.source);
+    return route.handle(req, res, app, url);
+  }
   sendJson(res, 404, { error: `Not found: ${req.method} ${url.pathname}` });
 }
 
@@ -347,7 +382,10 @@ async function handleGraphQL(
 /** Writes a complete response; `cache` (hit or miss) goes into the `x-favor-cache` header where the answer was cacheable. */
 function sendCached(res: ServerResponse, response: CachedResponse, cache: "hit" | "miss" | null): void {
   for (const [key, value] of response.headers) res.setHeader(key, value);
-  if (cache !== null) res.setHeader("x-favor-cache", cache);
+  if (cache !== null) {
+    res.setHeader("x-favor-cache", cache);
+    responseCacheLookups.inc({ result: cache });
+  }
   res.statusCode = response.status;
   res.end(response.body);
 }
@@ -376,13 +414,15 @@ const BAD_LITERAL =
 
 /**
  * Returns the error clients see: BAD_USER_INPUT and validation errors as they are but without a stack trace
- * (bad literals re-coded BAD_USER_INPUT); anything unexpected logged, with its stack trace outside production,
+ * (bad literals re-coded BAD_USER_INPUT, logged at debug); anything unexpected logged at error level (with the
+ * request id, the code and the error without its SQL parameters), with its stack trace outside production,
  * and in production reduced to "Internal server error".
  */
 export function formatError(
   formatted: GraphQLFormattedError,
   error: unknown,
   production: boolean,
+  log: Logger = logger,
 ): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (code === "GRAPHQL_PARSE_FAILED" && TOKEN_LIMIT.test(formatted.message)) {
@@ -398,8 +438,12 @@ export function formatError(
     });
   }
   // A client's mistake is explained by its message; a stack trace (even in development) only hides it.
-  if (code !== "INTERNAL_SERVER_ERROR") return withoutStacktrace(formatted);
-  console.error("internal error:", logSafe(unwrapResolverError(error)));
+  if (code !== "INTERNAL_SERVER_ERROR") {
+    log.debug({ code, path: formatted.path, message: formatted.message }, "client error");
+    return withoutStacktrace(formatted);
+  }
+  const original = unwrapResolverError(error);
+  log.error({ err: original, code, path: formatted.path }, "internal error");
   if (!production) return formatted;
   return {
     message: "Internal server error",

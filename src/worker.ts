@@ -3,16 +3,22 @@
  * it), registers this machine's devices (CPU, and GPUs where onnxruntime's CUDA provider can run), and measures the
  * jobs queued for them until SIGTERM/SIGINT, when it hands its current job back to the queue. Run one per machine
  * (per accelerator) against a central PostgreSQL to let a GPU host join. Options: src/jobs/worker-config.ts.
+ * Logs are JSON lines (pino) on stdout at LOG_LEVEL; with METRICS_PORT set it serves GET /metrics there.
  */
+import { createServer } from "node:http";
+
 import { loadConfig } from "./config.js";
 import { openDatabase } from "./db/client.js";
 import { MeasurementWorker } from "./jobs/measurement-worker.js";
 import { workerOptionsFromEnv } from "./jobs/worker-config.js";
+import { logger } from "./observability/logger.js";
+import { METRICS_CONTENT_TYPE, renderMetrics } from "./observability/metrics.js";
 
 try {
   const config = loadConfig();
+  logger.level = config.logLevel;
   const where = config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `PGlite in ${config.dataDir}`;
-  console.log(`favor worker: opening ${where}...`);
+  logger.info(`opening ${where}`);
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -20,20 +26,54 @@ try {
   });
   const worker = new MeasurementWorker({ db: database.db, ...workerOptionsFromEnv() });
   await worker.start();
-  console.log(`favor worker: ${worker.workerId} serving devices ${(await worker.register()).join(", ")}`);
+  const devices = await worker.register();
+  logger.info(
+    { workerId: worker.workerId, devices },
+    `${worker.workerId} serving devices ${devices.join(", ")}`,
+  );
+
+  const metrics =
+    config.metricsPort === undefined
+      ? null
+      : createServer((req, res) => {
+          if (req.method !== "GET" || req.url?.split("?")[0] !== "/metrics") {
+            res.statusCode = 404;
+            res.end();
+            return;
+          }
+          renderMetrics(database.db).then(
+            (text) => {
+              res.setHeader("content-type", METRICS_CONTENT_TYPE);
+              res.end(text);
+            },
+            (error) => {
+              logger.error({ err: error }, "metrics failed");
+              res.statusCode = 500;
+              res.end();
+            },
+          );
+        });
+  if (metrics) {
+    await new Promise<void>((resolve, reject) => {
+      metrics.once("error", reject);
+      metrics.listen(config.metricsPort, config.host, () => resolve());
+    });
+    logger.info({ metricsPort: config.metricsPort }, `metrics on port ${config.metricsPort}`);
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`favor worker: ${signal}, handing back the current job...`);
+    logger.info({ signal }, "handing back the current job");
+    metrics?.close();
     worker
       .stop()
       .then(() => database.close())
       .then(
         () => process.exit(0),
         (error) => {
-          console.error("favor worker: shutdown failed:", error);
+          logger.error({ err: error }, "shutdown failed");
           process.exit(1);
         },
       );
@@ -41,6 +81,6 @@ try {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
 } catch (error) {
-  console.error(`favor worker: could not start: ${(error as Error).message}`);
+  logger.fatal({ err: error }, `could not start: ${(error as Error).message}`);
   process.exit(1);
 }

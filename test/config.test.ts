@@ -7,6 +7,9 @@ describe("loadConfig", () => {
   it("Handles an empty environment with the documented defaults", () => {
     expect(loadConfig({})).toEqual({
       port: 4000,
+      host: undefined,
+      logLevel: "info",
+      metricsPort: undefined,
       databaseUrl: undefined,
       dataDir: DEFAULT_DATA_DIR,
       production: false,
@@ -21,6 +24,9 @@ describe("loadConfig", () => {
     expect(
       loadConfig({
         PORT: "0",
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "WARN",
+        METRICS_PORT: "9464",
         DATABASE_URL: "postgres://x/y",
         FAVOR_DATA_DIR: "/tmp/d",
         NODE_ENV: "production",
@@ -38,6 +44,9 @@ describe("loadConfig", () => {
       }),
     ).toEqual({
       port: 0,
+      host: "127.0.0.1",
+      logLevel: "warn",
+      metricsPort: 9464,
       databaseUrl: "postgres://x/y",
       dataDir: "/tmp/d",
       production: true,
@@ -65,5 +74,7 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ FAVOR_MAX_QUERY_COST: "-1" })).toThrow(
       /FAVOR_MAX_QUERY_COST must be a positive integer, got "-1"/,
     );
+    expect(() => loadConfig({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL must be one of trace, debug, info/);
+    expect(() => loadConfig({ METRICS_PORT: "x" })).toThrow(/METRICS_PORT must be an integer/);
   });
 });

@@ -9,6 +9,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 
+import { logger } from "../observability/logger.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import * as schema from "./schema/index.js";
 import { seedDatabase } from "./seed.js";
@@ -63,7 +64,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<FavorD
 
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
-    pool.on("error", (error) => console.error("postgres pool error:", error.message));
+    pool.on("error", (error) => logger.error({ err: error }, "postgres pool error"));
     try {
       const client = await pool.connect();
       try {

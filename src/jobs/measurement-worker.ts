@@ -41,6 +41,13 @@ import type { ChildFault } from "../measure/profiler/child-protocol.js";
 import type { MeasureSettingsInput } from "../measure/profiler/measure-settings.js";
 import type { Provider } from "../measure/profiler/provider.js";
 import { cudaAvailability } from "../measure/profiler/provider.js";
+import { logger, withLogScope } from "../observability/logger.js";
+import {
+  measurementCells,
+  measurementDuration,
+  measurementFailures,
+  workerHeartbeats,
+} from "../observability/metrics.js";
 import { registerDevice } from "./device-registry.js";
 
 /** Prefix of a worker's scratch folder in the OS temp dir: `favor-worker-<pid>-<random>`. */
@@ -88,6 +95,7 @@ export interface MeasurementWorkerOptions {
   readonly onFigures?: () => void;
   /** Progress events (the CLI's progress bar). */
   readonly onEvent?: (event: WorkerEvent) => void;
+  /** Replaces the structured log (the process's logger; each line carries the job's id) with plain lines (the CLI's progress bar; tests silence it with `() => {}`). */
   readonly log?: (line: string) => void;
 }
 
@@ -194,7 +202,8 @@ export class MeasurementWorker {
       maxAttempts: this.maxAttempts,
     });
     if (job === null) return null;
-    await this.work(job);
+    // Every line logged while the job is worked (heartbeats included) carries its id.
+    await withLogScope({ jobId: job.id, workerId: this.workerId }, () => this.work(job));
     return job;
   }
 
@@ -204,7 +213,7 @@ export class MeasurementWorker {
       try {
         job = await this.runOnce();
       } catch (error) {
-        this.log(`worker ${this.workerId}: ${(error as Error).message}`);
+        this.log("error", { err: error }, `worker ${this.workerId}: ${(error as Error).message}`);
       }
       if (job === null && !this.stopping) await this.sleep(this.pollMs);
     }
@@ -231,6 +240,8 @@ export class MeasurementWorker {
       throw new Error(`claimed job ${job.id} of device ${job.deviceId}, which this worker does not serve`);
     this.emit({ type: "claimed", job });
     this.log(
+      "info",
+      { cells: job.counts.pending + job.counts.running, claim: job.claims, deviceId: job.deviceId },
       `worker ${this.workerId}: job ${job.id} (${job.counts.pending + job.counts.running} cells to measure, claim ${job.claims})`,
     );
     const abort = new AbortController();
@@ -239,13 +250,20 @@ export class MeasurementWorker {
     const beat = setInterval(() => {
       heartbeat(db, job.id, this.workerId, this.leaseMs).then(
         (result) => {
+          workerHeartbeats.inc({ worker: this.workerId, result });
           if (result !== "renewed" && lost === null) {
             lost = result;
             abort.abort();
           }
         },
-        (error) =>
-          this.log(`worker ${this.workerId}: heartbeat of job ${job.id} failed: ${(error as Error).message}`),
+        (error) => {
+          workerHeartbeats.inc({ worker: this.workerId, result: "error" });
+          this.log(
+            "warn",
+            { err: error },
+            `worker ${this.workerId}: heartbeat of job ${job.id} failed: ${(error as Error).message}`,
+          );
+        },
       );
     }, this.heartbeatMs);
     // The pid in the name lets whoever SIGKILLs a worker (which cannot clean up) find its scratch.
@@ -284,6 +302,8 @@ export class MeasurementWorker {
             this.leaseMs,
           );
           tally.failed += group.length;
+          measurementCells.inc({ outcome: "failed" }, group.length);
+          measurementFailures.inc({ reason: "invalid-request" }, group.length);
           continue;
         }
         if (!remeasure) {
@@ -304,6 +324,7 @@ export class MeasurementWorker {
               this.leaseMs,
             );
             tally.skipped += have.length;
+            measurementCells.inc({ outcome: "skipped" }, have.length);
             group = group.filter((c) => !have.includes(c));
             if (group.length === 0) continue;
           }
@@ -339,6 +360,7 @@ export class MeasurementWorker {
           );
         }
         let result: TaskOutcome;
+        const measureStarted = process.hrtime.bigint();
         if (graph instanceof GraphBuildError) {
           result = { ok: false, kind: "invalid-graph", message: graph.message, details: {} };
         } else {
@@ -376,6 +398,10 @@ export class MeasurementWorker {
         }
         // Cancelled, taken over or stopping: what the child measured (or not) is not written.
         if (abort.signal.aborted || this.stopping) break;
+        measurementDuration.observe(
+          { task, outcome: result.ok ? "measured" : "failed" },
+          Number(process.hrtime.bigint() - measureStarted) / 1e9,
+        );
         if (result.ok) {
           const figures: FigureWrite[] = result.figures.map((f) => {
             const cell = group.find((c) => c.metricKey === f.metricKey)!;
@@ -392,6 +418,7 @@ export class MeasurementWorker {
           });
           await finishCells(db, job.id, this.workerId, figures, [], this.leaseMs);
           tally.done += figures.length;
+          measurementCells.inc({ outcome: "measured" }, figures.length);
           this.options.onFigures?.();
         } else {
           // A user's file is shown relative to FAVOR_ONNX_DIR, also inside onnxruntime's own messages.
@@ -408,7 +435,11 @@ export class MeasurementWorker {
             this.leaseMs,
           );
           tally.failed += group.length;
+          measurementCells.inc({ outcome: "failed" }, group.length);
+          measurementFailures.inc({ reason: failure.kind }, group.length);
           this.log(
+            "warn",
+            { model: first.modelName, resolution: first.resolution, task, reason: failure.kind },
             `worker ${this.workerId}: job ${job.id}: ${first.modelName}@${first.resolution} ${task} failed (${failure.kind}): ${failure.message}`,
           );
         }
@@ -426,7 +457,9 @@ export class MeasurementWorker {
       await rm(scratch, { recursive: true, force: true });
     }
     this.log(
-      `worker ${this.workerId}: job ${job.id} ${outcome} (${tally.done} written, ${tally.failed} failed, ${tally.skipped} skipped)`,
+      "info",
+      { outcome, measured: tally.done, skipped: tally.skipped, failed: tally.failed },
+      `worker ${this.workerId}: job ${job.id} ${outcome} (${tally.done} measured, ${tally.skipped} skipped, ${tally.failed} failed)`,
     );
     this.emit({ type: "finished", jobId: job.id, status: outcome });
   }
@@ -445,8 +478,9 @@ export class MeasurementWorker {
     this.options.onEvent?.(event);
   }
 
-  private log(line: string): void {
-    (this.options.log ?? console.log)(line);
+  private log(level: "info" | "warn" | "error", fields: Record<string, unknown>, message: string): void {
+    if (this.options.log) this.options.log(message);
+    else logger[level](fields, message);
   }
 }
 

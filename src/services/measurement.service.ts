@@ -26,6 +26,7 @@ import { MEASURABLE_METRICS, metricOrder } from "../measure/measurable-metrics.j
 import type { RequestedProvider } from "../measure/profiler/provider.js";
 import { ProviderUnavailableError } from "../measure/profiler/provider.js";
 import { findModel, resolutionProblem } from "../measure/zoo/registry.js";
+import { logger } from "../observability/logger.js";
 import type { CatalogService } from "./catalog.service.js";
 import { type ConnectionData, pageRequest, toConnection } from "./pagination.js";
 
@@ -212,6 +213,8 @@ export class MeasurementService {
       throw error;
     }
     notifyJobEnqueued();
+    // Carries the request id of the measure mutation: it links the request to the job's own lines (jobId).
+    logger.info({ jobId, deviceId: device.id, cells: cells.length }, "job enqueued");
     return (await this.job(jobId))!;
   }
 

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
+import { logger } from "../observability/logger.js";
 import type { HttpRoute } from "../server.js";
 import { toCsv } from "./csv.js";
 import { HttpError } from "./http-error.js";
@@ -145,7 +146,7 @@ async function respond(
       send(req, res, error.status, "text/plain; charset=utf-8", `${error.message}\n`);
       return;
     }
-    console.error(`web route ${url.pathname} failed:`, error);
+    logger.error({ err: error, code: "INTERNAL_SERVER_ERROR", path: url.pathname }, "web route failed");
     send(req, res, 500, "text/plain; charset=utf-8", "Internal server error\n");
   }
 }

@@ -1,4 +1,5 @@
 import { type FavorConfig, loadConfig } from "../../src/config.js";
+import { logger, setLogDestination } from "../../src/observability/logger.js";
 import { type HttpRoute, type RunningServer, startServer } from "../../src/server.js";
 import { BACKENDS, type Backend, createScratchDatabase } from "./test-database.js";
 
@@ -38,6 +39,27 @@ export interface TestServerOptions {
   config?: Partial<FavorConfig>;
   /** Routes besides /graphql (default: the server's ROUTES). */
   routes?: readonly HttpRoute[];
+}
+
+/**
+ * Sends the process logger's lines (server, services, worker) into `lines`, parsed, at `level`, for a test file
+ * that checks what Favor logs (each test file runs in its own process); `restore` gives them back to stdout.
+ */
+export function captureLogs(level: "debug" | "info" = "debug"): {
+  lines: Array<Record<string, any>>;
+  restore(): void;
+} {
+  const lines: Array<Record<string, any>> = [];
+  const previous = logger.level;
+  logger.level = level;
+  setLogDestination({ write: (line: string) => void lines.push(JSON.parse(line)) });
+  return {
+    lines,
+    restore() {
+      setLogDestination();
+      logger.level = previous;
+    },
+  };
 }
 
 /**
