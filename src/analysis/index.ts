@@ -5,6 +5,7 @@ export * from "./correlation.js";
 export * from "./correlation-matrix.js";
 export * from "./dominates.js";
 export * from "./dominators.js";
+export * from "./front-order.js";
 export * from "./non-dominated-sort.js";
 export * from "./objective.js";
 export * from "./pareto-analysis.js";

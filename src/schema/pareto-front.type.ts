@@ -117,7 +117,10 @@ export class ParetoGroup {
   @Field(() => Int, { description: "Subjects of the group in scope (points plus excluded)." })
   scopeCount!: number;
 
-  @Field(() => [ParetoPoint], { description: "Every point of the group, ranked." })
+  @Field(() => [ParetoPoint], {
+    description:
+      "Every point of the group, by rank (the front first) and within a rank along it: by the first objective, best first, then the later ones.",
+  })
   points!: ParetoPoint[];
 
   @Field(() => [ParetoExclusion], { description: "Subjects of the group left out, by reason." })
@@ -144,10 +147,15 @@ export class ParetoFront {
   })
   scopeCount!: number;
 
-  @Field(() => [ParetoPoint], { description: "All points of all groups." })
+  @Field(() => [ParetoPoint], {
+    description: "All points of all groups, group by group, each in front order.",
+  })
   points!: ParetoPoint[];
 
-  @Field(() => [ParetoPoint], { description: "Only the optimal points (rank 1) of all groups." })
+  @Field(() => [ParetoPoint], {
+    description:
+      "Only the optimal points (rank 1) of all groups, each group's along its front: by the first objective, best first (on a 2-D front the second objective improves at each step).",
+  })
   front!: ParetoPoint[];
 
   @Field(() => [ParetoExclusion], {

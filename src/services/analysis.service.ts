@@ -1,6 +1,7 @@
 import { bestPerGroup } from "../analysis/best-per-group.js";
 import type { CorrelationMethod } from "../analysis/correlation.js";
 import { correlationMatrix } from "../analysis/correlation-matrix.js";
+import { frontOrder } from "../analysis/front-order.js";
 import type { Objective } from "../analysis/objective.js";
 import { paretoAnalysis } from "../analysis/pareto-analysis.js";
 import { type ScalingVerdict, scalingSteps } from "../analysis/scaling-steps.js";
@@ -564,23 +565,30 @@ export class AnalysisService {
       const rows = members.map((s) => objectives.map((o) => s.values.get(o.metric.key)?.value ?? null));
       const analysis = paretoAnalysis(rows, analysisObjectives);
       const refs = members.map(refOf);
-      const points: FrontPoint[] = analysis.points.map((p) => ({
-        ref: refs[p.index],
-        subject: members[p.index],
-        group: key,
-        values: [...p.values],
-        rank: p.rank,
-        optimal: p.optimal,
-        dominators: p.dominators.map((d) => members[d]),
-        gap:
-          p.gap?.map((g, j) => ({
-            metric: objectives[j].metric.key,
-            gap: g.gap,
-            target: g.target,
-            strict: g.strict,
-            blocker: g.blocker === null ? null : members[g.blocker],
-          })) ?? null,
-      }));
+      const order = frontOrder(
+        analysis.points.map((p) => p.values),
+        analysis.points.map((p) => p.rank),
+        analysisObjectives,
+      );
+      const points: FrontPoint[] = order
+        .map((i) => analysis.points[i])
+        .map((p) => ({
+          ref: refs[p.index],
+          subject: members[p.index],
+          group: key,
+          values: [...p.values],
+          rank: p.rank,
+          optimal: p.optimal,
+          dominators: p.dominators.map((d) => members[d]),
+          gap:
+            p.gap?.map((g, j) => ({
+              metric: objectives[j].metric.key,
+              gap: g.gap,
+              target: g.target,
+              strict: g.strict,
+              blocker: g.blocker === null ? null : members[g.blocker],
+            })) ?? null,
+        }));
       const exclusions = new Map<string, Exclusion>();
       for (const e of analysis.excluded) {
         const missing = e.missing.map((j) => objectives[j].metric.key);

@@ -52,7 +52,7 @@ export const EXPLORER_EXAMPLES: readonly ExplorerExample[] = [
     title: "Pareto front of top-1 accuracy and throughput at 224 px",
     query: `{
   paretoFront(objectives: [{ metric: "accuracyTop1" }, { metric: "throughput" }], resolution: 224) {
-    front { subject { model { name } resolution } values }
+    front { subject { model { name } runId pretrainResolution resolution } values }
     excluded { count reason }
   }
 }`,

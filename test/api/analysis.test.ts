@@ -144,6 +144,16 @@ describe.each(BACKENDS)("analysis queries over HTTP (%s)", (backend) => {
       const names = [...optimalNames].map((p: any) => p.subject.model.name);
       expect(names).toEqual(expect.arrayContaining(["ViT-Ti/16", "ViT-S/16", "ViT-B/16"]));
       expect(result.front).toHaveLength([...expected.rank.values()].filter((r) => r === 1).length);
+      // In order along the front: the most accurate first, each next point less accurate and faster.
+      const along = result.front.map(
+        (p: { runId: number }) => result.points.find((q: any) => q.runId === p.runId).values,
+      );
+      for (let i = 1; i < along.length; i++) {
+        expect(along[i][0]).toBeLessThanOrEqual(along[i - 1][0]);
+        expect(along[i][1]).toBeGreaterThanOrEqual(along[i - 1][1]);
+      }
+      const ranks = result.points.map((p: { rank: number }) => p.rank);
+      expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
     });
 
     it("names every dominator and gives exact single-objective gaps", async () => {
