@@ -4,6 +4,7 @@ import type { DeviceRow, MetricRow, ModelRow } from "../db/schema/index.js";
 import { devices, metrics, models } from "../db/schema/index.js";
 import { BadUserInputError } from "../errors/index.js";
 import type { DataVersion } from "./data-version.js";
+import { didYouMean, looseMatches, suggestNames } from "./name-match.js";
 
 /** Values a filter may name, read from the database (cached briefly: measurements can add resolutions). */
 export interface Vocabulary {
@@ -87,11 +88,13 @@ export class CatalogService {
     const all = await this.listMetrics();
     const found = all.find((m) => m.key === key);
     if (!found) {
+      const suggestions = suggestNames(
+        key,
+        all.map((m) => m.key),
+      );
       throw new BadUserInputError(
-        `Unknown metric "${key}". Known metrics: ${all.map((m) => m.key).join(", ")}`,
-        {
-          metric: key,
-        },
+        `Unknown metric "${key}".${didYouMean(suggestions)} Known metrics: ${all.map((m) => m.key).join(", ")}`,
+        { metric: key, suggestions },
       );
     }
     return found;
@@ -143,17 +146,30 @@ export class CatalogService {
     return this.vocabularyCache.value;
   }
 
-  /** Returns the model named `nameOrSourceId` (display name or benchmark id); throws BAD_USER_INPUT if unknown. */
+  /**
+   * Returns the model named `nameOrSourceId`: its display name or benchmark id, exactly or in any case and
+   * punctuation that names one model only (`vit-ti/16`); throws BAD_USER_INPUT for an unknown or ambiguous name,
+   * with the closest names ("did you mean …", also in `extensions.suggestions`).
+   */
   async model(nameOrSourceId: string): Promise<ModelRow> {
     const { models: all } = await this.vocabulary();
     const found = all.find((m) => m.name === nameOrSourceId || m.sourceId === nameOrSourceId);
-    if (!found) {
-      throw new BadUserInputError(
-        `Unknown model "${nameOrSourceId}": give a display name (e.g. "ViT-S/16") or a benchmark id (e.g. "deit_small_patch16_LS")`,
-        { model: nameOrSourceId },
-      );
-    }
-    return found;
+    if (found) return found;
+    const loose = looseMatches(nameOrSourceId, all, (m) => [m.name, m.sourceId]);
+    if (loose.length === 1) return loose[0];
+    const suggestions =
+      loose.length > 1
+        ? loose.map((m) => m.name)
+        : suggestNames(
+            nameOrSourceId,
+            all.map((m) => m.name),
+          );
+    const problem =
+      loose.length > 1 ? `Ambiguous model "${nameOrSourceId}"` : `Unknown model "${nameOrSourceId}"`;
+    throw new BadUserInputError(
+      `${problem}.${didYouMean(suggestions)} Give a display name (e.g. "ViT-S/16") or a benchmark id (e.g. "deit_small_patch16_LS")`,
+      { model: nameOrSourceId, suggestions },
+    );
   }
 
   private async loadVocabulary(): Promise<Vocabulary> {

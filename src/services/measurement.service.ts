@@ -404,6 +404,9 @@ export class MeasurementService {
     const result: Array<{ model: ModelRow; zooName: string | null }> = [];
     for (const name of names) {
       const model = await this.catalog.model(name);
+      // Two spellings of one model (`ViT-Ti/16`, `vit-ti/16`) are one model given twice.
+      if (result.some((r) => r.model.id === model.id))
+        throw new BadUserInputError(`Model "${name}" is given twice (as "${model.name}")`, { model: name });
       const zoo = findModel(model.name) ?? findModel(model.sourceId);
       if (fromFile) {
         result.push({ model, zooName: zoo?.name ?? null });

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 import { logger } from "../observability/logger.js";
 import type { HttpRoute } from "../server.js";
+import { didYouMean, suggestNames } from "../services/name-match.js";
 import { toCsv } from "./csv.js";
 import { HttpError } from "./http-error.js";
 import type { PlotPoint } from "./plot-spec.js";
@@ -219,7 +220,7 @@ function checkMetrics(
     if (!byKey.has(key)) {
       throw new HttpError(
         400,
-        `Unknown metric "${key}" in ${param}: known metrics are ${metrics.map((m) => m.key).join(", ")}`,
+        `Unknown metric "${key}" in ${param}.${didYouMean(suggestNames(key, [...byKey.keys()]))} Known metrics are ${metrics.map((m) => m.key).join(", ")}`,
       );
     }
   }

@@ -30,6 +30,29 @@ describe.each(BACKENDS)("bad inputs and limits (%s)", (backend) => {
     expectBadInput(await api.graphql(`{ runs(filter: { name: "nope-net" }) { totalCount } }`), "nope-net");
   });
 
+  it("accepts a model name in any case and punctuation that names one model, and suggests close names", async () => {
+    for (const name of ["vit-ti/16", "VIT TI 16", "ViT_Ti_16", "deit_small_patch16_ls"]) {
+      const result = await api.graphql(`query($n: String!) { model(name: $n) { name } }`, { n: name });
+      expect(result.errors, name).toBeUndefined();
+      expect(result.data.model.name).toBe(name.startsWith("deit") ? "DeiT-S (LS)" : "ViT-Ti/16");
+    }
+    const filtered = await api.graphql(
+      `{ runs(filter: { name: "vit-s/16" }) { edges { node { model { name } } } } }`,
+    );
+    expect(new Set(filtered.data.runs.edges.map((e: any) => e.node.model.name))).toEqual(
+      new Set(["ViT-S/16"]),
+    );
+
+    const typo = await api.graphql(`{ model(name: "ViT-Ti/61") { name } }`);
+    expectBadInput(typo, "ViT-Ti/61");
+    expect(typo.errors![0].message).toMatch(/^Unknown model "ViT-Ti\/61"\. Did you mean "ViT-Ti\/16"/);
+    expect(typo.errors![0].extensions?.suggestions).toContain("ViT-Ti/16");
+    const metric = await api.graphql(`{ metric(key: "throughputt") { key } }`);
+    expectBadInput(metric, "throughputt");
+    expect(metric.errors![0].message).toContain('Did you mean "throughput"?');
+    expect(metric.errors![0].extensions?.suggestions).toEqual(["throughput"]);
+  });
+
   it("rejects an unknown metric wherever a metric is named", async () => {
     const queries = [
       `{ runs(filter: { metrics: [{ metric: "speed", op: GT, value: 1 }] }) { totalCount } }`,
