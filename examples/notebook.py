@@ -104,7 +104,7 @@ query Cells($name: String!, $resolution: Int!, $device: ID) {
 def measure_and_read(model, resolution, token):
     """Starts a measurement of one model@resolution, polls its job until it ends, and returns the job and the measured cells."""
     job = gql(MEASURE, {"input": {"models": [model], "resolutions": [resolution]}}, token=token)["measure"]
-    print(f"job {job['id']} on {job['device']['name']} ({job['provider']}): {job['status']}, {job['progress']['total']} cells")
+    print(f"job {job['id']} on {job['device']['name']} ({job['provider']}): {job['status']}, {job['progress']['total']} cells, {job['progress']['skipped']} skipped (they exist)")
     while job["status"].lower() in ("queued", "running"):
         time.sleep(2)
         job = gql(JOB, {"id": job["id"]})["measurementJob"]
@@ -134,7 +134,8 @@ if TOKEN:
     model = os.environ.get("FAVOR_MEASURE_MODEL", "ViT-Ti/16")
     resolution = int(os.environ.get("FAVOR_MEASURE_RESOLUTION", "224"))
     job, cells = measure_and_read(model, resolution, TOKEN)
-    print(f"job {job['id']} ended {job['status']}; measured cells:")
+    p = job["progress"]
+    print(f"job {job['id']} ended {job['status']}: {p['done']} measured, {p['skipped']} skipped, {p['failed']} failed of {p['total']}; measured cells:")
     print(cells.to_string(index=False) if not cells.empty else "(none)")
     # The same figures in the runs table of that device (per-device columns from the measurement, the rest the paper's):
     query = urlencode({"name": model, "resolution": resolution, "device": job["device"]["id"]})

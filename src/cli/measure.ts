@@ -18,6 +18,7 @@ import { MeasurementWorker } from "../jobs/measurement-worker.js";
 import { workerOptionsFromEnv } from "../jobs/worker-config.js";
 import { MEASURABLE_METRICS } from "../measure/measurable-metrics.js";
 import type { RequestedProvider } from "../measure/profiler/provider.js";
+import { logger } from "../observability/logger.js";
 import { createServices } from "../services/index.js";
 import { MeasurementService, measurementLimitsFromEnv } from "../services/measurement.service.js";
 
@@ -87,6 +88,8 @@ const resolutions = list(args.resolution).map((r) => number("resolution", r)!);
 const threads = number("threads", args.threads);
 
 const config = loadConfig();
+// The CLI prints its own lines; the service's and worker's JSON log lines only when LOG_LEVEL asks for them.
+logger.level = process.env.LOG_LEVEL ? config.logLevel : "warn";
 async function openDatabaseOrExit() {
   try {
     return await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 3 });
@@ -133,7 +136,8 @@ try {
   await worker.start();
   const bar = new cliProgress.SingleBar(
     {
-      format: "{bar} {value}/{total} cells | {failed} failed | {current}",
+      format:
+        "{bar} {value}/{total} cells | {measured} measured, {skipped} skipped, {failed} failed | {current}",
       hideCursor: true,
       clearOnComplete: false,
     },
@@ -145,11 +149,17 @@ try {
     if (j.status === "queued") return "waiting for the device";
     return c?.modelName ? `${c.modelName}@${c.resolution} ${c.task}` : j.status;
   };
-  bar.start(job.counts.total, ended(job), { failed: job.counts.failed, current: label(job) });
+  const tallies = (j: JobRecord) => ({
+    measured: j.counts.done,
+    skipped: j.counts.skipped,
+    failed: j.counts.failed,
+    current: label(j),
+  });
+  bar.start(job.counts.total, ended(job), tallies(job));
   let final: JobRecord = job;
   for (;;) {
     final = (await getJob(db, job.id))!;
-    bar.update(ended(final), { failed: final.counts.failed, current: label(final) });
+    bar.update(ended(final), tallies(final));
     if (["succeeded", "failed", "cancelled"].includes(final.status)) break;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -186,7 +196,8 @@ try {
     );
   }
   console.log(
-    `measure: job ${job.id} ${final.status}; read the figures with models(device: "${job.device.id}") or coverage(device: "${job.device.id}")`,
+    `measure: job ${job.id} ${final.status}: ${final.counts.done} measured, ${final.counts.skipped} skipped, ` +
+      `${final.counts.failed} failed of ${final.counts.total} cells; read the figures with models(device: "${job.device.id}") or coverage(device: "${job.device.id}")`,
   );
   exitCode = final.status === "succeeded" ? 0 : 1;
 } catch (error) {
