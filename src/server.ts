@@ -456,25 +456,6 @@ export function formatError(
 // graphql's parser message when a document is over `parseOptions.maxTokens`.
 const TOKEN_LIMIT = /^Syntax Error: Document contains more th(?:an|at) \d+ tokens/;
 
-/**
- * What an internal error may put in the log: its name, code, first message line (capped) and stack frames, never a
- * failed query's SQL text and parameters (drizzle puts both into the message; one can hold a whole request).
- */
-export function logSafe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error).slice(0, 500);
-  const code = (error as { code?: unknown }).code;
-  const cause =
-    error.cause instanceof Error ? ` (cause: ${error.cause.message.split("\n")[0].slice(0, 300)})` : "";
-  const message = error.message
-    .split("\n")[0]
-    .replace(/^(Failed query:).*/s, "$1 [SQL omitted]")
-    .slice(0, 300);
-  const frames = (error.stack ?? "").split("\n").filter((line) => line.trimStart().startsWith("at "));
-  return [`${error.name}${code ? ` [${String(code)}]` : ""}: ${message}${cause}`, ...frames.slice(0, 8)].join(
-    "\n",
-  );
-}
-
 function withoutStacktrace(formatted: GraphQLFormattedError): GraphQLFormattedError {
   if (formatted.extensions?.stacktrace === undefined) return formatted;
   const { stacktrace: _, ...extensions } = formatted.extensions;
