@@ -231,7 +231,7 @@ const RUN_COLUMNS: ReadonlyArray<readonly [string, (r: ExportRun) => string | nu
   ["run_id", (r) => r.id],
   ["experiment_id", (r) => r.experimentId],
   ["run_name", (r) => r.runName],
-  ["run_date", (r) => r.runDate],
+  ["run_date", (r) => isoDate(r.runDate)],
   ["model", (r) => r.model],
   ["source_id", (r) => r.sourceId],
   ["family", (r) => r.family],
@@ -241,7 +241,7 @@ const RUN_COLUMNS: ReadonlyArray<readonly [string, (r: ExportRun) => string | nu
   ["pretrain_resolution [px]", (r) => r.pretrainResolution],
   ["resolution [px]", (r) => r.resolution],
   ["gpu", (r) => r.gpu],
-  ["gpu_count", (r) => r.gpuCount],
+  ["gpu_count [GPUs]", (r) => r.gpuCount],
   ["measured_metrics", (r) => r.measured.join(";")],
 ];
 
@@ -306,8 +306,18 @@ export function runsJson(
 }
 
 // "count" adds nothing to a header; every other unit goes in brackets so pandas column names carry it.
+/** Every numeric column names its unit: `params [count]`, `throughput [images/s]`. */
 function columnName(metric: CatalogueMetric): string {
-  return metric.unit && metric.unit !== "count" ? `${metric.key} [${metric.unit}]` : metric.key;
+  return metric.unit ? `${metric.key} [${metric.unit}]` : metric.key;
+}
+
+/**
+ * The source's run dates (`02.03.2023 12:17:34`, day first) as ISO 8601 (`2023-03-02T12:17:34`); the source gives no
+ * time zone, so none is added. Anything else is passed through unchanged.
+ */
+export function isoDate(text: string): string {
+  const m = /^(\d{2})\.(\d{2})\.(\d{4}) (\d{2}:\d{2}:\d{2})$/.exec(text);
+  return m ? `${m[3]}-${m[2]}-${m[1]}T${m[4]}` : text;
 }
 
 function send(

@@ -175,7 +175,8 @@ describe.each(BACKENDS)("dashboard, plots and exports over HTTP (%s)", (backend)
         "throughput_batch_size [images]",
         "inferenceMemoryB1 [bytes]",
         "fineTuneTime [s]",
-        "params",
+        "params [count]",
+        "gpu_count [GPUs]",
         "resolution [px]",
       ]) {
         expect(header).toContain(column);
@@ -183,7 +184,9 @@ describe.each(BACKENDS)("dashboard, plots and exports over HTTP (%s)", (backend)
       expect(rows).toHaveLength(90);
       const byRun = new Map(rows.map((row) => [`${row[2]}|${row[3]}`, row]));
       for (const run of SEED.runs) {
-        const row = byRun.get(`${run.runName}|${run.runDate}`)!;
+        // Dates in ISO 8601: the source's `02.03.2023 12:17:34` (day first, no zone) is `2023-03-02T12:17:34`.
+        const [day, month, year, time] = run.runDate.split(/[. ]/);
+        const row = byRun.get(`${run.runName}|${year}-${month}-${day}T${time}`)!;
         expect(row[1]).toBe(run.experimentId);
         expect(row[header.indexOf("resolution [px]")]).toBe(String(run.resolution));
         for (const key of Object.keys(SEED_METRIC_SOURCES) as Array<keyof typeof SEED_METRIC_SOURCES>) {
