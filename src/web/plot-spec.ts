@@ -302,7 +302,12 @@ export function buildScatterSpec(options: ScatterOptions): TopLevelSpec {
     }
     layers.push({
       name: "frontRings",
-      transform: [{ filter: "datum.front" }],
+      // A model@resolution with two runs on the front is ringed once (two rings on one spot read as a glitch).
+      transform: [
+        { filter: "datum.front" },
+        { window: [{ op: "row_number", as: "ringIndex" }], groupby: ["label"] },
+        { filter: "datum.ringIndex === 1" },
+      ],
       mark: { type: "point", shape: "circle", filled: false, color: "#1f2328", strokeWidth: 1.8, size: 260 },
       encoding: { x: xEnc, y: yEnc, tooltip },
     });
