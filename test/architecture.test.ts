@@ -30,9 +30,6 @@ const FORBIDDEN: Readonly<Record<string, readonly string[]>> = {
 const ALLOWED: ReadonlySet<string> = new Set<string>([
   "schema/model-resolution.type.ts -> services/subject-query.ts",
   "schema/run.type.ts -> services/subject-query.ts",
-  "web/web-routes.ts -> server.ts",
-  "observability/metrics.ts -> db/client.ts",
-  "observability/metrics.ts -> db/queries/observability.ts",
 ]);
 
 /** Files other than src/config.ts known to read `process.env`; the list only shrinks. */
