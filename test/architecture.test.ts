@@ -32,6 +32,12 @@ const ALLOWED: ReadonlySet<string> = new Set<string>([
   "schema/run.type.ts -> services/subject-query.ts",
 ]);
 
+/** Packages that talk to the database. */
+const SQL_PACKAGES = /^(drizzle-orm|pg|@electric-sql\/pglite)(\/|$)/;
+
+/** Files outside src/db known to import a database package; the list only shrinks. */
+const SQL_ALLOWED: ReadonlySet<string> = new Set<string>(["jobs/device-registry.ts"]);
+
 /** Files other than src/config.ts known to read `process.env`; the list only shrinks. */
 const ENV_READERS_ALLOWED: ReadonlySet<string> = new Set<string>([
   "jobs/worker-config.ts",
@@ -86,6 +92,14 @@ describe("architecture", () => {
     expect(cycles).toEqual([]);
   });
 
+  it("talks SQL only in src/db (drizzle-orm, pg and PGlite are imported nowhere else)", () => {
+    const outside = [...graph.keys()]
+      .filter((file) => layerOf(file) !== "db")
+      .filter((file) => packagesOf(file).some((name) => SQL_PACKAGES.test(name)))
+      .filter((file) => !SQL_ALLOWED.has(file));
+    expect(outside.sort()).toEqual([]);
+  });
+
   it("reads the environment only in src/config.ts", () => {
     const readers = [...graph.keys()]
       .filter((file) => file !== "config.ts" && /process\.env\b/.test(readFileSync(join(SRC, file), "utf8")))
@@ -101,9 +115,18 @@ describe("architecture", () => {
     const staleReaders = [...ENV_READERS_ALLOWED].filter(
       (file) => !graph.has(file) || !/process\.env\b/.test(readFileSync(join(SRC, file), "utf8")),
     );
-    expect([...stale, ...staleReaders]).toEqual([]);
+    const staleSql = [...SQL_ALLOWED].filter(
+      (file) => !graph.has(file) || !packagesOf(file).some((name) => SQL_PACKAGES.test(name)),
+    );
+    expect([...stale, ...staleReaders, ...staleSql]).toEqual([]);
   });
 });
+
+/** The packages (non-relative specifiers) a `src/` file imports. */
+function packagesOf(file: string): string[] {
+  const info = ts.preProcessFile(readFileSync(join(SRC, file), "utf8"), true, true);
+  return info.importedFiles.map((ref) => ref.fileName).filter((name) => !name.startsWith("."));
+}
 
 /** Each `src/` file (path under `src/`) with the `src/` files it imports. */
 function importGraph(): Map<string, Set<string>> {

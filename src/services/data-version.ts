@@ -1,23 +1,17 @@
-import { eq } from "drizzle-orm";
-
 import type { FavorDb } from "../db/client.js";
-import { dataVersion } from "../db/schema/index.js";
+import { dataVersionReader } from "../db/queries/data-version.js";
 
 /**
  * The database's data version (table data_version, bumped by triggers on every write to models, runs, cells,
  * devices and metrics, from any process). Caches keyed by it are exact: a changed figure changes the version.
  */
 export class DataVersion {
-  private readonly statement;
+  private readonly read: () => Promise<number>;
   private inFlight?: Promise<number>;
   private next?: Promise<number>;
 
   constructor(db: FavorDb) {
-    this.statement = db
-      .select({ version: dataVersion.version })
-      .from(dataVersion)
-      .where(eq(dataVersion.id, 1))
-      .prepare("favor_data_version");
+    this.read = dataVersionReader(db);
   }
 
   /**
@@ -36,7 +30,7 @@ export class DataVersion {
   }
 
   private start(): Promise<number> {
-    const read = this.statement.execute().then(([row]) => Number(row?.version ?? 0));
+    const read = this.read();
     this.inFlight = read;
     const settle = () => {
       if (this.inFlight === read) this.inFlight = undefined;
