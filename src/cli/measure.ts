@@ -12,7 +12,8 @@ import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 
 import { loadConfig } from "../config.js";
-import { openDatabase, queryRows, sql } from "../db/client.js";
+import { openDatabase } from "../db/client.js";
+import { jobFigures } from "../db/queries/figures.js";
 import { getJob, type JobRecord } from "../db/queries/jobs.js";
 import { MeasurementWorker } from "../jobs/measurement-worker.js";
 import { workerOptionsFromEnv } from "../jobs/worker-config.js";
@@ -166,28 +167,13 @@ try {
   bar.stop();
   await worker.stop();
 
-  const figures = await queryRows<{
-    model: string;
-    resolution: number;
-    metric_key: string;
-    unit: string;
-    value: number;
-    batch_size: number | null;
-    verdict: string | null;
-    cv: number | null;
-  }>(
-    db,
-    sql`SELECT m.name AS model, c.resolution, c.metric_key, k.unit, c.value, c.batch_size,
-               c.provenance->'validity'->>'verdict' AS verdict, (c.provenance->'spread'->>'cv')::float8 AS cv FROM cells c
-        JOIN models m ON m.id = c.model_id JOIN metrics k ON k.key = c.metric_key
-        WHERE c.job_id = ${job.id} ORDER BY m.name, c.resolution, c.id`,
-  );
+  const figures = await jobFigures(db, job.id);
   for (const f of figures) {
-    const batch = f.batch_size === null ? "" : ` (batch ${f.batch_size})`;
-    const spread = f.cv === null ? "" : ` ±${(Number(f.cv) * 100).toFixed(1)} % (cv)`;
+    const batch = f.batchSize === null ? "" : ` (batch ${f.batchSize})`;
+    const spread = f.cv === null ? "" : ` ±${(f.cv * 100).toFixed(1)} % (cv)`;
     const verdict = f.verdict === null ? "" : `  [${f.verdict}]`;
     console.log(
-      `  ${f.model}@${f.resolution}  ${f.metric_key.padEnd(20)} ${format(Number(f.value))} ${f.unit}${batch}${spread}${verdict}`,
+      `  ${f.model}@${f.resolution}  ${f.metricKey.padEnd(20)} ${format(f.value)} ${f.unit}${batch}${spread}${verdict}`,
     );
   }
   for (const e of (await service.job(job.id))!.errors) {

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 
 import type { FavorDb } from "../db/client.js";
+import { modelSourceIds } from "../db/queries/catalog.js";
 import type {
   CellEnd,
   FigureWrite,
@@ -468,8 +469,7 @@ export class MeasurementWorker {
 
   private async sourceIdOf(cell: JobCellRecord): Promise<string> {
     if (this.sourceIds === null || !this.sourceIds.has(cell.modelId)) {
-      const rows = await this.options.db.query.models.findMany({ columns: { id: true, sourceId: true } });
-      this.sourceIds = new Map(rows.map((r) => [r.id, r.sourceId]));
+      this.sourceIds = await modelSourceIds(this.options.db);
     }
     return this.sourceIds.get(cell.modelId) ?? cell.modelName;
   }
