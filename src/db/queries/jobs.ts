@@ -121,7 +121,7 @@ const ENQUEUE_LOCK_KEY = 7_216_305;
  */
 export async function enqueueJob(db: FavorDb, input: EnqueueInput): Promise<number> {
   return db.transaction(async (txn) => {
-    const tx = txn as unknown as FavorDb;
+    const tx: FavorDb = txn;
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${ENQUEUE_LOCK_KEY})`);
     const [{ n: active }] = await queryRows<{ n: number }>(
       tx,
@@ -271,7 +271,7 @@ async function settleWaitingCells(db: FavorDb, jobId: number): Promise<void> {
                    AND o.device_id = b.device_id`;
   const waiting = sql`b.job_id = ${jobId} AND b.status = 'skipped' AND b.reason_kind = 'waiting'`;
   await db.transaction(async (txn) => {
-    const tx = txn as unknown as FavorDb;
+    const tx: FavorDb = txn;
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${ENQUEUE_LOCK_KEY})`);
     await tx.execute(
       sql`UPDATE measurement_job_cells b SET reason_kind = 'duplicate', reason = 'measured by job ' || o.job_id,
@@ -339,7 +339,7 @@ export async function startCells(
   leaseMs: number,
 ): Promise<void> {
   await db.transaction(async (txn) => {
-    const tx = txn as unknown as FavorDb;
+    const tx: FavorDb = txn;
     await holdLease(tx, jobId, workerId, leaseMs, current);
     await tx.execute(
       sql`UPDATE measurement_job_cells SET status = 'running', attempts = attempts + 1, started_at = now()
@@ -387,7 +387,7 @@ export async function finishCells(
   leaseMs: number,
 ): Promise<void> {
   await db.transaction(async (txn) => {
-    const tx = txn as unknown as FavorDb;
+    const tx: FavorDb = txn;
     await holdLease(tx, jobId, workerId, leaseMs, null);
     for (const f of figures) {
       const device = f.deviceId === null ? sql`IS NULL` : sql`= ${f.deviceId}`;
@@ -428,7 +428,7 @@ export async function completeJob(
   error: string | null = null,
 ): Promise<JobStatus | null> {
   return db.transaction(async (txn) => {
-    const tx = txn as unknown as FavorDb;
+    const tx: FavorDb = txn;
     const held = await queryRows<{ id: unknown }>(
       tx,
       sql`SELECT id FROM measurement_jobs WHERE id = ${jobId} AND worker_id = ${workerId} AND status = 'running' FOR UPDATE`,
@@ -459,7 +459,7 @@ export async function completeJob(
  */
 export async function releaseJob(db: FavorDb, jobId: number, workerId: string): Promise<boolean> {
   return db.transaction(async (txn) => {
-    const tx = txn as unknown as FavorDb;
+    const tx: FavorDb = txn;
     const rows = await queryRows<{ id: unknown }>(
       tx,
       sql`UPDATE measurement_jobs SET status = 'queued', lease_until = NULL, current = NULL
@@ -480,7 +480,7 @@ export async function releaseJob(db: FavorDb, jobId: number, workerId: string): 
  */
 export async function cancelJob(db: FavorDb, jobId: number): Promise<boolean> {
   return db.transaction(async (txn) => {
-    const tx = txn as unknown as FavorDb;
+    const tx: FavorDb = txn;
     const rows = await queryRows<{ id: unknown }>(
       tx,
       sql`UPDATE measurement_jobs SET status = 'cancelled', finished_at = now(), lease_until = NULL, current = NULL
