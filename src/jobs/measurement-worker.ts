@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 
 import type { FavorDb } from "../db/client.js";
-import { modelSourceIds } from "../db/queries/catalog.js";
+import { metricRows, modelSourceIds } from "../db/queries/catalog.js";
 import type {
   CellEnd,
   FigureWrite,
@@ -404,6 +404,7 @@ export class MeasurementWorker {
           Number(process.hrtime.bigint() - measureStarted) / 1e9,
         );
         if (result.ok) {
+          const perDevice = await this.perDeviceMetrics();
           const figures: FigureWrite[] = result.figures.map((f) => {
             const cell = group.find((c) => c.metricKey === f.metricKey)!;
             return {
@@ -411,7 +412,8 @@ export class MeasurementWorker {
               modelId: cell.modelId,
               resolution: cell.resolution,
               metricKey: f.metricKey,
-              deviceId: f.perDevice ? job.deviceId : null,
+              // Whether a figure depends on the device is the catalogue's word (metrics.per_device).
+              deviceId: perDevice.has(f.metricKey) ? job.deviceId : null,
               batchSize: f.batchSize,
               value: f.value,
               provenance: f.provenance,
@@ -466,6 +468,16 @@ export class MeasurementWorker {
   }
 
   private sourceIds: Map<number, string> | null = null;
+  private perDeviceKeys: Promise<Set<string>> | null = null;
+
+  /** The catalogue's per-device metric keys (read once per worker: the catalogue is fixed by the seed). */
+  private perDeviceMetrics(): Promise<Set<string>> {
+    this.perDeviceKeys ??= metricRows(this.options.db).then(
+      (rows) => new Set(rows.filter((m) => m.perDevice).map((m) => m.key)),
+    );
+    this.perDeviceKeys.catch(() => (this.perDeviceKeys = null));
+    return this.perDeviceKeys;
+  }
 
   private async sourceIdOf(cell: JobCellRecord): Promise<string> {
     if (this.sourceIds === null || !this.sourceIds.has(cell.modelId)) {

@@ -194,8 +194,6 @@ export interface MeasuredFigure {
   readonly metricKey: string;
   readonly value: number;
   readonly batchSize: number | null;
-  /** Device-independent figures (params, MACs, FLOPs) are stored without a device. */
-  readonly perDevice: boolean;
   readonly provenance: Record<string, unknown>;
 }
 
@@ -265,7 +263,6 @@ export async function measureTask(
         metricKey: k,
         value: values[k],
         batchSize: null,
-        perDevice: false,
         provenance,
       })),
     };
@@ -314,7 +311,6 @@ export async function measureTask(
           metricKey: k,
           value: values[k],
           batchSize: 1,
-          perDevice: true,
           provenance,
         })),
       };
@@ -338,7 +334,6 @@ export async function measureTask(
             metricKey: "throughput",
             value: m.imagesPerSecond,
             batchSize: m.batchSize,
-            perDevice: true,
             provenance,
           },
         ],
@@ -374,7 +369,6 @@ export async function measureTask(
           metricKey: k,
           value: m.bytes + graph.stats!.weightBytes,
           batchSize: m.batchSize,
-          perDevice: true,
           provenance,
         })),
       };

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import { DEVICE_INDEPENDENT_METRICS } from "../../measure/measurable-metrics.js";
 import { type FavorDb, queryRows } from "../client.js";
+import { figureMatchSql } from "./figure-rule.js";
 
 /**
  * The measurement job queue, hand-written on PostgreSQL (the same SQL on PGlite and on a server):
@@ -579,9 +579,9 @@ export function figureKey(modelId: number, resolution: number, metricKey: string
 }
 
 /**
- * Returns which of the given (model, resolution, metric) figures already exist for `deviceId`, by the lookup rule
- * of the subject queries: device-independent metrics (params, MACs, FLOPs) count when a paper run of the model at
- * that resolution or a measurement has them; per-device metrics when a figure on that device exists. With
+ * Returns which of the given (model, resolution, metric) figures already exist for `deviceId`, by the figure rule
+ * (./figure-rule.ts; whether a metric depends on the device is the catalogue's `per_device`) over any paper run of
+ * the model at that resolution and its measurements. With
  * `stableOnly`, a measured figure whose validity verdict is not `stable` does not count.
  */
 export async function existingFigures(
@@ -597,21 +597,16 @@ export async function existingFigures(
       cells.map((c) => [`${c.modelId}@${c.resolution}`, [c.modelId, c.resolution] as const]),
     ).values(),
   ];
-  const independent = sql.join(
-    DEVICE_INDEPENDENT_METRICS.map((k) => sql`${k}`),
-    sql`, `,
-  );
   const rows = await queryRows<{ model_id: number; resolution: number; metric_key: string }>(
     db,
     sql`SELECT DISTINCT COALESCE(c.model_id, r.model_id) AS model_id, COALESCE(c.resolution, r.resolution) AS resolution, c.metric_key
-        FROM cells c LEFT JOIN runs r ON r.id = c.run_id
+        FROM cells c LEFT JOIN runs r ON r.id = c.run_id JOIN metrics k ON k.key = c.metric_key
         WHERE (COALESCE(c.model_id, r.model_id), COALESCE(c.resolution, r.resolution)) IN (
                 ${sql.join(
                   pairs.map(([m, r]) => sql`(${m}::int, ${r}::int)`),
                   sql`, `,
                 )})
-          AND ((c.metric_key IN (${independent}) AND c.device_id IS NULL)
-               OR (c.metric_key NOT IN (${independent}) AND c.device_id = ${deviceId}))
+          AND ${figureMatchSql(sql`k.per_device`, deviceId, "run")}
           ${options.stableOnly ? sql`AND COALESCE(c.provenance->'validity'->>'verdict', 'stable') = 'stable'` : sql``}`,
   );
   for (const r of rows) found.add(figureKey(Number(r.model_id), Number(r.resolution), r.metric_key));
