@@ -11,7 +11,6 @@ import { loadConfig } from "./config.js";
 import { openDatabase } from "./db/client.js";
 import { databaseGauges } from "./db/queries/observability.js";
 import { MeasurementWorker } from "./jobs/measurement-worker.js";
-import { workerOptionsFromEnv } from "./jobs/worker-config.js";
 import { logger } from "./observability/logger.js";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./observability/metrics.js";
 
@@ -25,7 +24,7 @@ try {
     dataDir: config.dataDir,
     poolSize: 3,
   });
-  const worker = new MeasurementWorker({ db: database.db, ...workerOptionsFromEnv() });
+  const worker = new MeasurementWorker({ db: database.db, ...config.workerOptions });
   await worker.start();
   const devices = await worker.register();
   logger.info(

@@ -40,10 +40,7 @@ const SQL_ALLOWED: ReadonlySet<string> = new Set<string>([]);
 
 /** Files other than src/config.ts known to read `process.env`; the list only shrinks. */
 const ENV_READERS_ALLOWED: ReadonlySet<string> = new Set<string>([
-  "jobs/worker-config.ts",
-  "services/measurement.service.ts",
   "observability/logger.ts",
-  "cli/measure.ts",
   "measure/profiler/child-main.ts",
   "measure/profiler/child-runner.ts",
 ]);

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { EventEmitter } from "node:events";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -50,6 +49,7 @@ import {
   workerHeartbeats,
 } from "../observability/metrics.js";
 import { registerDevice } from "./device-registry.js";
+import type { JobWakeups } from "./job-wakeups.js";
 
 /** Prefix of a worker's scratch folder in the OS temp dir: `favor-worker-<pid>-<random>`. */
 export const WORKER_SCRATCH_PREFIX = "favor-worker-";
@@ -92,6 +92,8 @@ export interface MeasurementWorkerOptions {
     resolution: number;
     task: MeasureTask;
   }) => ChildFault | undefined;
+  /** Enqueue signals of this process (the services' `jobWakeups`): an idle worker wakes at once on each. */
+  readonly wakeups?: JobWakeups;
   /** Called after figures were written (e.g. to drop the API's caches). */
   readonly onFigures?: () => void;
   /** Progress events (the CLI's progress bar). */
@@ -116,13 +118,6 @@ export type WorkerEvent =
       readonly jobId: number;
       readonly status: JobStatus | "released" | "lost" | "cancelled";
     };
-
-const enqueued = new EventEmitter();
-
-/** Wakes this process's idle workers: a job was just enqueued (called by the measurement service). */
-export function notifyJobEnqueued(): void {
-  enqueued.emit("job");
-}
 
 /** A device this worker measures on. */
 interface ServedDevice {
@@ -149,6 +144,7 @@ export class MeasurementWorker {
   private current: AbortController | null = null;
   private wake: (() => void) | null = null;
   private readonly onEnqueued = () => this.wake?.();
+  private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly options: MeasurementWorkerOptions) {
     // Public (jobs show it): random, naming neither the host nor the process.
@@ -180,14 +176,15 @@ export class MeasurementWorker {
   async start(): Promise<void> {
     await removeStaleScratch();
     await this.register();
-    enqueued.on("job", this.onEnqueued);
+    this.unsubscribe ??= this.options.wakeups?.subscribe(this.onEnqueued);
     this.loop ??= this.run();
   }
 
   /** Stops: kills a running measurement, hands the current job back to the queue, and waits for the loop to end. */
   async stop(): Promise<void> {
     this.stopping = true;
-    enqueued.off("job", this.onEnqueued);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.current?.abort();
     this.wake?.();
     await this.loop;
