@@ -30,6 +30,7 @@ import { findModel, resolutionProblem } from "../measure/zoo/registry.js";
 import { logger } from "../observability/logger.js";
 import type { CatalogService } from "./catalog.service.js";
 import { type ConnectionData, pageRequest, toConnection } from "./pagination.js";
+import { unique } from "./unique.js";
 
 /** Bounds of a measurement request. */
 export interface MeasurementLimits {
@@ -508,14 +509,6 @@ function parseJobId(id: string | number): number {
   if (!Number.isSafeInteger(value) || value < 1)
     throw new BadUserInputError(`Invalid measurement job id "${id}"`, { id: String(id) });
   return value;
-}
-
-function unique(values: readonly string[], what: string): void {
-  const seen = new Set<string>();
-  for (const v of values) {
-    if (seen.has(v)) throw new BadUserInputError(`The ${what} "${v}" is given twice`, { [what]: v });
-    seen.add(v);
-  }
 }
 
 /** Replaces absolute paths in a message for clients (e.g. onnxruntime's bin folder) with their last part. */

@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type FavorDb, queryRows } from "../client.js";
 import { figureMatchSql } from "./figure-rule.js";
+import { jsonColumn } from "./json-column.js";
 
 /**
  * The measurement job queue, hand-written on PostgreSQL (the same SQL on PGlite and on a server):
@@ -697,7 +698,7 @@ interface RawJobCell {
 }
 
 function json<T>(value: unknown): T {
-  return (typeof value === "string" ? JSON.parse(value) : value) as T;
+  return jsonColumn(value) as T;
 }
 
 function date(value: Date | string | null): Date | null {

@@ -3,6 +3,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { type FavorDb, queryRows } from "../client.js";
 import type { MetricRow, ModelRow, RunRow } from "../schema/index.js";
 import { FIGURE_PREFERENCE, figureMatchSql } from "./figure-rule.js";
+import { jsonColumn, jsonObjectColumn } from "./json-column.js";
 
 /**
  * The SQL over subjects: what figures belong to and what lists, filters, orderings and aggregates range over.
@@ -344,7 +345,7 @@ export async function cellProvenance(
       sql`, `,
     )})`,
   );
-  return new Map(rows.map((row) => [Number(row.id), jsonObject(row.provenance)]));
+  return new Map(rows.map((row) => [Number(row.id), jsonObjectColumn(row.provenance)]));
 }
 
 const SELECT_COLUMNS = sql`
@@ -385,7 +386,7 @@ interface RawSubjectRow {
 
 /** Parses the page query's per-row JSON array of cells. */
 function parseCells(value: unknown): CellValue[] {
-  const list = (typeof value === "string" ? JSON.parse(value) : value) as unknown[][];
+  const list = jsonColumn(value) as unknown[][];
   return list.map(([id, isRunCell, metricKey, cellValue, batchSize, deviceId, source, jobId, createdAt]) => ({
     id: Number(id),
     metricKey: metricKey as string,
@@ -397,11 +398,6 @@ function parseCells(value: unknown): CellValue[] {
     createdAt: new Date(createdAt as string),
     owner: isRunCell ? "run" : "modelResolution",
   }));
-}
-
-/** node-postgres returns jsonb parsed; be tolerant of a driver that returns text. */
-function jsonObject(value: unknown): Record<string, unknown> {
-  return (typeof value === "string" ? JSON.parse(value) : value) as Record<string, unknown>;
 }
 
 function toSubjectRow(row: RawSubjectRow): SubjectRow {
@@ -431,8 +427,8 @@ function toSubjectRow(row: RawSubjectRow): SubjectRow {
           resolution: row.resolution,
           pretrainDataset: row.r_pretrain_dataset!,
           dataset: row.r_dataset!,
-          hyperparameters: jsonObject(row.r_hyperparameters),
-          pretrainHyperparameters: jsonObject(row.r_pretrain_hyperparameters),
+          hyperparameters: jsonObjectColumn(row.r_hyperparameters),
+          pretrainHyperparameters: jsonObjectColumn(row.r_pretrain_hyperparameters),
         };
   return { model, resolution: row.resolution, run, runCount: row.run_count, cells: parseCells(row.cells) };
 }
