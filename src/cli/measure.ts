@@ -13,12 +13,12 @@ import cliProgress from "cli-progress";
 
 import { loadConfig } from "../config.js";
 import { openDatabase } from "../db/client.js";
-import type { JobRecord } from "../db/queries/jobs.js";
 import { MeasurementWorker } from "../jobs/measurement-worker.js";
 import { MEASURABLE_METRICS } from "../measure/measurable-metrics.js";
 import type { RequestedProvider } from "../measure/profiler/provider.js";
 import { logger } from "../observability/logger.js";
 import { createServices } from "../services/index.js";
+import type { MeasurementJobView } from "../services/measurement.service.js";
 
 const USAGE = `Usage: npm run measure -- --model <name> [--model <name> ...] [options]
 
@@ -143,20 +143,21 @@ try {
     },
     cliProgress.Presets.shades_classic,
   );
-  const ended = (j: JobRecord) => j.counts.done + j.counts.failed + j.counts.skipped + j.counts.cancelled;
-  const label = (j: JobRecord) => {
+  const ended = (j: MeasurementJobView) =>
+    j.counts.done + j.counts.failed + j.counts.skipped + j.counts.cancelled;
+  const label = (j: MeasurementJobView) => {
     const c = j.current as { modelName?: string; resolution?: number; task?: string } | null;
     if (j.status === "queued") return "waiting for the device";
     return c?.modelName ? `${c.modelName}@${c.resolution} ${c.task}` : j.status;
   };
-  const tallies = (j: JobRecord) => ({
+  const tallies = (j: MeasurementJobView) => ({
     measured: j.counts.done,
     skipped: j.counts.skipped,
     failed: j.counts.failed,
     current: label(j),
   });
   bar.start(job.counts.total, ended(job), tallies(job));
-  let final: JobRecord = job;
+  let final: MeasurementJobView = job;
   for (;;) {
     final = (await service.job(job.id))!;
     bar.update(ended(final), tallies(final));

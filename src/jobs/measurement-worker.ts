@@ -268,14 +268,7 @@ export class MeasurementWorker {
     const scratch = await mkdtemp(path.join(os.tmpdir(), `${WORKER_SCRATCH_PREFIX}${process.pid}-`));
     let graph: PreparedModelGraph | GraphBuildError | null = null;
     let graphKey = "";
-    const request = job.request as {
-      force?: boolean;
-      onlyMissing?: boolean;
-      onlyStable?: boolean;
-      maxSecondsPerCell?: number;
-      onnxPath?: string | null;
-      onnxFile?: string | null;
-    };
+    const { request } = job;
     const remeasure = request.force === true || request.onlyMissing === false;
     const tally = { done: 0, failed: 0, skipped: 0 };
     let outcome: JobStatus | "released" | "lost" | "cancelled";
@@ -382,8 +375,8 @@ export class MeasurementWorker {
               worker: this.workerId,
               // What the request asked for (e.g. auto) and why it became this provider; the profiler's own fields say what ran.
               jobProvider: {
-                requested: (job.request as { provider?: string }).provider ?? null,
-                reason: (job.request as { providerReason?: string }).providerReason ?? null,
+                requested: request.provider,
+                reason: request.providerReason,
               },
             },
           };

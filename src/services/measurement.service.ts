@@ -18,6 +18,11 @@ import {
   listJobs,
   QueueFullError,
 } from "../db/queries/jobs.js";
+import {
+  type MeasureRequest,
+  type PublicMeasureRequest,
+  publicMeasureRequest,
+} from "../db/queries/measure-request.js";
 import type { DeviceRow, ModelRow } from "../db/schema/index.js";
 import { BadUserInputError } from "../errors/index.js";
 import type { LocalDevice } from "../jobs/device-registry.js";
@@ -59,8 +64,8 @@ export const DEFAULT_MEASUREMENT_LIMITS: MeasurementLimits = {
   onnxDir: null,
 };
 
-/** A `measure` request as the API receives it. */
-export interface MeasureRequest {
+/** A `measure` request as the API receives it (what is stored is the normalised MeasureRequest). */
+export interface MeasureInputFields {
   models?: readonly string[] | null;
   allModels?: boolean | null;
   resolutions?: readonly number[] | null;
@@ -75,8 +80,9 @@ export interface MeasureRequest {
   onnxPath?: string | null;
 }
 
-/** A job as the API returns it: the record, its device, and its failed cells. */
-export interface MeasurementJobView extends JobRecord {
+/** A job as the API returns it: the record (its request without internal fields), its device, its failed cells. */
+export interface MeasurementJobView extends Omit<JobRecord, "request"> {
+  request: PublicMeasureRequest;
   device: DeviceRow;
   /** Failed cells (at most `errorLimit`, oldest first). */
   errors: JobCellRecord[];
@@ -106,7 +112,7 @@ export class MeasurementService {
   }
 
   /** Validates and queues a request; returns the job at once (queued, or succeeded when nothing is left to do). */
-  async request(input: MeasureRequest): Promise<MeasurementJobView> {
+  async request(input: MeasureInputFields): Promise<MeasurementJobView> {
     const fromFile = input.onnxPath != null;
     const models = await this.models(input, fromFile);
     const resolutions = this.resolutions(input.resolutions);
@@ -164,7 +170,7 @@ export class MeasurementService {
           }
         : c,
     );
-    const request = {
+    const request: MeasureRequest = {
       models: models.map((m) => m.model.name),
       resolutions,
       metrics,
@@ -306,8 +312,7 @@ export class MeasurementService {
     const device = await this.catalog.device(record.deviceId);
     const errors =
       record.counts.failed > 0 ? (await jobCells(this.db, record.id, ["failed"])).slice(0, ERROR_LIMIT) : [];
-    const { onnxFile: _internal, ...request } = record.request as Record<string, unknown>;
-    return { ...record, request, device, errors };
+    return { ...record, request: publicMeasureRequest(record.request), device, errors };
   }
 
   /**
@@ -365,7 +370,7 @@ export class MeasurementService {
   }
 
   private async models(
-    input: MeasureRequest,
+    input: MeasureInputFields,
     fromFile: boolean,
   ): Promise<Array<{ model: ModelRow; zooName: string | null }>> {
     const names = input.models ?? [];

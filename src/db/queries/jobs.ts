@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { type FavorDb, queryRows } from "../client.js";
 import { figureMatchSql } from "./figure-rule.js";
 import { jsonColumn } from "./json-column.js";
+import { type MeasureRequest, parseMeasureRequest } from "./measure-request.js";
 
 /**
  * The measurement job queue, hand-written on PostgreSQL (the same SQL on PGlite and on a server):
@@ -31,8 +32,8 @@ export interface PlannedCell {
 
 /** What `enqueueJob` stores. */
 export interface EnqueueInput {
-  /** The normalised request (stored as is, returned to clients). */
-  readonly request: Record<string, unknown>;
+  /** The normalised request (stored as is; returned to clients without its internal fields). */
+  readonly request: MeasureRequest;
   readonly deviceId: number;
   readonly provider: "cpu" | "cuda";
   /** Cells to measure, in the order the worker should measure them. */
@@ -74,7 +75,8 @@ export type JobCellStatus = "pending" | "running" | "done" | "failed" | "skipped
 export interface JobRecord {
   id: number;
   status: JobStatus;
-  request: Record<string, unknown>;
+  /** Checked when read back (parseMeasureRequest). */
+  request: MeasureRequest;
   deviceId: number;
   provider: "cpu" | "cuda";
   workerId: string | null;
@@ -711,7 +713,7 @@ function toJob(row: RawJob): JobRecord {
   return {
     id: Number(row.id),
     status: row.status,
-    request: json(row.request),
+    request: parseMeasureRequest(jsonColumn(row.request)),
     deviceId: Number(row.device_id),
     provider: row.provider,
     workerId: row.worker_id,

@@ -15,6 +15,7 @@ import {
   releaseJob,
   startCells,
 } from "../../../src/db/queries/jobs.js";
+import type { MeasureRequest } from "../../../src/db/queries/measure-request.js";
 import { registerDevice } from "../../../src/jobs/device-registry.js";
 import { describeDevice } from "../../../src/measure/device/device-description.js";
 import { BACKENDS, createScratchDatabase, type ScratchDatabase } from "../../helpers/test-database.js";
@@ -42,9 +43,26 @@ describe.each(BACKENDS)("job queue (%s)", (backend) => {
     await scratch?.drop();
   });
 
+  // A stored request as the measurement service writes it (the queue checks it when read back).
+  const request = (deviceId: number): MeasureRequest => ({
+    models: ["ViT-Ti/16"],
+    resolutions: [224],
+    metrics: ["throughput"],
+    provider: "cpu",
+    providerUsed: "cpu",
+    providerReason: null,
+    device: { id: deviceId, name: "test" },
+    onlyMissing: true,
+    force: false,
+    onlyStable: false,
+    maxSecondsPerCell: 300,
+    onnxPath: null,
+    onnxFile: null,
+    graph: "zoo",
+  });
   const enqueue = (deviceId: number, resolution: number, metrics = ["throughput"]) =>
     enqueueJob(database.db, {
-      request: { test: true },
+      request: request(deviceId),
       deviceId,
       provider: "cpu",
       maxActiveJobs: 10,
@@ -153,7 +171,7 @@ describe.each(BACKENDS)("job queue (%s)", (backend) => {
     );
     expect(Number(dup.duplicate_of_job_id)).toBe(a);
     const full = enqueueJob(database.db, {
-      request: {},
+      request: request(other),
       deviceId: other,
       provider: "cpu",
       maxActiveJobs: 1,
