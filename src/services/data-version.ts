@@ -1,23 +1,44 @@
 import { eq } from "drizzle-orm";
 
-import type { FavorDb } from "../db/client.js";
+import type { FavorDatabase, FavorDb } from "../db/client.js";
 import { dataVersion } from "../db/schema/index.js";
+
+/** The channel the data-version trigger notifies with each new version (drizzle/0004_data_version_notify.sql). */
+export const DATA_VERSION_CHANNEL = "favor_data_version";
+
+/** While notifications are live, the version is still read this often in the background, as a safety net. */
+const RECHECK_MS = 30_000;
 
 /**
  * The database's data version (table data_version, bumped by triggers on every write to models, runs, cells,
  * devices and metrics, from any process). Caches keyed by it are exact: a changed figure changes the version.
+ *
+ * Given the database's notifications, it listens on DATA_VERSION_CHANNEL and answers `current()` from memory
+ * (no SQL round trip: a cache hit then costs no query); a write elsewhere is seen once its notification arrives.
+ * Until the subscription is live, and whenever it is lost, every call reads the table.
  */
 export class DataVersion {
   private readonly statement;
   private inFlight?: Promise<number>;
   private next?: Promise<number>;
+  /** The version as notifications keep it; undefined while they are not live (then every call reads). */
+  private known?: number;
+  /** The highest version notified since the subscription (re)started. */
+  private notified = 0;
+  /** Bumped on every change of the subscription's state, so a read begun in an earlier state is ignored. */
+  private epoch = 0;
+  private unlisten?: Promise<(() => Promise<void>) | undefined>;
+  private recheck?: NodeJS.Timeout;
+  /** Reads of the table since start (exposed for tests and metrics). */
+  reads = 0;
 
-  constructor(db: FavorDb) {
+  constructor(db: FavorDb, notifications?: Pick<FavorDatabase, "listen">) {
     this.statement = db
       .select({ version: dataVersion.version })
       .from(dataVersion)
       .where(eq(dataVersion.id, 1))
       .prepare("favor_data_version");
+    if (notifications) this.subscribe(notifications);
   }
 
   /**
@@ -25,6 +46,63 @@ export class DataVersion {
    * its call (joining the next read when one is already under way), so a write committed before the call is seen.
    */
   current(): Promise<number> {
+    if (this.known !== undefined) return Promise.resolve(this.known);
+    return this.read();
+  }
+
+  /** Whether `current()` is answered from notifications (no SQL round trip). */
+  get listening(): boolean {
+    return this.known !== undefined;
+  }
+
+  /** Ends the subscription (the database's close ends it too). */
+  async close(): Promise<void> {
+    clearInterval(this.recheck);
+    this.known = undefined;
+    this.epoch++;
+    const unlisten = await this.unlisten?.catch(() => undefined);
+    this.unlisten = undefined;
+    await unlisten?.().catch(() => undefined);
+  }
+
+  private subscribe(notifications: Pick<FavorDatabase, "listen">): void {
+    this.unlisten = notifications
+      .listen(DATA_VERSION_CHANNEL, {
+        payload: (text) => {
+          const version = Number(text);
+          if (!Number.isFinite(version)) return;
+          this.notified = Math.max(this.notified, version);
+          if (this.known !== undefined) this.known = Math.max(this.known, version);
+        },
+        state: (live) => {
+          const epoch = ++this.epoch;
+          this.known = undefined;
+          this.notified = 0;
+          if (!live) return;
+          // Listening before reading: a write after the read is notified, one before it is in the read.
+          this.read().then(
+            (version) => {
+              if (epoch === this.epoch) this.known = Math.max(version, this.notified);
+            },
+            () => undefined,
+          );
+        },
+      })
+      .catch(() => undefined);
+    this.recheck = setInterval(() => {
+      if (this.known === undefined) return;
+      const epoch = this.epoch;
+      this.read().then(
+        (version) => {
+          if (epoch === this.epoch && this.known !== undefined) this.known = Math.max(this.known, version);
+        },
+        () => undefined,
+      );
+    }, RECHECK_MS);
+    this.recheck.unref();
+  }
+
+  private read(): Promise<number> {
     if (!this.inFlight) return this.start();
     this.next ??= this.inFlight
       .catch(() => undefined)
@@ -36,6 +114,7 @@ export class DataVersion {
   }
 
   private start(): Promise<number> {
+    this.reads++;
     const read = this.statement.execute().then(([row]) => Number(row?.version ?? 0));
     this.inFlight = read;
     const settle = () => {
