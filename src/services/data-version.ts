@@ -127,12 +127,19 @@ export class DataVersion {
 
 /**
  * A small LRU cache of values computed from the database, each stored with the data version it was computed at and
- * returned only while that version is current. Returns values shared between callers: treat them as read-only.
+ * returned only while that version is current. Bounded by entries and by a total weight (e.g. the subjects a page
+ * holds), so many distinct requests cannot grow the process: the least recently used go first. Returns values
+ * shared between callers: treat them as read-only.
  */
 export class VersionedCache<V> {
-  private readonly entries = new Map<string, { version: number; value: Promise<V> }>();
+  private readonly entries = new Map<string, { version: number; value: Promise<V>; weight: number }>();
+  private weight = 0;
 
-  constructor(private readonly maxEntries = 500) {}
+  constructor(
+    private readonly maxEntries = 500,
+    private readonly maxWeight = Number.POSITIVE_INFINITY,
+    private readonly weightOf: (value: V) => number = () => 1,
+  ) {}
 
   /** Returns the cached value for `key` at `version`, or computes, stores and returns it. */
   get(key: string, version: number, compute: () => Promise<V>): Promise<V> {
@@ -142,15 +149,43 @@ export class VersionedCache<V> {
       this.entries.set(key, hit);
       return hit.value;
     }
+    this.remove(key);
     const value = compute();
-    this.entries.set(key, { version, value });
-    value.catch(() => this.entries.get(key)?.value === value && this.entries.delete(key));
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    const entry = { version, value, weight: 0 };
+    this.entries.set(key, entry);
+    value.then(
+      (v) => {
+        if (this.entries.get(key) !== entry) return;
+        entry.weight = this.weightOf(v);
+        this.weight += entry.weight;
+        this.evict();
+      },
+      () => this.entries.get(key) === entry && this.remove(key),
+    );
+    this.evict();
     return value;
   }
 
   /** Drops every entry. */
   clear(): void {
     this.entries.clear();
+    this.weight = 0;
+  }
+
+  /** Number of entries and their total weight (for tests). */
+  get usage(): { entries: number; weight: number } {
+    return { entries: this.entries.size, weight: this.weight };
+  }
+
+  private evict(): void {
+    while (this.entries.size > this.maxEntries || (this.weight > this.maxWeight && this.entries.size > 1))
+      this.remove(this.entries.keys().next().value!);
+  }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.weight -= entry.weight;
+    this.entries.delete(key);
   }
 }
