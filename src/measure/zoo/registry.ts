@@ -30,6 +30,7 @@ import "./dynamic-vit.js";
 import "./routing-vit.js";
 import "./sinkhorn-cait.js";
 import "./switch.js";
+import "./fastvit.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
