@@ -31,6 +31,10 @@ import "./routing-vit.js";
 import "./sinkhorn-cait.js";
 import "./switch.js";
 import "./fastvit.js";
+import "./hydra-attention.js";
+import "./linear-transformer.js";
+import "./swiftformer.js";
+import "./rest.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
