@@ -35,6 +35,7 @@ import "./hydra-attention.js";
 import "./linear-transformer.js";
 import "./swiftformer.js";
 import "./rest.js";
+import "./efficient-mod.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
