@@ -36,6 +36,7 @@ import "./linear-transformer.js";
 import "./swiftformer.js";
 import "./rest.js";
 import "./efficient-mod.js";
+import "./efficient-vit.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
