@@ -37,6 +37,7 @@ import "./swiftformer.js";
 import "./rest.js";
 import "./efficient-mod.js";
 import "./efficient-vit.js";
+import "./next-vit.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
