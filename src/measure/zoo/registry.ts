@@ -38,6 +38,7 @@ import "./rest.js";
 import "./efficient-mod.js";
 import "./efficient-vit.js";
 import "./next-vit.js";
+import "./hivit.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
