@@ -39,6 +39,7 @@ import "./efficient-mod.js";
 import "./efficient-vit.js";
 import "./next-vit.js";
 import "./hivit.js";
+import "./afno.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
