@@ -40,6 +40,7 @@ import "./efficient-vit.js";
 import "./next-vit.js";
 import "./hivit.js";
 import "./afno.js";
+import "./performer.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
