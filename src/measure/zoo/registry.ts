@@ -41,6 +41,7 @@ import "./next-vit.js";
 import "./hivit.js";
 import "./afno.js";
 import "./performer.js";
+import "./informer.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
