@@ -43,7 +43,8 @@ export interface ProviderChoice {
 
 /** How to install the CUDA binaries, for error messages and docs. */
 export const CUDA_INSTALL_HINT =
-  "install onnxruntime-node's CUDA 12 binaries with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci` " +
+  "install onnxruntime-node's CUDA 12 binaries with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci`, or offline with " +
+  "`npm run ort:cuda -- --from Microsoft.ML.OnnxRuntime.Gpu.Linux.<version>.nupkg` " +
   "(needs CUDA 12 and cuDNN 9 on the library path, and an NVIDIA driver)";
 
 const CUDA_LIBRARIES = ["libonnxruntime_providers_cuda.so", "libonnxruntime_providers_shared.so"];
