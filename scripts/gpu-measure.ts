@@ -11,7 +11,7 @@
  * cell (src/measure/cell-measurer.ts: one child process per measurement, the GPU protocol, validity verdicts), with
  * no database. The file is rewritten after every cell, so a kill at the budget's end loses one cell at most.
  *
- * Files in --out: <device>.json (the figures), status.json (availability, device, cells done and failed, timing),
+ * Files in --out: measurements/<device>.json (the figures; copy it into data/measurements/), status.json (availability, device, cells done and failed, timing),
  * summary.txt (one line per model, and the PyTorch calibration line when --calibration names its JSON).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -213,7 +213,9 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
     exportedAt: new Date().toISOString(),
     figures: [],
   };
-  const out = path.join(options.out, deviceFileName(device.name));
+  // A folder of its own, laid out as data/measurements/ is: copy the file there to publish the device.
+  await mkdir(path.join(options.out, "measurements"), { recursive: true });
+  const out = path.join(options.out, "measurements", deviceFileName(device.name));
   const failures: CellFailure[] = [];
   const graphs = new Map<string, PreparedModelGraph | GraphBuildError>();
   const scratch = await mkdtemp(path.join(os.tmpdir(), "favor-gpu-run-"));
@@ -233,7 +235,7 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
       figures: file.figures.length,
       failures,
       cellsSkippedForTime: skippedForTime,
-      file: path.basename(out),
+      file: path.relative(options.out, out),
       ...extra,
     });
   try {
