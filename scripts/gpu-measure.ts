@@ -26,10 +26,10 @@ import {
   type MeasurementFile,
   parseMeasurementFile,
 } from "../src/db/measurement-file.js";
-import { describeLocal } from "../src/jobs/device-registry.js";
 import type { PreparedModelGraph, TaskOutcome } from "../src/measure/cell-measurer.js";
 import { GraphBuildError, measureTask, prepareZooGraph, removeGraph } from "../src/measure/cell-measurer.js";
 import type { DeviceDescription } from "../src/measure/device/device-description.js";
+import { describeProviderDevice } from "../src/measure/device/device-description.js";
 import type { MeasureTask } from "../src/measure/measurable-metrics.js";
 import { TASK_METRICS, taskOf } from "../src/measure/measurable-metrics.js";
 import type { MeasureSettingsInput } from "../src/measure/profiler/measure-settings.js";
@@ -188,7 +188,7 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
       cellsSkippedForTime: 0,
     };
   }
-  const device: DeviceDescription = describeLocal(choice.provider, 0);
+  const device: DeviceDescription = describeProviderDevice(choice.provider, 0);
   const metrics = options.metrics ?? GPU_RUN_METRICS;
   const models = (options.models ?? runOrder()).map((n) => {
     const zoo = findModel(n);

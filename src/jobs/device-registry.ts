@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { type FavorDb, queryRows } from "../db/client.js";
 import type { DeviceRow } from "../db/schema/index.js";
 import type { DeviceDescription } from "../measure/device/device-description.js";
-import { describeDevice } from "../measure/device/device-description.js";
+import { describeProviderDevice } from "../measure/device/device-description.js";
 import type { Provider, RequestedProvider } from "../measure/profiler/provider.js";
 import { chooseProvider } from "../measure/profiler/provider.js";
 
@@ -65,9 +65,7 @@ export function localDevice(requested: RequestedProvider, gpuIndex = 0): LocalDe
 
 /** Returns the description of this machine's device for a provider that runs (see {@link localDevice}). */
 export function describeLocal(provider: Provider, gpuIndex = 0): DeviceDescription {
-  return provider === "cpu"
-    ? describeDevice("cpu")
-    : describeDevice("gpu", gpuIndex, provider === "webgpu" ? "webgpu" : "cuda");
+  return describeProviderDevice(provider, gpuIndex);
 }
 
 /** Returns the provider that measures on a registered device (a WebGPU device → webgpu, other gpu → cuda, cpu → cpu). */

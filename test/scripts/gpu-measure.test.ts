@@ -1,8 +1,10 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
+import { bundleGpuRunner } from "../../scripts/gpu-bundle.js";
 import { FRONT_MODELS, runGpuMeasurement, runOrder, runPasses } from "../../scripts/gpu-measure.js";
 import { readPublishedDevices } from "../../src/db/seed-measurements.js";
 import { webgpuAvailability } from "../../src/measure/profiler/webgpu-probe.js";
@@ -131,4 +133,40 @@ describe("the GPU runner, dry on the CPU", () => {
     expect(status).toMatchObject({ ok: false, provider: "webgpu", missing: availability.missing });
     expect(status.problem).toContain(availability.problem);
   }, 60_000);
+});
+
+describe("the GPU runner as bundled for a host without node_modules (scripts/gpu-bundle.ts)", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "favor-gpu-bundle-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("builds plain JavaScript with onnxruntime-node beside it, and that runs the dry run on the CPU", async () => {
+    const runner = await bundleGpuRunner(dir);
+    const out = path.join(dir, "out");
+    const stdout = execFileSync(
+      process.execPath,
+      [
+        runner,
+        "--out",
+        out,
+        "--provider",
+        "cpu",
+        "--resolution",
+        "32",
+        "--budget-s",
+        "60",
+        "--models",
+        "ViT-Ti/16",
+        "--metrics",
+        "throughput,latencyP50Ms",
+        "--settings",
+        JSON.stringify(TINY),
+      ],
+      { encoding: "utf8", cwd: dir, env: { PATH: process.env.PATH ?? "" } },
+    );
+    expect(stdout).toMatch(/2 figures, 0 failed measurements/);
+    const [published] = readPublishedDevices(path.join(out, "measurements"));
+    expect(published.content.figures).toHaveLength(2);
+    // No host paths of this checkout leak into what the bundle measured.
+    expect(JSON.stringify(published.content)).not.toContain(process.cwd());
+  }, 180_000);
 });

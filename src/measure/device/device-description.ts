@@ -100,6 +100,11 @@ export function describeDevice(
   };
 }
 
+/** Returns the device a provider measures on: the CPU for cpu, GPU `gpuIndex` for cuda, the WebGPU adapter for webgpu. */
+export function describeProviderDevice(provider: "cpu" | GpuApi, gpuIndex = 0): DeviceDescription {
+  return provider === "cpu" ? describeDevice("cpu") : describeDevice("gpu", gpuIndex, provider);
+}
+
 /** Returns the WebGPU device `gpuIndex` of this machine (see {@link describeDevice}). */
 function describeWebGpuDevice(gpuIndex: number): DeviceDescription {
   const cpu = describeCpu();
