@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import type { FavorDatabase, FavorDb } from "../db/client.js";
 import { dataVersion } from "../db/schema/index.js";
 
-/** The channel the data-version trigger notifies with each new version (drizzle/0004_data_version_notify.sql). */
+/** The channel the data-version trigger notifies with each new version (drizzle/0005_data_version_notify.sql). */
 export const DATA_VERSION_CHANNEL = "favor_data_version";
 
 /** While notifications are live, the version is still read this often in the background, as a safety net. */
