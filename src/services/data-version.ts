@@ -1,7 +1,5 @@
-import { eq } from "drizzle-orm";
-
 import type { FavorDatabase, FavorDb } from "../db/client.js";
-import { dataVersion } from "../db/schema/index.js";
+import { dataVersionReader } from "../db/queries/data-version.js";
 
 /** The channel the data-version trigger notifies with each new version (drizzle/0005_data_version_notify.sql). */
 export const DATA_VERSION_CHANNEL = "favor_data_version";
@@ -18,7 +16,7 @@ const RECHECK_MS = 30_000;
  * Until the subscription is live, and whenever it is lost, every call reads the table.
  */
 export class DataVersion {
-  private readonly statement;
+  private readonly readVersion: () => Promise<number>;
   private inFlight?: Promise<number>;
   private next?: Promise<number>;
   /** The version as notifications keep it; undefined while they are not live (then every call reads). */
@@ -33,11 +31,7 @@ export class DataVersion {
   reads = 0;
 
   constructor(db: FavorDb, notifications?: Pick<FavorDatabase, "listen">) {
-    this.statement = db
-      .select({ version: dataVersion.version })
-      .from(dataVersion)
-      .where(eq(dataVersion.id, 1))
-      .prepare("favor_data_version");
+    this.readVersion = dataVersionReader(db);
     if (notifications) this.subscribe(notifications);
   }
 
@@ -115,7 +109,7 @@ export class DataVersion {
 
   private start(): Promise<number> {
     this.reads++;
-    const read = this.statement.execute().then(([row]) => Number(row?.version ?? 0));
+    const read = this.readVersion();
     this.inFlight = read;
     const settle = () => {
       if (this.inFlight === read) this.inFlight = undefined;
