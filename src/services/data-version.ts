@@ -44,6 +44,17 @@ export class DataVersion {
     return this.read();
   }
 
+  /**
+   * Reads the version now and raises the remembered one to it: for a caller that has just seen a write commit
+   * elsewhere (a finished job) and must not wait for its notification.
+   */
+  async refresh(): Promise<number> {
+    const epoch = this.epoch;
+    const version = await this.read();
+    if (epoch === this.epoch && this.known !== undefined) this.known = Math.max(this.known, version);
+    return this.known ?? version;
+  }
+
   /** Whether `current()` is answered from notifications (no SQL round trip). */
   get listening(): boolean {
     return this.known !== undefined;
