@@ -42,6 +42,7 @@ import "./hivit.js";
 import "./afno.js";
 import "./performer.js";
 import "./informer.js";
+import "./reformer.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
