@@ -43,6 +43,7 @@ import "./afno.js";
 import "./performer.js";
 import "./informer.js";
 import "./reformer.js";
+import "./slab.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
