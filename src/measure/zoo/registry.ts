@@ -44,6 +44,7 @@ import "./performer.js";
 import "./informer.js";
 import "./reformer.js";
 import "./slab.js";
+import "./halonet.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
