@@ -45,6 +45,7 @@ import "./informer.js";
 import "./reformer.js";
 import "./slab.js";
 import "./halonet.js";
+import "./a-vit.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {
