@@ -169,7 +169,7 @@ describe.each(BACKENDS)("queries over HTTP (%s)", (backend) => {
       const byName = await runs(null, [{ field: "NAME", direction: "DESC" }, { field: "RESOLUTION" }]);
       const names = byName.edges.map(({ node }: any) => node.model.name);
       expect(names).toEqual([...names].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)));
-      expect(sourceIdOf.size).toBe(35);
+      expect(sourceIdOf.size).toBe(51);
     });
 
     it("walks all runs with cursors: no duplicates, no gaps, consistent pageInfo", async () => {
