@@ -30,6 +30,7 @@ try {
         db: services.database.db,
         onFigures: () => services.catalog.invalidate(),
         ...workerOptionsFromEnv(),
+        ...(config.workerProviders ? { providers: config.workerProviders } : {}),
       })
     : null;
   await worker?.start();

@@ -1,6 +1,7 @@
 /**
  * `npm run worker`: a measurement worker alone. It opens DATABASE_URL (or the PGlite data dir when no server holds
- * it), registers this machine's devices (CPU, and GPUs where onnxruntime's CUDA provider can run), and measures the
+ * it), registers this machine's devices (FAVOR_WORKER_PROVIDERS; default the CPU, GPUs where onnxruntime's CUDA
+ * provider can run, the WebGPU adapter where one is found), and measures the
  * jobs queued for them until SIGTERM/SIGINT, when it hands its current job back to the queue. Run one per machine
  * (per accelerator) against a central PostgreSQL to let a GPU host join. Options: src/jobs/worker-config.ts.
  * Logs are JSON lines (pino) on stdout at LOG_LEVEL; with METRICS_PORT set it serves GET /metrics there.
@@ -9,6 +10,7 @@ import { createServer } from "node:http";
 
 import { loadConfig } from "./config.js";
 import { openDatabase } from "./db/client.js";
+import { databaseGauges } from "./db/queries/observability.js";
 import { MeasurementWorker } from "./jobs/measurement-worker.js";
 import { workerOptionsFromEnv } from "./jobs/worker-config.js";
 import { logger } from "./observability/logger.js";
@@ -24,7 +26,11 @@ try {
     dataDir: config.dataDir,
     poolSize: 3,
   });
-  const worker = new MeasurementWorker({ db: database.db, ...workerOptionsFromEnv() });
+  const worker = new MeasurementWorker({
+    db: database.db,
+    ...workerOptionsFromEnv(),
+    ...(config.workerProviders ? { providers: config.workerProviders } : {}),
+  });
   await worker.start();
   const devices = await worker.register();
   logger.info(
@@ -41,7 +47,7 @@ try {
             res.end();
             return;
           }
-          renderMetrics(database.db).then(
+          renderMetrics(() => databaseGauges(database.db)).then(
             (text) => {
               res.setHeader("content-type", METRICS_CONTENT_TYPE);
               res.end(text);

@@ -41,6 +41,7 @@ describe("loadConfig", () => {
         FAVOR_QUERY_TIMEOUT_MS: "250",
         FAVOR_MAX_CONCURRENT_OPERATIONS: "2",
         FAVOR_MAX_QUEUED_OPERATIONS: "7",
+        FAVOR_WORKER_PROVIDERS: " cpu, WebGPU ,cpu",
       }),
     ).toEqual({
       port: 0,
@@ -52,6 +53,7 @@ describe("loadConfig", () => {
       production: true,
       tokens: ["a", "b"],
       worker: false,
+      workerProviders: ["cpu", "webgpu"],
       responseCache: false,
       limits: {
         maxTokens: 100,
@@ -76,5 +78,11 @@ describe("loadConfig", () => {
     );
     expect(() => loadConfig({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL must be one of trace, debug, info/);
     expect(() => loadConfig({ METRICS_PORT: "x" })).toThrow(/METRICS_PORT must be an integer/);
+    expect(() => loadConfig({ FAVOR_WORKER_PROVIDERS: "cpu,tpu" })).toThrow(
+      /FAVOR_WORKER_PROVIDERS must list providers out of cpu, cuda, webgpu, got "tpu"/,
+    );
+    expect(() => loadConfig({ FAVOR_WORKER_PROVIDERS: " , " })).toThrow(
+      /FAVOR_WORKER_PROVIDERS names no provider/,
+    );
   });
 });

@@ -185,6 +185,8 @@ export interface MeasureContext {
   readonly fault?: ChildFault;
   /** Refuse (fail the cell as `unstable`) a timed figure whose validity verdict is not stable. */
   readonly onlyStable?: boolean;
+  /** Add the per-operator breakdown (one more child run) to the latency figures' provenance. Default true. */
+  readonly operators?: boolean;
   /** Facts added to every figure's provenance (job, worker). */
   readonly provenance: Record<string, unknown>;
 }
@@ -290,10 +292,13 @@ export async function measureTask(
     case "latency": {
       const m = outcome.measurement as LatencyMeasurement;
       // The per-operator breakdown is part of the latency figures' provenance (one more child run).
-      const ops = await profile("operators", graph, context);
-      const operators = ops.ok
-        ? { ...(ops.measurement as OperatorsMeasurement) }
-        : { error: `${ops.kind}: ${ops.message}` };
+      const ops = context.operators === false ? null : await profile("operators", graph, context);
+      const operators =
+        ops === null
+          ? { skipped: "not asked for (MeasureContext.operators = false)" }
+          : ops.ok
+            ? { ...(ops.measurement as OperatorsMeasurement) }
+            : { error: `${ops.kind}: ${ops.message}` };
       const provenance = {
         ...base,
         ...outcome.provenance,

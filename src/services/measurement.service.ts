@@ -23,8 +23,8 @@ import type { LocalDevice } from "../jobs/device-registry.js";
 import { localDevice, providerOfDevice, registerDevice, stableIdOf } from "../jobs/device-registry.js";
 import { notifyJobEnqueued } from "../jobs/measurement-worker.js";
 import { MEASURABLE_METRICS, metricOrder } from "../measure/measurable-metrics.js";
-import type { RequestedProvider } from "../measure/profiler/provider.js";
-import { ProviderUnavailableError } from "../measure/profiler/provider.js";
+import type { Provider, RequestedProvider } from "../measure/profiler/provider.js";
+import { ProviderUnavailableError, REQUESTED_PROVIDERS } from "../measure/profiler/provider.js";
 import { findModel, resolutionProblem } from "../measure/zoo/registry.js";
 import { logger } from "../observability/logger.js";
 import type { CatalogService } from "./catalog.service.js";
@@ -463,9 +463,9 @@ export class MeasurementService {
   private async device(
     deviceArg: string | null,
     requested: RequestedProvider,
-  ): Promise<{ device: DeviceRow; provider: "cpu" | "cuda"; reason: string | null }> {
-    if (!["cpu", "cuda", "auto"].includes(requested)) {
-      throw new BadUserInputError(`Unknown provider "${requested}": use cpu, cuda or auto`, {
+  ): Promise<{ device: DeviceRow; provider: Provider; reason: string | null }> {
+    if (!REQUESTED_PROVIDERS.includes(requested)) {
+      throw new BadUserInputError(`Unknown provider "${requested}": use ${REQUESTED_PROVIDERS.join(", ")}`, {
         provider: requested,
       });
     }
@@ -494,9 +494,11 @@ export class MeasurementService {
       local = this.deviceOf(requested);
     } catch (error) {
       if (error instanceof ProviderUnavailableError) {
-        throw new BadUserInputError(`Provider "${requested}" cannot run on this server: ${error.message}`, {
-          provider: requested,
-        });
+        // Not the client's mistake but this server's lack: PROVIDER_UNAVAILABLE names what is missing.
+        throw new GraphQLError(
+          withoutHostPaths(`Provider "${requested}" cannot run on this server: ${error.message}`)!,
+          { extensions: { code: "PROVIDER_UNAVAILABLE", provider: requested, missing: error.missing } },
+        );
       }
       throw error;
     }

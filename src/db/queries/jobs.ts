@@ -33,7 +33,7 @@ export interface EnqueueInput {
   /** The normalised request (stored as is, returned to clients). */
   readonly request: Record<string, unknown>;
   readonly deviceId: number;
-  readonly provider: "cpu" | "cuda";
+  readonly provider: "cpu" | "cuda" | "webgpu";
   /** Cells to measure, in the order the worker should measure them. */
   readonly cells: readonly PlannedCell[];
   /** Refuse when this many jobs are already queued or running. */
@@ -75,7 +75,7 @@ export interface JobRecord {
   status: JobStatus;
   request: Record<string, unknown>;
   deviceId: number;
-  provider: "cpu" | "cuda";
+  provider: "cpu" | "cuda" | "webgpu";
   workerId: string | null;
   leaseUntil: Date | null;
   heartbeatAt: Date | null;
@@ -668,7 +668,7 @@ interface RawJob {
   request: unknown;
   status: JobStatus;
   device_id: number;
-  provider: "cpu" | "cuda";
+  provider: "cpu" | "cuda" | "webgpu";
   worker_id: string | null;
   lease_until: Date | string | null;
   heartbeat_at: Date | string | null;
