@@ -101,4 +101,37 @@ describe.each(BACKENDS)("the zoo models without paper runs over HTTP (%s)", (bac
     const reasons = front.paretoFront.excluded.map((e: any) => e.reason);
     expect(reasons.some((r: string) => r.includes("accuracyTop1"))).toBe(true);
   });
+
+  it("plans allModels at 224 with HaloNet-H2 skipped as unbuildable, the other 50 models queued", async () => {
+    await worker?.stop();
+    worker = undefined;
+    const result = await api.graphql(
+      `mutation($input: MeasureInput!) { measure(input: $input) {
+         id progress { total skipped pending } cells { modelName resolution status reasonKind reason } } }`,
+      { input: { allModels: true, resolutions: [224], metrics: ["params"], provider: "CPU", force: true } },
+      AUTH,
+    );
+    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+    const job = result.data.measure;
+    expect(job.progress).toMatchObject({ total: 51, skipped: 1, pending: 50 });
+    const halo = job.cells.find((c: any) => c.modelName === "HaloNet-H2");
+    expect(halo).toMatchObject({ status: "SKIPPED", reasonKind: "unbuildable" });
+    expect(halo.reason).toMatch(/multiple of 256/);
+    const cancelled = await api.graphql(
+      `mutation($id: ID!) { cancelMeasurement(id: $id) { status } }`,
+      { id: job.id },
+      AUTH,
+    );
+    expect(cancelled.errors).toBeUndefined();
+  });
+
+  it("refuses a named model at a resolution it cannot be built at", async () => {
+    const result = await api.graphql(
+      `mutation($input: MeasureInput!) { measure(input: $input) { id } }`,
+      { input: { models: ["HaloNet-H2"], resolutions: [224], metrics: ["params"], provider: "CPU" } },
+      AUTH,
+    );
+    expect(result.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    expect(result.errors?.[0].message).toMatch(/HaloNet-H2 cannot be built at resolution 224/);
+  });
 });
