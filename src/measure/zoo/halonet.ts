@@ -14,10 +14,10 @@ import { defineModel, multipleOf } from "./zoo-model.js";
  * a 3-pixel halo, zero padded at the border: F.unfold), with relative position logits from per-axis tables
  * (rel_height, rel_width [27, d]: q·r[13 + Δrow] + q·r[13 + Δcol]). As in halonet_pytorch 0.0.4, the mask is
  * inverted: positions *inside* the image are filled with −max and only the zero padding keeps its scores (an
- * interior block therefore averages its neighbourhood uniformly); the graph reproduces it. A consequence: from
- * the stage where every block touches the border (stage 3 at 256: a 16×16 map of 2×2 blocks) a block attends
- * only to zero padding, whose values are the to_kv bias, so the network's output no longer depends on the
- * image (true of the reference too, trained or not). The products are
+ * interior block therefore averages its neighbourhood uniformly); the graph reproduces it. A consequence: in a
+ * stage where every block touches the border (from stage 3 at 256, a 16×16 map of 2×2 blocks; stage 4 at 512)
+ * a block attends only to zero padding, whose values are the to_kv bias, so the network's output no longer
+ * depends on the image (checked in the reference at 256, trained or not). The products are
  * einsums (torchprofile counts them as 0). The reference asserts sides divisible by 64 and its stage-4 map
  * must hold whole 8×8 blocks, so the graph builds at multiples of 256 (224 fails in the reference too).
  */

@@ -5,13 +5,14 @@ import { buildModel } from "../../../src/measure/zoo/index.js";
 import { images } from "./hierarchical-helpers.js";
 import { expectReference, expectRunsInFloat16 } from "./reference-helpers.js";
 
-// Reference: `python3 ref.py halonet_h2 256` with halonet_pytorch 0.0.4 (models.prepare_model, qkv bias on; 224
+// Reference: `python3 ref.py halonet_h2 256 512` with halonet_pytorch 0.0.4 (models.prepare_model, qkv bias on; 224
 // fails: the sides must be divisible by 64): 10,696,760 parameters, 3,686,288,276 MACs; timm.create_model
 // (qkv bias off) gives 10,681,976. (halonet_h0: 6,764,744 / 2,601,413,904; h1: 9,430,696 / 3,358,938,835 at
 // 256; h2 is the size nearest ViT-S.) The graph counts 1,300 MACs fewer (4e-7).
 describe("HaloNet-H2", () => {
-  it("has the reference's parameters exactly and its MACs at 256", () => {
+  it("has the reference's parameters exactly and its MACs at 256 and 512", () => {
     expectReference("halonet_h2", { resolution: 256, params: 10_696_760, macs: 3_686_288_276 }, 1e-6);
+    expectReference("halonet_h2", { resolution: 512, params: 10_696_760, macs: 14_743_227_284 }, 1e-6);
   });
 
   it("runs in onnxruntime at 256, batch 1 and 2, float32 and float16, and ignores the image as the reference does", async () => {
