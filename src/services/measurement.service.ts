@@ -124,10 +124,14 @@ export class MeasurementService {
     const models = await this.models(input, fromFile);
     const resolutions = this.resolutions(input.resolutions);
     const file = fromFile ? await this.onnxFile(input.onnxPath!, models.length, resolutions.length) : null;
+    // A named model must build at every requested resolution; with `allModels` a pair that cannot be built (e.g.
+    // HaloNet-H2 at 224: its reference needs multiples of 256) is planned as skipped, with the reason.
+    const unbuildable = new Map<string, string>();
     for (const { zooName, model } of fromFile ? [] : models) {
       for (const r of resolutions) {
         const problem = resolutionProblem(findModel(zooName!)!, r);
-        if (problem)
+        if (problem && input.allModels === true) unbuildable.set(`${model.id}@${r}`, problem);
+        else if (problem)
           throw new BadUserInputError(`${model.name} cannot be built at resolution ${r}: ${problem}`, {
             model: model.name,
             resolution: r,
@@ -166,8 +170,11 @@ export class MeasurementService {
     const existing = force
       ? new Set<string>()
       : await existingFigures(this.db, device.id, planned, { stableOnly: onlyStable });
-    const cells = planned.map((c) =>
-      existing.has(figureKey(c.modelId, c.resolution, c.metricKey))
+    const cells = planned.map((c) => {
+      const problem = unbuildable.get(`${c.modelId}@${c.resolution}`);
+      if (problem)
+        return { ...c, skip: { kind: "unbuildable", reason: `the zoo cannot build it: ${problem}` } };
+      return existing.has(figureKey(c.modelId, c.resolution, c.metricKey))
         ? {
             ...c,
             skip: {
@@ -175,8 +182,8 @@ export class MeasurementService {
               reason: "the figure exists (onlyMissing); pass force: true to measure it again",
             },
           }
-        : c,
-    );
+        : c;
+    });
     const request = {
       models: models.map((m) => m.model.name),
       resolutions,

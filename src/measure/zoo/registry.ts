@@ -42,6 +42,10 @@ import "./hivit.js";
 import "./afno.js";
 import "./performer.js";
 import "./informer.js";
+import "./reformer.js";
+import "./slab.js";
+import "./halonet.js";
+import "./a-vit.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {

@@ -4,14 +4,19 @@ import { probSparseCount } from "../../../src/measure/zoo/informer.js";
 import { expectRunsAtBatch1And2 } from "./hierarchical-helpers.js";
 import { expectReference, expectRunsInFloat16 } from "./reference-helpers.js";
 
-// Reference: `python3 ref.py informer_vit_small_patch16 224` (models.prepare_model; timm.create_model gives the
+// Reference: `python3 ref.py informer_vit_small_patch16 224 384` (models.prepare_model; timm.create_model gives the
 // same, as the Informer block ignores the layer-scale arguments): 22,050,280 parameters, 4,325,239,728 MACs.
 // The key samples are torch.randint draws at every forward pass: outputs vary, counts do not.
 describe("Informer-S", () => {
-  it("has the reference's parameters and MACs exactly", () => {
+  it("has the reference's parameters and MACs exactly at 224 and 384", () => {
     expectReference(
       "informer_vit_small_patch16",
       { resolution: 224, params: 22_050_280, macs: 4_325_239_728 },
+      0,
+    );
+    expectReference(
+      "informer_vit_small_patch16",
+      { resolution: 384, params: 22_196_200, macs: 12_708_250_968 },
       0,
     );
   });
