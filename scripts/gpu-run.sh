@@ -42,7 +42,7 @@ else
   echo "gpu-run: no Node here and no .gl/runtime.tar.xz: run scripts/gpu-prepare.sh on a CPU machine and carry .gl" >&2
   exit 2
 fi
-echo "gpu-run: node $("$NODE" --version)"
+echo "gpu-run: node $("$NODE" --version), runner: ${RUNNER[*]}"
 
 # 2. Vulkan loader and the NVIDIA driver's ICD.
 if ldconfig -p 2>/dev/null | grep 'libvulkan\.so\.1 ' >/dev/null; then
