@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { type FavorDatabase, openDatabase } from "../../src/db/client.js";
+import { cancelJob, enqueueJob, getJob } from "../../src/db/queries/jobs.js";
 import { providerOfDevice, registerDevice } from "../../src/jobs/device-registry.js";
 import { MeasurementWorker } from "../../src/jobs/measurement-worker.js";
 import { describeDevice } from "../../src/measure/device/device-description.js";
@@ -64,5 +65,25 @@ describe.each(BACKENDS)("the providers a worker serves (%s)", (backend) => {
     expect(row.kind).toBe("gpu");
     expect(providerOfDevice(row)).toBe("webgpu");
     expect((await registerDevice(database.db, description)).id).toBe(row.id);
+    // The jobs table takes webgpu jobs (migration 0004 widened its provider check), and nothing else new.
+    const model = (await database.db.query.models.findFirst())!;
+    const job = await enqueueJob(database.db, {
+      request: { provider: "webgpu" },
+      deviceId: row.id,
+      provider: "webgpu",
+      cells: [{ modelId: model.id, resolution: 224, metricKey: "throughput" }],
+      maxActiveJobs: 10,
+    });
+    expect((await getJob(database.db, job))?.provider).toBe("webgpu");
+    await expect(
+      enqueueJob(database.db, {
+        request: {},
+        deviceId: row.id,
+        provider: "tpu" as "cpu",
+        cells: [{ modelId: model.id, resolution: 224, metricKey: "throughput" }],
+        maxActiveJobs: 10,
+      }),
+    ).rejects.toThrow();
+    await cancelJob(database.db, job);
   });
 });
