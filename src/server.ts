@@ -7,14 +7,16 @@ import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from "@apollo/server/plugin/disabled";
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, validate } from "graphql";
+import { GraphQLError, type GraphQLFormattedError, validate } from "graphql";
 import type { Disposable } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 
 import type { FavorConfig } from "./config.js";
 import { type FavorDatabase, openDatabase } from "./db/client.js";
+import { databaseGauges } from "./db/queries/observability.js";
 import { GracefulDrain } from "./http/graceful-drain.js";
+import type { AppHandle, HttpRoute } from "./http/http-route.js";
 import { AdmissionGate } from "./limits/admission-gate.js";
 import { checkInputLimits } from "./limits/input-limits.js";
 import {
@@ -35,7 +37,7 @@ import { portError, urlHost } from "./port-check.js";
 import { buildFavorSchema } from "./resolvers/build-schema.js";
 import type { FavorContext } from "./resolvers/index.js";
 import { type CachedResponse, ResponseCache } from "./response-cache.js";
-import { createBatchLoader, createServices, type Services } from "./services/index.js";
+import { createBatchLoader, createServices } from "./services/index.js";
 import { WEB_ROUTES, wantsExplorer } from "./web/web-routes.js";
 
 /** Largest request body accepted, in bytes. */
@@ -45,23 +47,7 @@ export const DRAIN_TIMEOUT_MS = 10_000;
 /** How long `stop()` waits for WebSocket clients to answer the close handshake before cutting them off. */
 export const SOCKET_CLOSE_TIMEOUT_MS = 1_000;
 
-/** What HTTP routes can reach: the services (and through them the database), the config and the schema. */
-export interface AppHandle {
-  services: Services;
-  config: FavorConfig;
-  schema: GraphQLSchema;
-}
-
-/**
- * An extra HTTP route. The dashboard adds `/`, `/plots`, `/export` by appending to ROUTES (or passing `routes`).
- * `handle` writes the whole response; a thrown error becomes a 500 (message masked in production).
- */
-export interface HttpRoute {
-  method: "GET" | "POST" | "PUT" | "DELETE" | "HEAD";
-  /** Exact path, or a RegExp tested against the path (without the query string). */
-  path: string | RegExp;
-  handle(req: IncomingMessage, res: ServerResponse, app: AppHandle, url: URL): Promise<void> | void;
-}
+export type { AppHandle, HttpRoute };
 
 /** GET /healthz: 200 when the database answers within 2 s, 503 otherwise. */
 export const healthzRoute: HttpRoute = {
@@ -87,7 +73,7 @@ export const metricsRoute: HttpRoute = {
   path: "/metrics",
   async handle(_req, res, app) {
     const { database, dataVersion } = app.services;
-    const text = await renderMetrics(database.db, () => dataVersion.current());
+    const text = await renderMetrics(() => databaseGauges(database.db, () => dataVersion.current()));
     res.statusCode = 200;
     res.setHeader("content-type", METRICS_CONTENT_TYPE);
     res.end(text);
@@ -212,6 +198,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           // Every request handler has returned before Apollo and the database go away.
           await drain.drain(DRAIN_TIMEOUT_MS);
           await apollo.stop();
+          await services.dataVersion.close();
           if (ownsDatabase) await database.close();
         })()),
     };

@@ -10,6 +10,7 @@ import { createServer } from "node:http";
 
 import { loadConfig } from "./config.js";
 import { openDatabase } from "./db/client.js";
+import { databaseGauges } from "./db/queries/observability.js";
 import { MeasurementWorker } from "./jobs/measurement-worker.js";
 import { workerOptionsFromEnv } from "./jobs/worker-config.js";
 import { logger } from "./observability/logger.js";
@@ -46,7 +47,7 @@ try {
             res.end();
             return;
           }
-          renderMetrics(database.db).then(
+          renderMetrics(() => databaseGauges(database.db)).then(
             (text) => {
               res.setHeader("content-type", METRICS_CONTENT_TYPE);
               res.end(text);

@@ -3,9 +3,6 @@ import type { IncomingMessage } from "node:http";
 import type { ApolloServerPlugin } from "@apollo/server";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
-import type { FavorDb } from "../db/client.js";
-import { queueDepth, runningWorkerHeartbeats } from "../db/queries/observability.js";
-
 /**
  * Favor's Prometheus metrics (prom-client), one registry per process, served at GET /metrics by the API (and by
  * `npm run worker` on METRICS_PORT). Counters and histograms count what this process did; the gauges read from
@@ -104,30 +101,30 @@ export const workerLastHeartbeat = new Gauge({
 /** Content type of the exposition format. */
 export const METRICS_CONTENT_TYPE = registry.contentType;
 
+/** What the database says at a scrape: the queue by status, running workers' heartbeats, the data version. */
+export interface DatabaseGauges {
+  readonly jobs: ReadonlyArray<{ readonly status: string; readonly count: number }>;
+  readonly cells: ReadonlyArray<{ readonly status: string; readonly count: number }>;
+  readonly heartbeats: ReadonlyArray<{ readonly workerId: string; readonly heartbeatSeconds: number }>;
+  readonly dataVersion: number | null;
+}
+
 /**
- * Returns the exposition text: first the database gauges are read from `db` (skipped, and the error thrown after
- * the rest is rendered, when the database does not answer) so that a scrape shows the queue as it is now.
+ * Returns the exposition text: first the database gauges are read with `readGauges` (the caller's database
+ * queries; a rejection propagates) so that a scrape shows the queue as it is now.
  */
-export async function renderMetrics(
-  db: FavorDb | null,
-  dataVersion?: () => Promise<number>,
-): Promise<string> {
-  if (db !== null) {
-    const [depth, beats, version] = await Promise.all([
-      queueDepth(db),
-      runningWorkerHeartbeats(db),
-      dataVersion?.() ?? Promise.resolve(null),
-    ]);
-    queueJobs.reset();
-    for (const status of JOB_STATUSES) queueJobs.set({ status }, 0);
-    for (const row of depth.jobs) queueJobs.set({ status: row.status }, row.count);
-    queueCells.reset();
-    for (const status of CELL_STATUSES) queueCells.set({ status }, 0);
-    for (const row of depth.cells) queueCells.set({ status: row.status }, row.count);
-    workerLastHeartbeat.reset();
-    for (const row of beats) workerLastHeartbeat.set({ worker: row.workerId }, row.heartbeatSeconds);
-    if (version !== null) dataVersionGauge.set(version);
-  }
+export async function renderMetrics(readGauges: () => Promise<DatabaseGauges>): Promise<string> {
+  const gauges = await readGauges();
+  queueJobs.reset();
+  for (const status of JOB_STATUSES) queueJobs.set({ status }, 0);
+  for (const row of gauges.jobs) queueJobs.set({ status: row.status }, row.count);
+  queueCells.reset();
+  for (const status of CELL_STATUSES) queueCells.set({ status }, 0);
+  for (const row of gauges.cells) queueCells.set({ status: row.status }, row.count);
+  workerLastHeartbeat.reset();
+  for (const row of gauges.heartbeats)
+    workerLastHeartbeat.set({ worker: row.workerId }, row.heartbeatSeconds);
+  if (gauges.dataVersion !== null) dataVersionGauge.set(gauges.dataVersion);
   return registry.metrics();
 }
 

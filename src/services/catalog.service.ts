@@ -1,7 +1,12 @@
-import { asc, sql } from "drizzle-orm";
-import { type FavorDb, queryRows } from "../db/client.js";
+import type { FavorDb } from "../db/client.js";
+import {
+  deviceRows,
+  metricRows,
+  modelRows,
+  pretrainResolutions,
+  resolutions,
+} from "../db/queries/catalog.js";
 import type { DeviceRow, MetricRow, ModelRow } from "../db/schema/index.js";
-import { devices, metrics, models } from "../db/schema/index.js";
 import { BadUserInputError } from "../errors/index.js";
 import type { DataVersion } from "./data-version.js";
 import { didYouMean, looseMatches, suggestNames } from "./name-match.js";
@@ -61,14 +66,10 @@ export class CatalogService {
 
   /** Returns the metric catalogue ordered by stage, then key. */
   listMetrics(): Promise<MetricRow[]> {
-    this.metricsCache ??= this.db
-      .select()
-      .from(metrics)
-      .orderBy(asc(metrics.stage), asc(metrics.key))
-      .catch((e) => {
-        this.metricsCache = undefined;
-        throw e;
-      });
+    this.metricsCache ??= metricRows(this.db).catch((e) => {
+      this.metricsCache = undefined;
+      throw e;
+    });
     return this.metricsCache;
   }
 
@@ -102,14 +103,10 @@ export class CatalogService {
 
   /** Returns all devices ordered by id. */
   listDevices(): Promise<DeviceRow[]> {
-    this.devicesCache ??= this.db
-      .select()
-      .from(devices)
-      .orderBy(asc(devices.id))
-      .catch((e) => {
-        this.devicesCache = undefined;
-        throw e;
-      });
+    this.devicesCache ??= deviceRows(this.db).catch((e) => {
+      this.devicesCache = undefined;
+      throw e;
+    });
     return this.devicesCache;
   }
 
@@ -173,23 +170,15 @@ export class CatalogService {
   }
 
   private async loadVocabulary(): Promise<Vocabulary> {
-    const modelRows = await this.db.select().from(models).orderBy(asc(models.name));
-    const resolutionRows = await queryRows<{ resolution: number }>(
-      this.db,
-      sql`SELECT resolution FROM runs UNION SELECT resolution FROM cells WHERE resolution IS NOT NULL ORDER BY 1`,
-    );
-    const pretrainRows = await queryRows<{ resolution: number }>(
-      this.db,
-      sql`SELECT DISTINCT pretrain_resolution AS resolution FROM runs ORDER BY 1`,
-    );
+    const all = await modelRows(this.db);
     const distinct = (values: string[]) => [...new Set(values)].sort();
     return {
-      models: modelRows,
-      families: distinct(modelRows.map((m) => m.family)),
-      taxonomyClasses: distinct(modelRows.map((m) => m.taxonomyClass)),
-      changesWhat: distinct(modelRows.map((m) => m.changesWhat)),
-      resolutions: resolutionRows.map((r) => Number(r.resolution)),
-      pretrainResolutions: pretrainRows.map((r) => Number(r.resolution)),
+      models: all,
+      families: distinct(all.map((m) => m.family)),
+      taxonomyClasses: distinct(all.map((m) => m.taxonomyClass)),
+      changesWhat: distinct(all.map((m) => m.changesWhat)),
+      resolutions: await resolutions(this.db),
+      pretrainResolutions: await pretrainResolutions(this.db),
     };
   }
 }

@@ -35,7 +35,7 @@ export interface Services {
 /** Returns the services over an open database. */
 export function createServices(database: FavorDatabase): Services {
   const { db } = database;
-  const dataVersion = new DataVersion(db);
+  const dataVersion = new DataVersion(db, database);
   const catalog = new CatalogService(db, dataVersion);
   const subjects = new SubjectQueryService(db, catalog, dataVersion);
   return {

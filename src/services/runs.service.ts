@@ -1,8 +1,6 @@
-import { asc, eq, inArray } from "drizzle-orm";
-
 import type { FavorDb } from "../db/client.js";
+import { runEpochRows, runEpochRowsOf } from "../db/queries/runs.js";
 import type { RunEpochRow } from "../db/schema/index.js";
-import { runEpochs } from "../db/schema/index.js";
 import type { PageRequest } from "./pagination.js";
 import type { SortSpec, Subject, SubjectFilter, SubjectPage, SubjectQueryService } from "./subject-query.js";
 
@@ -49,18 +47,14 @@ export class RunsService {
 
   /** Returns the per-epoch rows of a run, epoch 1 first. */
   epochs(runId: number): Promise<RunEpochRow[]> {
-    return this.db.select().from(runEpochs).where(eq(runEpochs.runId, runId)).orderBy(asc(runEpochs.epoch));
+    return runEpochRows(this.db, runId);
   }
 
   /** Returns the per-epoch rows of several runs at once, grouped by run id (for batching). */
   async epochsOf(runIds: readonly number[]): Promise<Map<number, RunEpochRow[]>> {
     const grouped = new Map<number, RunEpochRow[]>(runIds.map((id) => [id, []]));
     if (runIds.length === 0) return grouped;
-    const rows = await this.db
-      .select()
-      .from(runEpochs)
-      .where(inArray(runEpochs.runId, [...runIds]))
-      .orderBy(asc(runEpochs.runId), asc(runEpochs.epoch));
+    const rows = await runEpochRowsOf(this.db, runIds);
     for (const row of rows) grouped.get(row.runId)?.push(row);
     return grouped;
   }

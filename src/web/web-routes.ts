@@ -5,8 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
+import type { HttpRoute } from "../http/http-route.js";
 import { logger } from "../observability/logger.js";
-import type { HttpRoute } from "../server.js";
 import { didYouMean, suggestNames } from "../services/name-match.js";
 import { toCsv } from "./csv.js";
 import { HttpError } from "./http-error.js";

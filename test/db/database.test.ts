@@ -35,7 +35,7 @@ describe.each(BACKENDS)("openDatabase (%s)", (backend) => {
   it("migrates and seeds an empty database with every run, epoch and figure", async () => {
     const figures = SEED.runs.reduce((n, r) => n + Object.keys(r.metrics).length, 0);
     expect(await counts()).toEqual({
-      models: 35,
+      models: 47,
       runs: 90,
       epochs: 90 * 50,
       cells: figures,

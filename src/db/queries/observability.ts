@@ -32,3 +32,21 @@ export async function runningWorkerHeartbeats(
         GROUP BY worker_id`,
   );
 }
+
+/** The /metrics gauges read from the database: queue depth, running workers' heartbeats, optionally the data version. */
+export async function databaseGauges(
+  db: FavorDb,
+  dataVersion?: () => Promise<number>,
+): Promise<
+  QueueDepth & {
+    readonly heartbeats: ReadonlyArray<{ readonly workerId: string; readonly heartbeatSeconds: number }>;
+    readonly dataVersion: number | null;
+  }
+> {
+  const [depth, heartbeats, version] = await Promise.all([
+    queueDepth(db),
+    runningWorkerHeartbeats(db),
+    dataVersion?.() ?? Promise.resolve(null),
+  ]);
+  return { ...depth, heartbeats, dataVersion: version };
+}

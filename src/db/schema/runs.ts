@@ -16,7 +16,7 @@ import { models } from "./models.js";
 
 /**
  * The paper's fine-tuning runs (ImageNet-21k pre-training, ImageNet-1k fine-tuning). Duplicate runs of one
- * configuration stay separate rows; see `docs` of the model@resolution view in src/services for how they combine.
+ * configuration stay separate rows; see the model@resolution rule in src/db/queries/subjects.ts for how they combine.
  */
 export const runs = pgTable(
   "runs",
