@@ -32,7 +32,13 @@ echo "gpu-run: $(date -u +%FT%TZ) on $(uname -srm); budget ${BUDGET} s; provider
 if [ -f "$GL/runtime.tar.xz" ]; then
   RT=/tmp/favor-gpu-runtime
   rm -rf "$RT" && mkdir -p "$RT"
-  xz -dc "$GL/runtime.tar.xz" | tar -C "$RT" -xf - || { echo "gpu-run: cannot unpack .gl/runtime.tar.xz" >&2; exit 2; }
+  if command -v xz >/dev/null; then
+    xz -dc "$GL/runtime.tar.xz" | tar -C "$RT" -xf -
+  else
+    # No xz-utils: Python's lzma reads it too.
+    python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1], "r:xz").extractall(sys.argv[2])' "$GL/runtime.tar.xz" "$RT"
+  fi || { echo "gpu-run: cannot unpack .gl/runtime.tar.xz" >&2; exit 2; }
+  chmod +x "$RT/node/bin/node"
   NODE="$RT/node/bin/node"
   RUNNER=("$NODE" "$RT/favor/dist/gpu-measure.mjs")
 elif command -v node >/dev/null && [ -d "$ROOT/node_modules/onnxruntime-node" ]; then
