@@ -28,7 +28,9 @@ async function main(): Promise<void> {
   try {
     const graph = request.graphPath === null ? tinyGraph() : readFileSync(request.graphPath);
     session = await InferenceSession.create(graph, {
-      ...webgpuSessionOptions(request.options, 0),
+      ...(request.provider === "cpu"
+        ? { executionProviders: ["cpu"] }
+        : webgpuSessionOptions(request.options, 0)),
       logSeverityLevel: 0,
     });
     if (request.run) {
