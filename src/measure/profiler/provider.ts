@@ -99,12 +99,12 @@ export function chooseProvider(
     case "cpu":
       return { requested, provider: "cpu", reason: null };
     case "cuda": {
-      const { problem } = cuda();
-      if (problem !== null)
+      const c = cuda();
+      if (c.problem !== null)
         throw new ProviderUnavailableError(
           "cuda",
-          `the cuda execution provider is unavailable: ${problem}`,
-          cudaMissing(cuda()),
+          `the cuda execution provider is unavailable: ${c.problem}`,
+          cudaMissing(c),
         );
       return { requested, provider: "cuda", reason: null };
     }
