@@ -30,7 +30,9 @@ async function main(): Promise<void> {
     session = await InferenceSession.create(graph, {
       ...(request.provider === "cpu"
         ? { executionProviders: ["cpu"] }
-        : webgpuSessionOptions(request.options, 0)),
+        : request.provider === "cuda"
+          ? { executionProviders: [{ name: "cuda", deviceId: 0 }] }
+          : webgpuSessionOptions(request.options, 0)),
       logSeverityLevel: 0,
     });
     if (request.run) {
