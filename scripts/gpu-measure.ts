@@ -168,7 +168,7 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
   try {
     choice = chooseProvider(options.provider);
   } catch (error) {
-    const problem = (error as Error).message;
+    const problem = withoutPaths((error as Error).message) ?? "";
     const missing = error instanceof ProviderUnavailableError ? error.missing : null;
     await writeJson(statusFile, {
       ok: false,
@@ -226,7 +226,7 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
       ok: true,
       provider: choice.provider,
       requestedProvider: options.provider,
-      providerReason: choice.reason,
+      providerReason: withoutPaths(choice.reason),
       webgpu: choice.provider === "webgpu" ? summaryOfWebGpu() : null,
       device: { id: device.id, name: device.name, gpu: device.gpu, webgpu: device.webgpu ?? null },
       resolution: options.resolution,
@@ -276,7 +276,7 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
               provenance: {
                 run: "scripts/gpu-measure.ts",
                 requestedProvider: options.provider,
-                providerReason: choice.reason,
+                providerReason: withoutPaths(choice.reason),
                 ...options.provenance,
               },
             });
@@ -334,6 +334,11 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
     failures: failures.length,
     cellsSkippedForTime: skippedForTime,
   };
+}
+
+/** A published file names no folder of the measuring host: absolute paths keep their last part (as the API does). */
+function withoutPaths(text: string | null): string | null {
+  return text === null ? null : text.replace(/(?:\/[^\s/'"`:,;()]+)+\/([^\s/'"`:,;()]+)/g, "…/$1");
 }
 
 function summaryOfWebGpu(): Record<string, unknown> {
