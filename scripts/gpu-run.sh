@@ -10,7 +10,7 @@
 #  4. calibration: PyTorch eager fp32 throughput of timm's ViT-S/16 at 224 on the same GPU (calibration.json);
 #  5. measures the zoo at 224 px on webgpu, Pareto-front models first, the rest as time allows
 #     (measurements/<device>.json, status.json, summary.txt); all output also in gpu-run.log.
-# Environment: FAVOR_GPU_BUDGET_S (whole script, default 450), FAVOR_GPU_PROVIDER (default webgpu),
+# Environment: FAVOR_GPU_BUDGET_S (default 420: the script ends within it plus 40 s, a cell in flight at the end), FAVOR_GPU_PROVIDER (default webgpu),
 # FAVOR_GPU_CALIBRATION_S (default 70), FAVOR_GPU_MODELS (comma list instead of the zoo); for a dry run on a CPU
 # (test/scripts/gpu-run.test.ts): FAVOR_GPU_RESOLUTION, FAVOR_GPU_METRICS (comma list), FAVOR_GPU_SETTINGS (JSON).
 set -uo pipefail
@@ -18,7 +18,9 @@ OUT=${1:?usage: scripts/gpu-run.sh <outdir>}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 exec > >(tee -a "$OUT/gpu-run.log") 2>&1
-BUDGET=${FAVOR_GPU_BUDGET_S:-450}
+# Let tee write the last lines before the device tool collects $OUT.
+trap 'sleep 0.5' EXIT
+BUDGET=${FAVOR_GPU_BUDGET_S:-420}
 PROVIDER=${FAVOR_GPU_PROVIDER:-webgpu}
 CAL_S=${FAVOR_GPU_CALIBRATION_S:-70}
 left() { echo $(( BUDGET - SECONDS )); }
@@ -108,7 +110,7 @@ extra=()
 [ -n "${FAVOR_GPU_MODELS:-}" ] && extra+=(--models "$FAVOR_GPU_MODELS")
 [ -n "${FAVOR_GPU_METRICS:-}" ] && extra+=(--metrics "$FAVOR_GPU_METRICS")
 [ -n "${FAVOR_GPU_SETTINGS:-}" ] && extra+=(--settings "$FAVOR_GPU_SETTINGS")
-timeout $(( budget + 60 )) "${RUNNER[@]}" --out "$OUT" --provider "$PROVIDER" \
+timeout $(( budget + 40 )) "${RUNNER[@]}" --out "$OUT" --provider "$PROVIDER" \
   --resolution "${FAVOR_GPU_RESOLUTION:-224}" --budget-s "$budget" --calibration "$OUT/calibration.json" "${extra[@]}"
 rc=$?
 echo "gpu-run: measurement exit $rc after ${SECONDS} s"
