@@ -368,8 +368,17 @@ async function summary(
     const mem = ["inferenceMemoryB1", "inferenceMemoryB32", "inferenceMemoryB64", "inferenceMemoryB128"]
       .map((k) => (row[k] === undefined ? "-" : (row[k] / 2 ** 20).toFixed(0)))
       .join("/");
+    const first = file.figures.find((f) => f.modelName === model);
+    const webgpu = first?.provenance.webgpu as {
+      cpuFallbackOps?: Array<{ op: string; count: number }>;
+    } | null;
+    const fallback =
+      webgpu?.cpuFallbackOps === undefined
+        ? ""
+        : `  on CPU: ${webgpu.cpuFallbackOps.map((o) => `${o.op}×${o.count}`).join(", ") || "none"}`;
+    const batch = file.figures.find((f) => f.modelName === model && f.metric === "throughput")?.batchSize;
     lines.push(
-      `${model.padEnd(24)} throughput ${fmt(row.throughput)} img/s  latency p50 ${fmt(row.latencyP50Ms)} ms  memory B1/32/64/128 ${mem} MiB`,
+      `${model.padEnd(24)} throughput ${fmt(row.throughput)} img/s${batch ? ` (batch ${batch})` : ""}  latency p50 ${fmt(row.latencyP50Ms)} ms  memory B1/32/64/128 ${mem} MiB${fallback}`,
     );
   }
   for (const f of failures) lines.push(`FAILED ${f.model} ${f.task} (${f.kind}): ${f.message}`);
