@@ -221,6 +221,11 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
   const scratch = await mkdtemp(path.join(os.tmpdir(), "favor-gpu-run-"));
   let skippedForTime = 0;
   const durations: Record<string, number[]> = {};
+  const writeSummary = async () =>
+    writeFile(
+      path.join(options.out, "summary.txt"),
+      await summary(file, device, failures, skippedForTime, options.calibration ?? null),
+    );
   const status = (extra: Record<string, unknown> = {}) =>
     writeJson(statusFile, {
       ok: true,
@@ -311,6 +316,8 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
       parseMeasurementFile(JSON.parse(JSON.stringify(file)), out);
       await writeFile(out, `${JSON.stringify(file, null, 1)}\n`);
       await status();
+      // Also after every cell: a run killed at its time limit still leaves its summary.
+      await writeSummary();
     }
   } finally {
     for (const g of graphs.values()) if (!(g instanceof GraphBuildError)) await removeGraph(g);
@@ -318,10 +325,7 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
   }
   await writeFile(out, `${JSON.stringify(file, null, 1)}\n`);
   await status({ finishedAt: new Date().toISOString() });
-  await writeFile(
-    path.join(options.out, "summary.txt"),
-    await summary(file, device, failures, skippedForTime, options.calibration ?? null),
-  );
+  await writeSummary();
   log(
     `gpu-measure: ${file.figures.length} figures, ${failures.length} failed measurements, ${skippedForTime} left for lack of time -> ${out}`,
   );
