@@ -168,7 +168,7 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
   try {
     choice = chooseProvider(options.provider);
   } catch (error) {
-    const problem = (error as Error).message;
+    const problem = withoutPaths((error as Error).message) ?? "";
     const missing = error instanceof ProviderUnavailableError ? error.missing : null;
     await writeJson(statusFile, {
       ok: false,
@@ -221,12 +221,17 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
   const scratch = await mkdtemp(path.join(os.tmpdir(), "favor-gpu-run-"));
   let skippedForTime = 0;
   const durations: Record<string, number[]> = {};
+  const writeSummary = async () =>
+    writeFile(
+      path.join(options.out, "summary.txt"),
+      await summary(file, device, failures, skippedForTime, options.calibration ?? null),
+    );
   const status = (extra: Record<string, unknown> = {}) =>
     writeJson(statusFile, {
       ok: true,
       provider: choice.provider,
       requestedProvider: options.provider,
-      providerReason: choice.reason,
+      providerReason: withoutPaths(choice.reason),
       webgpu: choice.provider === "webgpu" ? summaryOfWebGpu() : null,
       device: { id: device.id, name: device.name, gpu: device.gpu, webgpu: device.webgpu ?? null },
       resolution: options.resolution,
@@ -276,7 +281,7 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
               provenance: {
                 run: "scripts/gpu-measure.ts",
                 requestedProvider: options.provider,
-                providerReason: choice.reason,
+                providerReason: withoutPaths(choice.reason),
                 ...options.provenance,
               },
             });
@@ -311,6 +316,8 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
       parseMeasurementFile(JSON.parse(JSON.stringify(file)), out);
       await writeFile(out, `${JSON.stringify(file, null, 1)}\n`);
       await status();
+      // Also after every cell: a run killed at its time limit still leaves its summary.
+      await writeSummary();
     }
   } finally {
     for (const g of graphs.values()) if (!(g instanceof GraphBuildError)) await removeGraph(g);
@@ -318,10 +325,7 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
   }
   await writeFile(out, `${JSON.stringify(file, null, 1)}\n`);
   await status({ finishedAt: new Date().toISOString() });
-  await writeFile(
-    path.join(options.out, "summary.txt"),
-    await summary(file, device, failures, skippedForTime, options.calibration ?? null),
-  );
+  await writeSummary();
   log(
     `gpu-measure: ${file.figures.length} figures, ${failures.length} failed measurements, ${skippedForTime} left for lack of time -> ${out}`,
   );
@@ -334,6 +338,11 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
     failures: failures.length,
     cellsSkippedForTime: skippedForTime,
   };
+}
+
+/** A published file names no folder of the measuring host: absolute paths keep their last part (as the API does). */
+function withoutPaths(text: string | null): string | null {
+  return text === null ? null : text.replace(/(?:\/[^\s/'"`:,;()]+)+\/([^\s/'"`:,;()]+)/g, "…/$1");
 }
 
 function summaryOfWebGpu(): Record<string, unknown> {
@@ -363,8 +372,17 @@ async function summary(
     const mem = ["inferenceMemoryB1", "inferenceMemoryB32", "inferenceMemoryB64", "inferenceMemoryB128"]
       .map((k) => (row[k] === undefined ? "-" : (row[k] / 2 ** 20).toFixed(0)))
       .join("/");
+    const first = file.figures.find((f) => f.modelName === model);
+    const webgpu = first?.provenance.webgpu as {
+      cpuFallbackOps?: Array<{ op: string; count: number }>;
+    } | null;
+    const fallback =
+      webgpu?.cpuFallbackOps === undefined
+        ? ""
+        : `  on CPU: ${webgpu.cpuFallbackOps.map((o) => `${o.op}×${o.count}`).join(", ") || "none"}`;
+    const batch = file.figures.find((f) => f.modelName === model && f.metric === "throughput")?.batchSize;
     lines.push(
-      `${model.padEnd(24)} throughput ${fmt(row.throughput)} img/s  latency p50 ${fmt(row.latencyP50Ms)} ms  memory B1/32/64/128 ${mem} MiB`,
+      `${model.padEnd(24)} throughput ${fmt(row.throughput)} img/s${batch ? ` (batch ${batch})` : ""}  latency p50 ${fmt(row.latencyP50Ms)} ms  memory B1/32/64/128 ${mem} MiB${fallback}`,
     );
   }
   for (const f of failures) lines.push(`FAILED ${f.model} ${f.task} (${f.kind}): ${f.message}`);

@@ -6,8 +6,10 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bundleGpuRunner } from "../../scripts/gpu-bundle.js";
 import { FRONT_MODELS, runGpuMeasurement, runOrder, runPasses } from "../../scripts/gpu-measure.js";
-import { readPublishedDevices } from "../../src/db/seed-measurements.js";
+import { openDatabase } from "../../src/db/client.js";
+import { readPublishedDevices, seedPublishedMeasurements } from "../../src/db/seed-measurements.js";
 import { webgpuAvailability } from "../../src/measure/profiler/webgpu-probe.js";
+import { createScratchDatabase } from "../helpers/test-database.js";
 
 // Tiny loops: this checks the runner's code path (scripts/gpu-run.sh on a GPU host), not the figures.
 const TINY = {
@@ -100,6 +102,20 @@ describe("the GPU runner, dry on the CPU", () => {
       /ViT-Ti\/16 +throughput [\d.]+ img\/s/,
     );
     expect(lines.at(-1)).toMatch(/4 figures, 0 failed measurements/);
+
+    // Published as data/measurements/ publishes a device: the seed writes it and its figures.
+    const scratch = await createScratchDatabase("pglite");
+    const database = await openDatabase({ dataDir: scratch.dataDir, poolSize: 1 });
+    try {
+      expect(await seedPublishedMeasurements(database.db, path.join(out, "measurements"))).toBe(4);
+      const device = (await database.db.query.devices.findMany()).find(
+        (d) => d.name === published.content.device.name,
+      );
+      expect(device).toMatchObject({ kind: "cpu" });
+    } finally {
+      await database.close();
+      await scratch.drop();
+    }
   }, 180_000);
 
   it("starts no measurement once the budget is spent, and says how many it left", async () => {

@@ -17,6 +17,7 @@ import type { ChildProgress, ChildReply, ChildRequest, ChildSessionInfo } from "
 import { PARENT_PID_ENV, PROGRESS_MARKER, RESULT_MARKER } from "./child-protocol.js";
 import {
   effectiveStopRule,
+  implausibleOutputs,
   memoryAboveLoaded,
   readGpuMemory,
   webgpuOptions,
@@ -87,6 +88,7 @@ async function measure(
         task.batchSize,
         effectiveStopRule(request.settings.latency, request.provider, request.settings.webgpu),
         request.settings.stability,
+        request.provider,
       );
       break;
     case "throughput":
@@ -141,8 +143,10 @@ async function measureLatency(
   batchSize: number,
   rule: StopRule,
   stability: StabilitySettings,
+  provider: ChildRequest["provider"],
 ): Promise<LatencyMeasurement> {
   const record = await timeRuns(() => session.run(feeds), rule, hrClock, { settings: stability });
+  await checkOutputs(session, feeds, provider, batchSize);
   return {
     metric: "latency",
     batchSize,
@@ -174,6 +178,9 @@ async function measureThroughput(
       if (!gpu) resetPeakResidentMemory();
       const feeds = feedsAt(batchSize);
       const record = await timeRuns(() => session.run(feeds), search);
+      const bad = request.provider === "webgpu" ? implausibleOutputs(await session.run(feeds)) : null;
+      // A batch the GPU cannot hold ends the search like an allocation failure; the best batch so far stands.
+      if (bad !== null) return { ok: false, reason: "out-of-memory", message: `batch ${batchSize}: ${bad}` };
       const peak = gpu ? gpuMemory(request.gpuIndex)?.bytes : readResidentMemory()?.peakBytes;
       const imagesPerSecond = (batchSize * record.samplesMs.length * 1000) / sum(record.samplesMs);
       progress({ stage: "search", batchSize, imagesPerSecond });
@@ -211,6 +218,7 @@ async function measureThroughput(
   const record = await timeRuns(() => session.run(feeds), final, hrClock, {
     settings: request.settings.stability,
   });
+  await checkOutputs(session, feeds, request.provider, batchSize);
   const summaryMs = summarize(record.samplesMs);
   const perImage = (ms: number): number => (batchSize * 1000) / ms;
   return {
@@ -319,6 +327,18 @@ function gpuMemory(gpuIndex: number): { bytes: number; method: MemoryMethod } | 
 }
 
 class OutOfMemoryError extends Error {}
+
+/** On WebGPU, runs once more and fails the measurement when the outputs cannot be real (see implausibleOutputs). */
+async function checkOutputs(
+  session: OrtSession,
+  feeds: Record<string, Tensor>,
+  provider: ChildRequest["provider"],
+  batchSize: number,
+): Promise<void> {
+  if (provider !== "webgpu") return;
+  const bad = implausibleOutputs(await session.run(feeds));
+  if (bad !== null) throw new Error(`the WebGPU runs at batch ${batchSize} produced no real results: ${bad}`);
+}
 
 function failure(error: unknown): ChildReply {
   const text = message(error);

@@ -59,6 +59,37 @@ export function gpuProtocol(provider: Provider): Record<string, string> {
   };
 }
 
+/**
+ * The largest buffer a WebGPU storage binding may hold (bytes): Dawn's default limit on desktop adapters
+ * (`maxStorageBufferBindingSize` 2 GiB - 4, `maxBufferSize` 2 GiB). onnxruntime keeps each tensor in one buffer.
+ */
+export const WEBGPU_MAX_BINDING_BYTES = 2 ** 31 - 4;
+
+/** A batch bound and why. */
+export interface BatchLimit {
+  readonly maxBatchSize: number;
+  readonly reason: string;
+}
+
+/**
+ * Returns the largest batch whose largest tensor still fits one WebGPU buffer binding: a larger batch would fail,
+ * or with validation off write past the buffer and time garbage, so the search never tries one. Null where the
+ * tensor size is unknown. At least 1.
+ */
+export function webgpuBatchLimit(
+  largestTensorBytesAtBatch1: number | null,
+  maxBindingBytes = WEBGPU_MAX_BINDING_BYTES,
+): BatchLimit | null {
+  if (largestTensorBytesAtBatch1 === null || !(largestTensorBytesAtBatch1 > 0)) return null;
+  const maxBatchSize = Math.max(1, Math.floor(maxBindingBytes / largestTensorBytesAtBatch1));
+  return {
+    maxBatchSize,
+    reason:
+      `the largest tensor holds ${(largestTensorBytesAtBatch1 / 2 ** 20).toFixed(2)} MiB per image and a WebGPU ` +
+      `buffer binding at most ${(maxBindingBytes / 2 ** 30).toFixed(2)} GiB, so batches above ${maxBatchSize} are not tried`,
+  };
+}
+
 /** Returns the largest batch the search may try on a provider (settings win where they set one). */
 export function maxBatchSizeFor(provider: Provider, configured: number | null): number {
   return configured ?? (provider === "cpu" ? CPU_MAX_BATCH_SIZE : GPU_MAX_BATCH_SIZE);
@@ -181,3 +212,26 @@ export class GpuQueue {
 
 /** The one queue of this process's GPU measurements. */
 export const gpuQueue = new GpuQueue();
+
+/**
+ * Returns why a run's outputs cannot be real results (non-finite values, or every value zero), or null when they
+ * look like results. With validation off, a WebGPU error (a buffer past the device's limits, a lost device) can
+ * leave outputs unwritten instead of failing the run, and timing such runs would report work that never happened;
+ * the zoo's random weights never give all-zero logits.
+ */
+export function implausibleOutputs(
+  outputs: Readonly<Record<string, { readonly data: unknown }>>,
+): string | null {
+  for (const [name, tensor] of Object.entries(outputs)) {
+    const data = tensor.data;
+    if (!(data instanceof Float32Array || data instanceof Float64Array)) continue;
+    let nonZero = false;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (!Number.isFinite(v)) return `output ${name} holds a non-finite value (${v}) at element ${i}`;
+      if (v !== 0) nonZero = true;
+    }
+    if (data.length > 0 && !nonZero) return `output ${name} is all zeros (${data.length} elements)`;
+  }
+  return null;
+}

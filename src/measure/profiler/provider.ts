@@ -3,8 +3,8 @@ import { createRequire } from "node:module";
 import path from "node:path";
 
 import { listGpus } from "../device/nvidia-smi.js";
-import type { WebGpuAvailability } from "./webgpu-probe.js";
-import { webgpuAvailability } from "./webgpu-probe.js";
+import type { WebGpuAvailability, WebGpuProbeResult } from "./webgpu-probe.js";
+import { DEFAULT_WEBGPU_OPTIONS, probeWebGpuSync, webgpuAvailability } from "./webgpu-probe.js";
 
 /** The execution provider a caller asks for. */
 export type RequestedProvider = "cpu" | "cuda" | "webgpu" | "auto";
@@ -65,8 +65,8 @@ export class ProviderUnavailableError extends Error {
 /**
  * Returns whether the CUDA execution provider can run here: its shared libraries are present in
  * onnxruntime-node's binary folder (the npm package ships CPU binaries only; its install script downloads
- * the CUDA ones from NuGet) and nvidia-smi lists a GPU. Loading may still fail later (e.g. cuDNN missing):
- * the child reports that as `provider-unavailable`.
+ * the CUDA ones from NuGet), nvidia-smi lists a GPU, and the libraries load: one probe child creates a CUDA session
+ * on a tiny graph (CUDA 12 and cuDNN 9 must be on the library path), once per process.
  */
 export function cudaAvailability(): CudaAvailability {
   const dir = onnxruntimeBinaryDir();
@@ -79,8 +79,35 @@ export function cudaAvailability(): CudaAvailability {
     problem = `onnxruntime-node's CUDA provider is not installed (${missing.join(", ")} missing in ${dir}); ${CUDA_INSTALL_HINT}`;
   } else if (gpus === 0) {
     problem = "no NVIDIA GPU found (nvidia-smi is missing or lists none)";
+  } else {
+    problem = cudaLoadProblem(cudaProbe());
   }
   return { binaries: missing.length === 0, gpus, problem };
+}
+
+let cudaProbeResult: WebGpuProbeResult | null = null;
+
+function cudaProbe(): WebGpuProbeResult {
+  cudaProbeResult ??= probeWebGpuSync({
+    graphPath: null,
+    options: DEFAULT_WEBGPU_OPTIONS,
+    run: true,
+    provider: "cuda",
+  });
+  return cudaProbeResult;
+}
+
+/**
+ * Returns why a CUDA probe shows the provider cannot run (its libraries did not load, e.g. cuDNN 9 or CUDA 12
+ * missing, or the session put every node on the CPU), or null when a CUDA session ran.
+ */
+export function cudaLoadProblem(probe: WebGpuProbeResult): string | null {
+  if (!probe.ok)
+    return `the CUDA provider's libraries are installed but do not load (${(probe.error ?? probe.problem ?? "the probe failed").split("\n")[0].slice(0, 400)}); CUDA 12 and cuDNN 9 must be on the library path`;
+  const counts = probe.nodeCounts;
+  if (Object.keys(counts).length > 0 && !(counts.CUDAExecutionProvider > 0))
+    return "the CUDA provider loaded but onnxruntime placed no node on it (every node ran on the CPU)";
+  return null;
 }
 
 /**
@@ -99,12 +126,12 @@ export function chooseProvider(
     case "cpu":
       return { requested, provider: "cpu", reason: null };
     case "cuda": {
-      const { problem } = cuda();
-      if (problem !== null)
+      const c = cuda();
+      if (c.problem !== null)
         throw new ProviderUnavailableError(
           "cuda",
-          `the cuda execution provider is unavailable: ${problem}`,
-          cudaMissing(cuda()),
+          `the cuda execution provider is unavailable: ${c.problem}`,
+          cudaMissing(c),
         );
       return { requested, provider: "cuda", reason: null };
     }

@@ -28,7 +28,11 @@ async function main(): Promise<void> {
   try {
     const graph = request.graphPath === null ? tinyGraph() : readFileSync(request.graphPath);
     session = await InferenceSession.create(graph, {
-      ...webgpuSessionOptions(request.options, 0),
+      ...(request.provider === "cpu"
+        ? { executionProviders: ["cpu"] }
+        : request.provider === "cuda"
+          ? { executionProviders: [{ name: "cuda", deviceId: 0 }] }
+          : webgpuSessionOptions(request.options, 0)),
       logSeverityLevel: 0,
     });
     if (request.run) {

@@ -38,6 +38,8 @@ export interface WebGpuProbeRequest {
   readonly options: WebGpuEpOptions;
   /** Also run the graph once at batch 1 (compiles its shaders; proves the device works). */
   readonly run: boolean;
+  /** The provider to place the graph on (default webgpu); cuda checks that its libraries load, cpu is for tests. */
+  readonly provider?: "webgpu" | "cuda" | "cpu";
 }
 
 /** What a probe found. */

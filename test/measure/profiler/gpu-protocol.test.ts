@@ -9,10 +9,12 @@ import {
   GpuQueue,
   gpuMemoryBudget,
   gpuProtocol,
+  implausibleOutputs,
   MEMORY_BATCH_SIZES,
   maxBatchSizeFor,
   memoryAboveLoaded,
   readGpuMemory,
+  webgpuBatchLimit,
   webgpuOptions,
   webgpuSessionOptions,
 } from "../../../src/measure/profiler/gpu-protocol.js";
@@ -62,6 +64,28 @@ describe("the paper's GPU protocol", () => {
       { maxBatchSize: 4096, minGain: 0.02, patience: 2, memoryBudgetBytes: null, searchBudgetMs: 60_000 },
     );
     expect(oom).toMatchObject({ stoppedBy: "out-of-memory", best: { batchSize: 8 } });
+  });
+
+  it("never tries a WebGPU batch whose largest tensor would not fit one 2 GiB buffer binding", () => {
+    // ViT-B/16 at 224: the MLP's hidden activations, 197 × 3072 float32 = 2,420,736 bytes per image.
+    expect(webgpuBatchLimit(2_420_736)).toMatchObject({ maxBatchSize: 887 });
+    expect(webgpuBatchLimit(2_420_736)?.reason).toMatch(
+      /2\.31 MiB per image .* 2\.00 GiB, so batches above 887/,
+    );
+    expect(webgpuBatchLimit(3 * 2 ** 30)?.maxBatchSize).toBe(1);
+    expect(webgpuBatchLimit(null)).toBeNull();
+    expect(webgpuBatchLimit(0)).toBeNull();
+  });
+
+  it("tells outputs that cannot be real results (all zeros, non-finite) from plausible ones", () => {
+    expect(implausibleOutputs({ logits: { data: new Float32Array([0.1, -2, 3]) } })).toBeNull();
+    expect(implausibleOutputs({ logits: { data: new Float32Array(4) } })).toBe(
+      "output logits is all zeros (4 elements)",
+    );
+    expect(implausibleOutputs({ logits: { data: new Float32Array([1, Number.NaN]) } })).toMatch(
+      /output logits holds a non-finite value \(NaN\) at element 1/,
+    );
+    expect(implausibleOutputs({ ids: { data: new BigInt64Array(3) } })).toBeNull();
   });
 
   it("gives WebGPU timing loops at least the warm-up runs that compile the shaders, and leaves other providers alone", () => {

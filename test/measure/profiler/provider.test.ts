@@ -4,9 +4,11 @@ import type { CudaAvailability } from "../../../src/measure/profiler/provider.js
 import {
   chooseProvider,
   cudaAvailability,
+  cudaLoadProblem,
   ProviderUnavailableError,
 } from "../../../src/measure/profiler/provider.js";
 import type { WebGpuAvailability } from "../../../src/measure/profiler/webgpu-probe.js";
+import { interpretProbe, PROBE_MARKER } from "../../../src/measure/profiler/webgpu-probe.js";
 
 const ready: CudaAvailability = { binaries: true, gpus: 1, problem: null };
 const missing: CudaAvailability = { binaries: false, gpus: 1, problem: "the CUDA provider is not installed" };
@@ -118,6 +120,37 @@ describe("chooseProvider", () => {
     expect(() => chooseProvider("tpu" as "cpu")).toThrow(
       'unknown provider "tpu"; use cpu, cuda, webgpu, auto',
     );
+  });
+});
+
+describe("cudaLoadProblem", () => {
+  const probe = (stdout: string, stderr = "") => interpretProbe(stdout, stderr, 0, null, 5);
+  const reply = (body: object) => `\n${PROBE_MARKER}${JSON.stringify(body)}\n`;
+
+  it("says the libraries do not load when the CUDA probe session fails (cuDNN or CUDA 12 missing)", () => {
+    const failed = probe(
+      reply({
+        ok: false,
+        error:
+          "Failed to load library libonnxruntime_providers_cuda.so with error: libcudnn.so.9: cannot open shared object file: No such file or directory",
+      }),
+    );
+    expect(cudaLoadProblem(failed)).toMatch(
+      /installed but do not load \(Failed to load library libonnxruntime_providers_cuda\.so with error: libcudnn\.so\.9: cannot open.*\); CUDA 12 and cuDNN 9/,
+    );
+  });
+
+  it("refuses a session that put every node on the CPU, and accepts one that placed nodes on CUDA", () => {
+    const cpuOnly = probe(
+      reply({ ok: true }),
+      "[V:onnxruntime:, session_state.cc:1380 VerifyEachNodeIsAssignedToAnEp]  All nodes placed on [CPUExecutionProvider]. Number of nodes: 3\n",
+    );
+    expect(cudaLoadProblem(cpuOnly)).toMatch(/placed no node on it/);
+    const onCuda = probe(
+      reply({ ok: true }),
+      "[V:onnxruntime:, session_state.cc:1380 VerifyEachNodeIsAssignedToAnEp]  All nodes placed on [CUDAExecutionProvider]. Number of nodes: 3\n",
+    );
+    expect(cudaLoadProblem(onCuda)).toBeNull();
   });
 });
 

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
 import { describe, expect, it } from "vitest";
 
 import {
@@ -12,9 +16,11 @@ import {
 import { profileMetric } from "../../../src/measure/profiler/profile-model.js";
 import type { WebGpuProbeResult } from "../../../src/measure/profiler/webgpu-probe.js";
 import {
+  DEFAULT_WEBGPU_OPTIONS,
   decideAvailability,
   interpretProbe,
   PROBE_MARKER,
+  probeWebGpu,
   webgpuAvailability,
 } from "../../../src/measure/profiler/webgpu-probe.js";
 import { tinyMlpGraph } from "./fixtures/tiny-graph.js";
@@ -228,6 +234,27 @@ describe("decideAvailability", () => {
     );
     expect(found).toMatchObject({ missing: null, problem: null, adapter: "Dawn/Vulkan adapter" });
   });
+});
+
+describe("the probe child", () => {
+  it("reads onnxruntime's real placement report from its verbose log (placed on the CPU provider here)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "favor-probe-"));
+    try {
+      const file = path.join(dir, "mlp.onnx");
+      writeFileSync(file, tinyMlpGraph());
+      const result = await probeWebGpu({
+        graphPath: file,
+        options: DEFAULT_WEBGPU_OPTIONS,
+        run: true,
+        provider: "cpu",
+      });
+      expect(result).toMatchObject({ ok: true, missing: null, cpuFallbackOps: [] });
+      expect(Object.keys(result.nodeCounts)).toEqual(["CPUExecutionProvider"]);
+      expect(result.nodeCounts.CPUExecutionProvider).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe("WebGPU on this machine", () => {
