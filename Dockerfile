@@ -15,5 +15,8 @@ COPY --from=app /app /app
 WORKDIR /app
 # The npm package ships CPU binaries only and package.json turns its install script off: fetch the CUDA EP here.
 RUN ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js
-ENV NODE_ENV=production
+# The WebGPU provider (bundled) needs the Vulkan loader; the NVIDIA container toolkit mounts the driver's Vulkan ICD
+# when the container asks for the graphics capability (compose.yaml sets NVIDIA_DRIVER_CAPABILITIES).
+RUN apt-get update && apt-get install -y --no-install-recommends libvulkan1 && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics
 CMD ["node", "--import", "tsx", "src/worker.ts"]

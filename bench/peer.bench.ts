@@ -10,7 +10,7 @@
  *
  * Servers: Favor as deployed (response cache on), Favor with FAVOR_RESPONSE_CACHE=0, PostGraphile 4.14.1 with
  * postgraphile-plugin-connection-filter 2.3.0 in library mode (query log and GraphiQL off). Each child runs with
- * NODE_ENV=production. A fresh database (favor_peer_…) is created from BENCH_DATABASE_URL / TEST_DATABASE_URL /
+ * NODE_ENV=production and Favor's request log off (LOG_LEVEL=warn unless set). A fresh database (favor_peer_…) is created from BENCH_DATABASE_URL / TEST_DATABASE_URL /
  * postgres://postgres@127.0.0.1:5432/test and dropped afterwards.
  */
 import "reflect-metadata";
@@ -101,7 +101,8 @@ function startChild(key: ServerKey, name: string, payload: ServePayload): Promis
   const role = key === "peer" ? "--serve-postgraphile" : "--serve-favor";
   const child = fork(fileURLToPath(import.meta.url), [role], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
-    env: { ...process.env, NODE_ENV: "production" },
+    // Favor's per-request log lines off (LOG_LEVEL=warn), as PostGraphile's query log is: like for like.
+    env: { LOG_LEVEL: "warn", ...process.env, NODE_ENV: "production" },
   });
   return new Promise((resolve, reject) => {
     child.once("message", (message) => {

@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
 import {
+  deviceFileName,
   MEASUREMENT_FILE_FORMAT,
   type MeasuredFigure,
   type MeasurementFile,
@@ -105,13 +106,8 @@ async function post(url: string, body: unknown): Promise<ExportPage> {
   return json.data;
 }
 
-/** A file name for a device: lower case, words joined by dashes. */
-export function deviceFileName(name: string): string {
-  return `${name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-|-$/g, "")}.json`;
-}
+// The file name rule lives with the format (scripts/gpu-measure.ts writes such files too).
+export { deviceFileName };
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

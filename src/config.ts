@@ -3,6 +3,7 @@ import path from "node:path";
 import type { MeasurementWorkerOptions } from "./jobs/measurement-worker.js";
 import { workerOptionsFromEnv } from "./jobs/worker-config.js";
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from "./limits/operation-limits.js";
+import type { Provider } from "./measure/profiler/provider.js";
 import { type LogLevel, parseLogLevel } from "./observability/logger.js";
 import { DEFAULT_MEASUREMENT_LIMITS, type MeasurementLimits } from "./services/measurement.service.js";
 
@@ -26,6 +27,11 @@ export interface FavorConfig {
   tokens: readonly string[];
   /** Run the measurement worker inside the server process. */
   worker: boolean;
+  /**
+   * FAVOR_WORKER_PROVIDERS: the execution providers a measurement worker serves (cpu, cuda, webgpu), each of which
+   * must run here; undefined = cpu, cuda where it can run, webgpu where an adapter is found.
+   */
+  workerProviders?: readonly Provider[];
   /** Answer repeated read-only queries from a whole-response cache keyed by the data version (src/response-cache.ts). */
   responseCache: boolean;
   /** Bounds every GraphQL operation must meet (FAVOR_MAX_QUERY_*, FAVOR_MAX_RESPONSE_BYTES, FAVOR_QUERY_TIMEOUT_MS). */
@@ -83,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FavorConfig {
       .map((t) => t.trim())
       .filter(Boolean),
     worker: flag("FAVOR_WORKER"),
+    workerProviders: parseWorkerProviders(env.FAVOR_WORKER_PROVIDERS),
     responseCache: flag("FAVOR_RESPONSE_CACHE"),
     measurement: measurementLimitsFromEnv(env),
     workerOptions: workerOptionsFromEnv(env),
@@ -119,4 +126,23 @@ function measurementLimitsFromEnv(env: NodeJS.ProcessEnv): MeasurementLimits {
     maxActiveJobs: int("FAVOR_MAX_ACTIVE_JOBS", DEFAULT_MEASUREMENT_LIMITS.maxActiveJobs),
     onnxDir: env.FAVOR_ONNX_DIR ? path.resolve(env.FAVOR_ONNX_DIR) : null,
   };
+}
+
+const WORKER_PROVIDERS: readonly Provider[] = ["cpu", "cuda", "webgpu"];
+
+/** Returns FAVOR_WORKER_PROVIDERS as a list (`cpu,webgpu`); undefined when unset; throws naming a bad entry. */
+export function parseWorkerProviders(text: string | undefined): readonly Provider[] | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  const names = text
+    .split(",")
+    .map((p) => p.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of names) {
+    if (!WORKER_PROVIDERS.includes(name as Provider))
+      throw new Error(
+        `FAVOR_WORKER_PROVIDERS must list providers out of ${WORKER_PROVIDERS.join(", ")}, got "${name}"`,
+      );
+  }
+  if (names.length === 0) throw new Error("FAVOR_WORKER_PROVIDERS names no provider");
+  return [...new Set(names)] as Provider[];
 }

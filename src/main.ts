@@ -30,6 +30,7 @@ try {
         wakeups: services.jobWakeups,
         onFigures: () => services.catalog.invalidate(),
         ...config.workerOptions,
+        ...(config.workerProviders ? { providers: config.workerProviders } : {}),
       })
     : null;
   await worker?.start();

@@ -198,6 +198,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           // Every request handler has returned before Apollo and the database go away.
           await drain.drain(DRAIN_TIMEOUT_MS);
           await apollo.stop();
+          await services.dataVersion.close();
           if (ownsDatabase) await database.close();
         })()),
     };

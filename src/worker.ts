@@ -1,6 +1,7 @@
 /**
  * `npm run worker`: a measurement worker alone. It opens DATABASE_URL (or the PGlite data dir when no server holds
- * it), registers this machine's devices (CPU, and GPUs where onnxruntime's CUDA provider can run), and measures the
+ * it), registers this machine's devices (FAVOR_WORKER_PROVIDERS; default the CPU, GPUs where onnxruntime's CUDA
+ * provider can run, the WebGPU adapter where one is found), and measures the
  * jobs queued for them until SIGTERM/SIGINT, when it hands its current job back to the queue. Run one per machine
  * (per accelerator) against a central PostgreSQL to let a GPU host join. Options: src/jobs/worker-config.ts.
  * Logs are JSON lines (pino) on stdout at LOG_LEVEL; with METRICS_PORT set it serves GET /metrics there.
@@ -24,7 +25,11 @@ try {
     dataDir: config.dataDir,
     poolSize: 3,
   });
-  const worker = new MeasurementWorker({ db: database.db, ...config.workerOptions });
+  const worker = new MeasurementWorker({
+    db: database.db,
+    ...config.workerOptions,
+    ...(config.workerProviders ? { providers: config.workerProviders } : {}),
+  });
   await worker.start();
   const devices = await worker.register();
   logger.info(

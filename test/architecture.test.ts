@@ -43,6 +43,9 @@ const ENV_READERS_ALLOWED: ReadonlySet<string> = new Set<string>([
   "observability/logger.ts",
   "measure/profiler/child-main.ts",
   "measure/profiler/child-runner.ts",
+  // The Vulkan loader's own variables (VK_DRIVER_FILES, LD_LIBRARY_PATH), looked at and passed to the probe child.
+  "measure/device/webgpu.ts",
+  "measure/profiler/webgpu-probe.ts",
 ]);
 
 describe("architecture", () => {

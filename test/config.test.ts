@@ -49,6 +49,7 @@ describe("loadConfig", () => {
         FAVOR_MAX_ACTIVE_JOBS: "4",
         FAVOR_ONNX_DIR: "/tmp/onnx",
         FAVOR_WORKER_POLL_MS: "100",
+        FAVOR_WORKER_PROVIDERS: " cpu, WebGPU ,cpu",
       }),
     ).toEqual({
       port: 0,
@@ -60,6 +61,7 @@ describe("loadConfig", () => {
       production: true,
       tokens: ["a", "b"],
       worker: false,
+      workerProviders: ["cpu", "webgpu"],
       responseCache: false,
       limits: {
         maxTokens: 100,
@@ -92,5 +94,11 @@ describe("loadConfig", () => {
     );
     expect(() => loadConfig({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL must be one of trace, debug, info/);
     expect(() => loadConfig({ METRICS_PORT: "x" })).toThrow(/METRICS_PORT must be an integer/);
+    expect(() => loadConfig({ FAVOR_WORKER_PROVIDERS: "cpu,tpu" })).toThrow(
+      /FAVOR_WORKER_PROVIDERS must list providers out of cpu, cuda, webgpu, got "tpu"/,
+    );
+    expect(() => loadConfig({ FAVOR_WORKER_PROVIDERS: " , " })).toThrow(
+      /FAVOR_WORKER_PROVIDERS names no provider/,
+    );
   });
 });

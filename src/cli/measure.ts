@@ -26,7 +26,7 @@ const USAGE = `Usage: npm run measure -- --model <name> [--model <name> ...] [op
   --all                 every model the ONNX zoo can build
   --resolution <px>     resolution (repeatable or comma-separated; default 224)
   --metrics <a,b,...>   metric keys (default all measurable: ${MEASURABLE_METRICS.join(", ")})
-  --provider <p>        cpu, cuda or auto (default auto)
+  --provider <p>        cpu, cuda, webgpu or auto (default auto: cuda, else webgpu, else cpu)
   --device <id|name>    a registered measuring device (default this machine's)
   --force               measure again where a figure exists (default: only missing cells)
   --only-stable         count unstable figures as missing; fail a cell whose figure stays unstable
@@ -130,6 +130,7 @@ try {
     db,
     wakeups: services.jobWakeups,
     ...config.workerOptions,
+    ...(config.workerProviders ? { providers: config.workerProviders } : {}),
     ...(threads ? { threads } : {}),
     log: () => {},
   });

@@ -19,6 +19,7 @@ import {
  *   npm run zoo -- export --model "ViT-S/16" --resolution 384 --out vit.onnx [--dtype float16] [--seed 0] [--classes 1000]
  *   npm run zoo -- stats model.onnx [--batch 1] [--dim name=value ...] [--nodes] [--json]
  *   npm run zoo -- compare [--json]        parameters/MACs/FLOPs of the zoo vs every run of the benchmark data
+ *                                          and the paper code's own counts of the models it lacks (data/zoo-references.json)
  */
 
 const USAGE = `usage:

@@ -24,8 +24,21 @@ export interface FavorDatabase {
   kind: "pglite" | "postgres";
   /** Resolves when a trivial query succeeds; rejects otherwise (used by /healthz). */
   ping(): Promise<void>;
+  /**
+   * Subscribes to PostgreSQL notifications on `channel` (NOTIFY from any process on the same database):
+   * `payload` for each one, `state(true)` once the subscription is live and again after every reconnect,
+   * `state(false)` when it is lost (notifications may have been missed until the next `state(true)`).
+   * Returns the unsubscribe function; `close` ends every subscription.
+   */
+  listen(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>>;
   /** Closes connections and releases the data-dir lock. Idempotent. */
   close(): Promise<void>;
+}
+
+/** What a `listen` subscriber is told. */
+export interface NotificationHandlers {
+  payload(text: string): void;
+  state(listening: boolean): void;
 }
 
 export interface OpenDatabaseOptions {
@@ -79,15 +92,17 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<FavorD
       throw error;
     }
     const db: FavorDb = drizzleNodePg({ client: pool, schema });
+    const listener = new PgListener(options.databaseUrl);
     let closed = false;
     return {
       db,
       kind: "postgres",
       ping: async () => void (await pool.query("SELECT 1")),
+      listen: (channel, handlers) => listener.listen(channel, handlers),
       close: async () => {
         if (closed) return;
         closed = true;
-        await pool.end();
+        await Promise.all([listener.close(), pool.end()]);
       },
     };
   }
@@ -105,6 +120,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<FavorD
       db,
       kind: "pglite",
       ping: async () => void (await pglite.query("SELECT 1")),
+      // One process owns a PGlite database, and it delivers a NOTIFY before the committing query resolves.
+      listen: async (channel, handlers) => {
+        const unlisten = await pglite.listen(channel, (payload) => handlers.payload(payload));
+        handlers.state(true);
+        return async () => {
+          if (!closed) await unlisten();
+        };
+      },
       close: async () => {
         if (closed) return;
         closed = true;
@@ -120,6 +143,98 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<FavorD
     lock.release();
     throw error;
   }
+}
+
+const RECONNECT_MIN_MS = 250;
+const RECONNECT_MAX_MS = 30_000;
+
+/**
+ * One dedicated connection (outside the pool: a pooled connection would drop its LISTENs when released) that
+ * listens on every subscribed channel and reconnects with exponential backoff when it is lost.
+ */
+class PgListener {
+  private client?: pg.Client;
+  private connecting?: Promise<void>;
+  private readonly subscribers = new Map<string, Set<NotificationHandlers>>();
+  private retryMs = RECONNECT_MIN_MS;
+  private retryTimer?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly connectionString: string) {}
+
+  async listen(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>> {
+    const first = !this.subscribers.has(channel);
+    const set = this.subscribers.get(channel) ?? new Set<NotificationHandlers>();
+    this.subscribers.set(channel, set);
+    set.add(handlers);
+    if (this.client && !this.connecting) {
+      if (first) await this.client.query(`LISTEN ${quoteIdentifier(channel)}`);
+      handlers.state(true);
+    } else await this.connect().catch(() => undefined); // a failed connect retries; state(true) follows it
+    return async () => {
+      set.delete(handlers);
+      if (set.size > 0) return;
+      this.subscribers.delete(channel);
+      await this.client?.query(`UNLISTEN ${quoteIdentifier(channel)}`).catch(() => undefined);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= this.open().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    if (this.closed) return;
+    const client = new pg.Client({ connectionString: this.connectionString, keepAlive: true });
+    const lost = (error?: Error) => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      if (error) logger.warn({ err: error }, "postgres notification listener lost; reconnecting");
+      for (const set of this.subscribers.values()) for (const h of set) h.state(false);
+      this.scheduleReconnect();
+    };
+    client.on("error", lost);
+    client.on("end", () => lost());
+    client.on("notification", (message) => {
+      for (const h of this.subscribers.get(message.channel) ?? []) h.payload(message.payload ?? "");
+    });
+    try {
+      await client.connect();
+      for (const channel of this.subscribers.keys()) await client.query(`LISTEN ${quoteIdentifier(channel)}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      this.scheduleReconnect();
+      throw error;
+    }
+    if (this.closed) return void (await client.end().catch(() => undefined));
+    this.client = client;
+    this.retryMs = RECONNECT_MIN_MS;
+    for (const set of this.subscribers.values()) for (const h of set) h.state(true);
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.retryTimer) return;
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, RECONNECT_MAX_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.connect().catch(() => undefined);
+    }, delay);
+    this.retryTimer.unref();
+  }
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /**

@@ -37,6 +37,14 @@ export interface MeasurementFile {
   readonly figures: MeasuredFigure[];
 }
 
+/** A file name for a device: lower case, words joined by dashes (`NVIDIA H200 (WebGPU)` → `nvidia-h200-webgpu.json`). */
+export function deviceFileName(name: string): string {
+  return `${name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")}.json`;
+}
+
 /** A file that is not a valid measurement file; the message names the field. */
 export class MeasurementFileError extends Error {
   override readonly name = "MeasurementFileError";

@@ -55,6 +55,7 @@ const FIXED_BATCH = new Map(METRIC_CATALOG.map((m) => [m.key, m.batchSize ?? nul
 /**
  * Upserts the metric catalogue, then, if the database holds no runs, inserts models, the paper's devices, the 90
  * runs with their epochs and one cell per published figure, all in one transaction. Returns whether it seeded.
+ * A database that holds runs only gains the catalogue's models it lacks (existing rows are left as they are).
  * Then adds the devices published in data/measurements/ that are new or changed (seed-measurements.ts).
  * Safe to call at every start: a seeded database is left as it is.
  */
@@ -83,7 +84,11 @@ async function seedPaper(db: FavorDb): Promise<{ seeded: boolean }> {
 
   return db.transaction(async (tx) => {
     const [{ runCount }] = await tx.select({ runCount: count() }).from(runs);
-    if (runCount > 0) return { seeded: false };
+    if (runCount > 0) {
+      // A database seeded from an older catalogue gains the models added since (e.g. zoo models without paper runs).
+      await tx.insert(models).values(readModelsFile().models).onConflictDoNothing();
+      return { seeded: false };
+    }
 
     const seed = readSeedFile();
     const catalogue = readModelsFile();

@@ -2,7 +2,7 @@ import type { FavorDb } from "../db/client.js";
 import { upsertMeasuringDevice } from "../db/queries/devices.js";
 import type { DeviceRow } from "../db/schema/index.js";
 import type { DeviceDescription } from "../measure/device/device-description.js";
-import { describeDevice } from "../measure/device/device-description.js";
+import { describeProviderDevice } from "../measure/device/device-description.js";
 import type { Provider, RequestedProvider } from "../measure/profiler/provider.js";
 import { chooseProvider } from "../measure/profiler/provider.js";
 
@@ -35,18 +35,30 @@ export interface LocalDevice {
 }
 
 /**
- * Returns this machine's device for a requested provider: the CPU for `cpu`; GPU `gpuIndex` for `cuda` (or for
- * `auto` where CUDA can run).
+ * Returns this machine's device for a requested provider: the CPU for `cpu`; GPU `gpuIndex` for `cuda`; the WebGPU
+ * adapter `gpuIndex` for `webgpu` (a device of its own, distinct from the same GPU under CUDA); for `auto` what
+ * {@link chooseProvider} picks.
  *
- * @throws ProviderUnavailableError when `cuda` is asked for and cannot run here.
+ * @throws ProviderUnavailableError when `cuda` or `webgpu` is asked for and cannot run here.
  */
 export function localDevice(requested: RequestedProvider, gpuIndex = 0): LocalDevice {
   const choice = chooseProvider(requested);
-  const description = describeDevice(choice.provider === "cuda" ? "gpu" : "cpu", gpuIndex);
-  return { provider: choice.provider, description, reason: choice.reason };
+  return {
+    provider: choice.provider,
+    description: describeLocal(choice.provider, gpuIndex),
+    reason: choice.reason,
+  };
 }
 
-/** Returns the provider that measures on a registered device (gpu → cuda, cpu → cpu). */
-export function providerOfDevice(device: Pick<DeviceRow, "kind">): Provider {
-  return device.kind === "gpu" ? "cuda" : "cpu";
+/** Returns the description of this machine's device for a provider that runs (see {@link localDevice}). */
+export function describeLocal(provider: Provider, gpuIndex = 0): DeviceDescription {
+  return describeProviderDevice(provider, gpuIndex);
+}
+
+/** Returns the provider that measures on a registered device (a WebGPU device → webgpu, other gpu → cuda, cpu → cpu). */
+export function providerOfDevice(
+  device: Pick<DeviceRow, "kind"> & Partial<Pick<DeviceRow, "description">>,
+): Provider {
+  if (device.kind !== "gpu") return "cpu";
+  return device.description?.provider === "webgpu" ? "webgpu" : "cuda";
 }

@@ -33,14 +33,14 @@ import {
   prepareZooGraph,
   removeGraph,
 } from "../measure/cell-measurer.js";
-import { describeDevice } from "../measure/device/device-description.js";
 import { listGpus } from "../measure/device/nvidia-smi.js";
 import type { MeasureTask } from "../measure/measurable-metrics.js";
 import { taskOf } from "../measure/measurable-metrics.js";
 import type { ChildFault } from "../measure/profiler/child-protocol.js";
 import type { MeasureSettingsInput } from "../measure/profiler/measure-settings.js";
 import type { Provider } from "../measure/profiler/provider.js";
-import { cudaAvailability } from "../measure/profiler/provider.js";
+import { cudaAvailability, ProviderUnavailableError } from "../measure/profiler/provider.js";
+import { webgpuAvailability } from "../measure/profiler/webgpu-probe.js";
 import { logger, withLogScope } from "../observability/logger.js";
 import {
   measurementCells,
@@ -48,7 +48,7 @@ import {
   measurementFailures,
   workerHeartbeats,
 } from "../observability/metrics.js";
-import { registerDevice } from "./device-registry.js";
+import { describeLocal, registerDevice } from "./device-registry.js";
 import type { JobWakeups } from "./job-wakeups.js";
 
 /** Prefix of a worker's scratch folder in the OS temp dir: `favor-worker-<pid>-<random>`. */
@@ -82,8 +82,13 @@ export interface MeasurementWorkerOptions {
   readonly settings?: MeasureSettingsInput;
   /** Resident memory a profiler child may reach; default: the profiler's (80% of free memory). */
   readonly memoryBytes?: number | null;
-  /** Also serve this machine's GPUs (default: where the CUDA provider can run). */
+  /** Also serve this machine's GPUs through CUDA (default: where the CUDA provider can run). `providers` wins. */
   readonly cuda?: boolean;
+  /**
+   * The providers this worker serves (FAVOR_WORKER_PROVIDERS): each named one must be able to run here, or
+   * `register` fails naming what is missing. Default: cpu, cuda where it can run, webgpu where an adapter is found.
+   */
+  readonly providers?: readonly Provider[];
   /** Extra environment for the profiler children. */
   readonly childEnv?: Readonly<Record<string, string>>;
   /** Test only: a fault to inject into the child of a cell (needs FAVOR_PROFILER_FAULTS=1 in `childEnv`). */
@@ -157,18 +162,53 @@ export class MeasurementWorker {
       throw new RangeError(`heartbeatMs (${this.heartbeatMs}) must be below leaseMs (${this.leaseMs})`);
   }
 
-  /** Registers this machine's devices (CPU, and GPUs where CUDA can run) and returns their ids. */
+  /**
+   * Registers the devices of the providers this worker serves (see `providers`: the CPU; each GPU under CUDA; the
+   * WebGPU adapter) and returns their ids.
+   *
+   * @throws ProviderUnavailableError when `providers` names one that cannot run here.
+   */
   async register(): Promise<number[]> {
     if (this.devices.size > 0) return [...this.devices.keys()];
-    const cpu = await registerDevice(this.options.db, describeDevice("cpu"));
-    this.devices.set(cpu.id, { provider: "cpu", gpuIndex: 0 });
-    const cuda = this.options.cuda ?? cudaAvailability().problem === null;
-    if (cuda) {
+    const explicit = this.options.providers;
+    const serves = (p: Provider): boolean => {
+      if (explicit !== undefined) return explicit.includes(p);
+      if (p === "cpu") return true;
+      if (p === "cuda") return this.options.cuda ?? cudaAvailability().problem === null;
+      return webgpuAvailability().problem === null;
+    };
+    const found = new Map<number, ServedDevice>();
+    if (serves("cpu"))
+      found.set((await registerDevice(this.options.db, describeLocal("cpu"))).id, {
+        provider: "cpu",
+        gpuIndex: 0,
+      });
+    if (serves("cuda")) {
+      const problem = cudaAvailability().problem;
+      if (explicit !== undefined && problem !== null)
+        throw new ProviderUnavailableError(
+          "cuda",
+          `this worker is to serve cuda, which cannot run here: ${problem}`,
+        );
       for (const gpu of listGpus()) {
-        const row = await registerDevice(this.options.db, describeDevice("gpu", gpu.index));
-        this.devices.set(row.id, { provider: "cuda", gpuIndex: gpu.index });
+        const row = await registerDevice(this.options.db, describeLocal("cuda", gpu.index));
+        found.set(row.id, { provider: "cuda", gpuIndex: gpu.index });
       }
     }
+    if (serves("webgpu")) {
+      const webgpu = webgpuAvailability();
+      if (webgpu.problem !== null)
+        throw new ProviderUnavailableError(
+          "webgpu",
+          `this worker is to serve webgpu, which cannot run here: ${webgpu.problem}`,
+          webgpu.missing,
+        );
+      // Dawn picks one adapter (the default high-performance one): one WebGPU device per worker.
+      const row = await registerDevice(this.options.db, describeLocal("webgpu", 0));
+      found.set(row.id, { provider: "webgpu", gpuIndex: 0 });
+    }
+    if (found.size === 0) throw new RangeError("this worker serves no provider: name at least one");
+    this.devices = found;
     return [...this.devices.keys()];
   }
 

@@ -5,6 +5,7 @@ import type { MeasureTask } from "./measurable-metrics.js";
 import { memoryBatchOf } from "./measurable-metrics.js";
 import { analyzeModel, bytesPerElement, isFloat, readModel } from "./onnx/index.js";
 import type { ChildFault } from "./profiler/child-protocol.js";
+import { webgpuBatchLimit } from "./profiler/gpu-protocol.js";
 import { type MeasureSettingsInput, normalizeSettings } from "./profiler/measure-settings.js";
 import type {
   LatencyMeasurement,
@@ -27,7 +28,14 @@ export interface PreparedModelGraph {
   /** Where the graph came from, for provenance. */
   readonly source: Record<string, unknown>;
   /** Parameters, MACs and FLOPs at batch 1 (null when the analysis failed: `analysisError`). */
-  readonly stats: { parameters: number; macs: number; flops: number; weightBytes: number } | null;
+  readonly stats: {
+    parameters: number;
+    macs: number;
+    flops: number;
+    weightBytes: number;
+    /** Bytes of the largest node output at batch 1 (float32 elements × 4): bounds WebGPU's batch (one buffer each). */
+    largestTensorBytes?: number;
+  } | null;
   readonly analysisError: string | null;
   /** Full input shapes at batch 1 for a graph whose image size is symbolic (a user's file). */
   readonly inputShapes: Record<string, number[]> | null;
@@ -160,7 +168,16 @@ function analyze(
       0,
     );
     return {
-      stats: { parameters: s.parameters, macs: s.macs, flops: s.flops, weightBytes },
+      stats: {
+        parameters: s.parameters,
+        macs: s.macs,
+        flops: s.flops,
+        weightBytes,
+        largestTensorBytes: Math.max(
+          0,
+          ...s.nodes.flatMap((n) => n.outputShapes.map((shape) => shape.reduce((a, b) => a * b, 1) * 4)),
+        ),
+      },
       analysisError: null,
     };
   } catch (error) {
@@ -185,6 +202,8 @@ export interface MeasureContext {
   readonly fault?: ChildFault;
   /** Refuse (fail the cell as `unstable`) a timed figure whose validity verdict is not stable. */
   readonly onlyStable?: boolean;
+  /** Add the per-operator breakdown (one more child run) to the latency figures' provenance. Default true. */
+  readonly operators?: boolean;
   /** Facts added to every figure's provenance (job, worker). */
   readonly provenance: Record<string, unknown>;
 }
@@ -269,10 +288,30 @@ export async function measureTask(
   }
   const metric: ProfileMetric =
     task === "latency" ? "latency" : task === "throughput" ? "throughput" : "memory";
+  const limit =
+    metric === "throughput" && context.provider === "webgpu"
+      ? webgpuBatchLimit(graph.stats?.largestTensorBytes ?? null)
+      : null;
+  const measuring =
+    limit === null
+      ? context
+      : {
+          ...context,
+          settings: {
+            ...context.settings,
+            throughput: {
+              ...context.settings?.throughput,
+              maxBatchSize: Math.min(
+                context.settings?.throughput?.maxBatchSize ?? limit.maxBatchSize,
+                limit.maxBatchSize,
+              ),
+            },
+          },
+        };
   const outcome =
     metric === "memory"
       ? await profile(metric, graph, context, memoryBatchOf(task) ?? undefined)
-      : await profileSteadily(metric, graph, context);
+      : await profileSteadily(metric, graph, measuring);
   if (!outcome.ok) return failureOf(outcome);
   const validity = outcome.provenance.validity;
   if (context.onlyStable && validity !== null && validity.verdict !== "stable") {
@@ -287,10 +326,13 @@ export async function measureTask(
     case "latency": {
       const m = outcome.measurement as LatencyMeasurement;
       // The per-operator breakdown is part of the latency figures' provenance (one more child run).
-      const ops = await profile("operators", graph, context);
-      const operators = ops.ok
-        ? { ...(ops.measurement as OperatorsMeasurement) }
-        : { error: `${ops.kind}: ${ops.message}` };
+      const ops = context.operators === false ? null : await profile("operators", graph, context);
+      const operators =
+        ops === null
+          ? { skipped: "not asked for (MeasureContext.operators = false)" }
+          : ops.ok
+            ? { ...(ops.measurement as OperatorsMeasurement) }
+            : { error: `${ops.kind}: ${ops.message}` };
       const provenance = {
         ...base,
         ...outcome.provenance,
@@ -326,6 +368,7 @@ export async function measureTask(
         reasons: m.reasons,
         stoppedBy: m.stoppedBy,
         batchSearch: m.search,
+        ...(limit === null ? {} : { batchLimit: limit }),
       };
       return {
         ok: true,

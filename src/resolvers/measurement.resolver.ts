@@ -23,7 +23,7 @@ import {
 } from "../schema/measurement-job.type.js";
 import { MeasurementCellStatus, type MeasurementJobStatus } from "../schema/measurement-job-status.enum.js";
 import { MeasurementJobsArgs } from "../schema/measurement-jobs.args.js";
-import type { Services } from "../services/index.js";
+import type { DataVersion, Services } from "../services/index.js";
 import {
   JOB_WATCH_INTERVAL_MS,
   type MeasurementJobView,
@@ -39,8 +39,10 @@ import type { FavorContext } from "./context.type.js";
 @Resolver(() => MeasurementJob)
 export class MeasurementResolver {
   private readonly measurements: MeasurementService;
+  private readonly dataVersion: DataVersion;
 
   constructor(services: Services) {
+    this.dataVersion = services.dataVersion;
     this.measurements = services.measurements;
   }
 
@@ -77,6 +79,8 @@ export class MeasurementResolver {
     @Arg("id", () => ID, { description: "Job id." }) id: string,
   ): Promise<MeasurementJob | null> {
     const job = await this.measurements.job(id);
+    // A client that sees its job ended asks for the figures next: they must be served, notified or not yet.
+    if (job && TERMINAL_STATUSES.has(job.status)) await this.dataVersion.refresh();
     return job && toJob(job);
   }
 
@@ -134,6 +138,8 @@ function requireToken(context: FavorContext): void {
     throw new GraphQLError(`Forbidden: ${why}`, { extensions: { code: "FORBIDDEN" } });
   }
 }
+
+const TERMINAL_STATUSES: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled"]);
 
 function toJob(view: MeasurementJobView): MeasurementJob {
   const c = view.counts;

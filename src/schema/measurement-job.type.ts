@@ -109,7 +109,7 @@ export class MeasurementJob {
   })
   device!: Device;
 
-  @Field(() => String, { description: "The execution provider the job runs with: cpu or cuda." })
+  @Field(() => String, { description: "The execution provider the job runs with: cpu, cuda or webgpu." })
   provider!: string;
 
   @Field(() => MeasurementProgress, { description: "Cell counts by state." })

@@ -61,7 +61,7 @@ export interface ServicesOptions {
 /** Returns the services over an open database. */
 export function createServices(database: FavorDatabase, options: ServicesOptions = {}): Services {
   const { db } = database;
-  const dataVersion = new DataVersion(db);
+  const dataVersion = new DataVersion(db, database);
   const catalog = new CatalogService(db, dataVersion);
   const subjects = new SubjectQueryService(db, catalog, dataVersion);
   const jobWakeups = new JobWakeups();

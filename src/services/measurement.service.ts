@@ -29,8 +29,8 @@ import type { LocalDevice } from "../jobs/device-registry.js";
 import { localDevice, providerOfDevice, registerDevice, stableIdOf } from "../jobs/device-registry.js";
 import type { JobWakeups } from "../jobs/job-wakeups.js";
 import { MEASURABLE_METRICS, metricOrder } from "../measure/measurable-metrics.js";
-import type { RequestedProvider } from "../measure/profiler/provider.js";
-import { ProviderUnavailableError } from "../measure/profiler/provider.js";
+import type { Provider, RequestedProvider } from "../measure/profiler/provider.js";
+import { ProviderUnavailableError, REQUESTED_PROVIDERS } from "../measure/profiler/provider.js";
 import { findModel, resolutionProblem } from "../measure/zoo/registry.js";
 import { logger } from "../observability/logger.js";
 import type { CatalogService } from "./catalog.service.js";
@@ -117,10 +117,14 @@ export class MeasurementService {
     const models = await this.models(input, fromFile);
     const resolutions = this.resolutions(input.resolutions);
     const file = fromFile ? await this.onnxFile(input.onnxPath!, models.length, resolutions.length) : null;
+    // A named model must build at every requested resolution; with `allModels` a pair that cannot be built (e.g.
+    // HaloNet-H2 at 224: its reference needs multiples of 256) is planned as skipped, with the reason.
+    const unbuildable = new Map<string, string>();
     for (const { zooName, model } of fromFile ? [] : models) {
       for (const r of resolutions) {
         const problem = resolutionProblem(findModel(zooName!)!, r);
-        if (problem)
+        if (problem && input.allModels === true) unbuildable.set(`${model.id}@${r}`, problem);
+        else if (problem)
           throw new BadUserInputError(`${model.name} cannot be built at resolution ${r}: ${problem}`, {
             model: model.name,
             resolution: r,
@@ -159,8 +163,11 @@ export class MeasurementService {
     const existing = force
       ? new Set<string>()
       : await existingFigures(this.db, device.id, planned, { stableOnly: onlyStable });
-    const cells = planned.map((c) =>
-      existing.has(figureKey(c.modelId, c.resolution, c.metricKey))
+    const cells = planned.map((c) => {
+      const problem = unbuildable.get(`${c.modelId}@${c.resolution}`);
+      if (problem)
+        return { ...c, skip: { kind: "unbuildable", reason: `the zoo cannot build it: ${problem}` } };
+      return existing.has(figureKey(c.modelId, c.resolution, c.metricKey))
         ? {
             ...c,
             skip: {
@@ -168,8 +175,8 @@ export class MeasurementService {
               reason: "the figure exists (onlyMissing); pass force: true to measure it again",
             },
           }
-        : c,
-    );
+        : c;
+    });
     const request: MeasureRequest = {
       models: models.map((m) => m.model.name),
       resolutions,
@@ -455,9 +462,9 @@ export class MeasurementService {
   private async device(
     deviceArg: string | null,
     requested: RequestedProvider,
-  ): Promise<{ device: DeviceRow; provider: "cpu" | "cuda"; reason: string | null }> {
-    if (!["cpu", "cuda", "auto"].includes(requested)) {
-      throw new BadUserInputError(`Unknown provider "${requested}": use cpu, cuda or auto`, {
+  ): Promise<{ device: DeviceRow; provider: Provider; reason: string | null }> {
+    if (!REQUESTED_PROVIDERS.includes(requested)) {
+      throw new BadUserInputError(`Unknown provider "${requested}": use ${REQUESTED_PROVIDERS.join(", ")}`, {
         provider: requested,
       });
     }
@@ -486,9 +493,11 @@ export class MeasurementService {
       local = this.deviceOf(requested);
     } catch (error) {
       if (error instanceof ProviderUnavailableError) {
-        throw new BadUserInputError(`Provider "${requested}" cannot run on this server: ${error.message}`, {
-          provider: requested,
-        });
+        // Not the client's mistake but this server's lack: PROVIDER_UNAVAILABLE names what is missing.
+        throw new GraphQLError(
+          withoutHostPaths(`Provider "${requested}" cannot run on this server: ${error.message}`)!,
+          { extensions: { code: "PROVIDER_UNAVAILABLE", provider: requested, missing: error.missing } },
+        );
       }
       throw error;
     }

@@ -90,13 +90,19 @@ interface CheckedQuery {
   order: SubjectOrder[];
 }
 
+/** The subject-page cache's budget, in subjects held by all its pages together. */
+export const SUBJECT_CACHE_MAX_SUBJECTS = 10_000;
+
 /**
  * The reusable query over subjects: validates a filter/ordering (BAD_USER_INPUT naming any unknown model, family,
  * class, resolution, metric, device or a malformed constraint), runs it in SQL and returns one page of subjects
  * with their figures. Used by runs/models lists, aggregates, and the Pareto and correlation work.
  */
 export class SubjectQueryService {
-  private readonly cache = new VersionedCache<SubjectPage>();
+  /** Pages by filter, bounded by the subjects they hold in all (a full table is about 100): tens of MB at most. */
+  private readonly cache = new VersionedCache<SubjectPage>(500, SUBJECT_CACHE_MAX_SUBJECTS, (page) =>
+    Math.max(1, page.subjects.length),
+  );
 
   constructor(
     private readonly db: FavorDb,

@@ -3,6 +3,7 @@
  * its types stripped, see web-assets.ts) and the server-side SVG endpoints (/plots/*.svg).
  * No imports but types, no I/O: the same inputs give the same spec in Node and in the browser.
  */
+import type { LabelAnchor, Spec as VegaSpec } from "vega";
 import type { TopLevelSpec } from "vega-lite";
 
 /** A metric as the catalogue describes it, enough to label and scale an axis. */
@@ -116,6 +117,48 @@ export function unitDisplay(unit: string | null | undefined): {
   if (u === "%" || u === "percent") return { axisFormat: "~r", titleUnit: "%", percent: false };
   if (u === "" || u === "count" || u === "1") return { axisFormat: "~s", titleUnit: "", percent: false };
   return { axisFormat: "~s", titleUnit: unit!.trim(), percent: false };
+}
+
+/** Positions tried around a front point for its label, in order of preference (right of the point first). */
+const LABEL_ANCHORS: LabelAnchor[] = [
+  "top-right",
+  "right",
+  "bottom-right",
+  "top",
+  "bottom",
+  "top-left",
+  "left",
+  "bottom-left",
+];
+
+/** How far (px) a label sits from its point's centre: just outside the front's ring (size 260, radius about 9). */
+const LABEL_OFFSET = 11;
+
+/**
+ * Takes the Vega spec compiled from `buildScatterSpec` and lays the front's labels out with Vega's label transform:
+ * each label goes to the first of LABEL_ANCHORS around its point where it overlaps no other label (nor, with
+ * `avoidMarks`, any point or ring), and a label with no free spot is hidden (its point keeps its tooltip).
+ * Vega-Lite has no such transform, so the page and the SVG route both apply this to the compiled spec. The SVG
+ * route passes `avoidMarks: false`: vega-label draws the marks to avoid into a canvas, which Node lacks (labels
+ * then still avoid each other, sized by Vega's generous width estimate). Returns the same spec, changed.
+ */
+export function placeFrontLabels(vegaSpec: VegaSpec, options: { avoidMarks?: boolean } = {}): VegaSpec {
+  const labels = vegaSpec.marks?.find((m) => m.name === "frontLabels_marks");
+  if (labels?.type !== "text" || !labels.encode?.update) return vegaSpec;
+  // The transform sets x, y, align and baseline; a fixed nudge would move its choice off its spot.
+  const { dx: _dx, dy: _dy, align: _align, baseline: _baseline, ...update } = labels.encode.update;
+  labels.encode.update = update;
+  labels.transform = [
+    {
+      type: "label",
+      size: { signal: "[width, height]" },
+      anchor: LABEL_ANCHORS,
+      offset: LABEL_ANCHORS.map(() => LABEL_OFFSET),
+      ...(options.avoidMarks === false ? {} : { avoidMarks: ["pointsLayer_marks", "frontRings_marks"] }),
+      padding: 40,
+    },
+  ];
+  return vegaSpec;
 }
 
 /** Returns "Label (unit)", or the label alone for unitless metrics. */

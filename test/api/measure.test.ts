@@ -4,8 +4,8 @@ import { join } from "node:path";
 
 import pkg from "onnx-proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
 import type { MeasurementWorker, MeasurementWorkerOptions } from "../../src/jobs/measurement-worker.js";
+import { webgpuAvailability } from "../../src/measure/profiler/webgpu-probe.js";
 import { BACKENDS, type GraphQLResult, startTestServer, type TestServer } from "../helpers/test-server.js";
 import { startTestWorker } from "../helpers/test-worker.js";
 import { QUICK_SETTINGS } from "../jobs/quick-settings.js";
@@ -101,8 +101,27 @@ describe.each(BACKENDS)("measure mutation over HTTP (%s)", (backend) => {
     expectError(await bad({}), "BAD_USER_INPUT", "models");
     // 2 resolutions × 11 metrics = 22 cells > FAVOR_MAX_CELLS_PER_JOB=20.
     expectError(await bad({ models: [MODEL], resolutions: [32, 48] }), "BAD_USER_INPUT", 22);
+    expect((await api.graphql(`{ measurementJobs { totalCount } }`)).data.measurementJobs.totalCount).toBe(0);
+  });
+
+  it("refuses a provider this server cannot run with PROVIDER_UNAVAILABLE naming what is missing, no host paths", async () => {
+    const bad = (input: Record<string, unknown>) => api.graphql(MEASURE, { input }, AUTH);
     // No CUDA binaries here: asking for cuda is an error, not a silent CPU run.
-    expectError(await bad({ models: [MODEL], provider: "CUDA" }), "BAD_USER_INPUT", "cuda");
+    const cuda = await bad({ models: [MODEL], provider: "CUDA" });
+    expectError(cuda, "PROVIDER_UNAVAILABLE", "cuda");
+    expect(cuda.errors![0].extensions).toMatchObject({ provider: "cuda", missing: "cuda-binaries" });
+    // No GPU here: either the Vulkan loader (libvulkan.so.1) is missing or Dawn finds no adapter; which one CI
+    // has depends on its packages, so both are accepted, but the error must say which.
+    const webgpu = webgpuAvailability();
+    if (webgpu.problem !== null) {
+      const result = await bad({ models: [MODEL], provider: "WEBGPU" });
+      expectError(result, "PROVIDER_UNAVAILABLE", "webgpu");
+      const error = result.errors![0];
+      expect(error.extensions).toMatchObject({ provider: "webgpu", missing: webgpu.missing });
+      expect(error.message).toMatch(/no Vulkan loader: libvulkan\.so\.1|no WebGPU adapter/);
+      expect(error.message).not.toMatch(/\/(usr|lib|work|home|tmp)\//);
+      expect(error.extensions?.stacktrace).toBeUndefined();
+    }
     expectError(
       await api.graphql(
         `mutation { measure(input: { models: ["${MODEL}"], provider: GPU }) { id } }`,

@@ -116,6 +116,13 @@ describe.each(BACKENDS)("whole-response cache over HTTP (%s)", (backend) => {
         rows: Array<{ id: number }>;
       }
     ).rows;
+    // Another writer's figure is served once its notification has arrived (test/api/data-version-notify.test.ts).
+    const { dataVersion } = api.server.app.services;
+    const notified = async (before: number) => {
+      for (let i = 0; i < 500 && (await dataVersion.current()) <= before; i++)
+        await new Promise((r) => setTimeout(r, 10));
+    };
+    let version = await dataVersion.current();
     await db.insert(cells).values({
       modelId: vitB.id,
       resolution: 512,
@@ -126,13 +133,16 @@ describe.each(BACKENDS)("whole-response cache over HTTP (%s)", (backend) => {
       source: "measured",
       provenance: { runtime: "test" },
     });
+    await notified(version);
     const third = await post(memoryOf, { name: "ViT-B/16" });
     expect(third.cache).toBe("miss");
     expect(third.json.data.models.edges.map((e: any) => e.node)).toContainEqual({
       resolution: 512,
       value: 789,
     });
+    version = await dataVersion.current();
     await db.delete(cells).where(sql`${cells.source} = 'measured'`);
+    await notified(version);
     expect((await post(memoryOf, { name: "ViT-B/16" })).json.data.models.edges).toHaveLength(
       first.json.data.models.edges.length,
     );

@@ -60,40 +60,49 @@ describe("lockDataDir", () => {
   });
 
   it("gives a stale lock to exactly one of several processes taking it over at the same moment", async () => {
+    // Each child says "ready", takes the lock when told "go" (all children of all rounds at once), reports, and
+    // holds what it got until its stdin ends: a barrier, so a busy machine cannot serialise the contenders.
     const script = `
       import { lockDataDir } from ${JSON.stringify(new URL("../../src/db/data-dir-lock.ts", import.meta.url).pathname)};
-      const [dir, at] = process.argv.slice(-2);
-      await new Promise((r) => setTimeout(r, Number(at) - Date.now()));
-      try { await lockDataDir(dir); console.log("got"); await new Promise((r) => setTimeout(r, 1500)); }
+      const dir = process.argv.at(-1);
+      const lines = process.stdin.setEncoding("utf8");
+      const go = new Promise((r) => lines.once("data", r));
+      const end = new Promise((r) => lines.once("end", r));
+      console.log("ready");
+      await go;
+      lines.resume();
+      try { await lockDataDir(dir); console.log("got"); }
       catch (e) { console.log(e.name); }
+      await end;
       process.exit(0);`;
     const rounds = 5;
     const contenders = 2;
-    const at = Date.now() + 4_000; // every child has started and waits for this instant
-    const runs = Array.from({ length: rounds }, () => {
+    const children = Array.from({ length: rounds }, () => {
       const dir = freshDir();
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, "favor.lock"), deadPid());
-      return Array.from(
-        { length: contenders },
-        () =>
-          new Promise<string>((resolve) => {
-            const child = spawn(process.execPath, [
-              "--import",
-              "tsx",
-              "--input-type=module",
-              "-e",
-              script,
-              dir,
-              String(at),
-            ]);
-            let out = "";
-            child.stdout.on("data", (d) => (out += d));
-            child.on("close", () => resolve(out.trim()));
-          }),
-      );
+      return Array.from({ length: contenders }, () => {
+        const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, dir]);
+        const lines: string[] = [];
+        const waiters: Array<() => void> = [];
+        child.stdout.setEncoding("utf8").on("data", (d: string) => {
+          lines.push(...d.split("\n").filter(Boolean));
+          for (const w of waiters.splice(0)) w();
+        });
+        const line = async (n: number) => {
+          while (lines.length < n) await new Promise<void>((r) => waiters.push(r));
+          return lines[n - 1];
+        };
+        const closed = new Promise((r) => child.on("close", r));
+        return { child, line, closed };
+      });
     });
-    const results = await Promise.all(runs.map((round) => Promise.all(round)));
+    const all = children.flat();
+    for (const c of all) expect(await c.line(1)).toBe("ready");
+    for (const c of all) c.child.stdin.write("go\n");
+    const results = await Promise.all(children.map((round) => Promise.all(round.map((c) => c.line(2)))));
+    for (const c of all) c.child.stdin.end();
+    await Promise.all(all.map((c) => c.closed));
     for (const round of results) {
       expect(
         round.filter((r) => r === "got"),

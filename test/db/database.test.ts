@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FavorDatabase, openDatabase, queryRows } from "../../src/db/client.js";
 import { DataDirLockedError } from "../../src/db/data-dir-lock.js";
 import { METRIC_CATALOG } from "../../src/db/metric-catalog.js";
-import { cells, metrics } from "../../src/db/schema/index.js";
+import { cells, metrics, models } from "../../src/db/schema/index.js";
 import { seedDatabase } from "../../src/db/seed.js";
 import { SEED } from "../helpers/seed-fixture.js";
 import { BACKENDS, createScratchDatabase, type ScratchDatabase } from "../helpers/test-database.js";
@@ -35,7 +35,7 @@ describe.each(BACKENDS)("openDatabase (%s)", (backend) => {
   it("migrates and seeds an empty database with every run, epoch and figure", async () => {
     const figures = SEED.runs.reduce((n, r) => n + Object.keys(r.metrics).length, 0);
     expect(await counts()).toEqual({
-      models: 35,
+      models: 51,
       runs: 90,
       epochs: 90 * 50,
       cells: figures,
@@ -50,6 +50,15 @@ describe.each(BACKENDS)("openDatabase (%s)", (backend) => {
     await database.close();
     database = await open();
     expect(await counts()).toEqual(before);
+  });
+
+  it("adds the catalogue models a seeded database lacks, and leaves the others as they are", async () => {
+    await database.db.delete(models).where(sql`${models.sourceId} = 'fastvit_s12'`);
+    expect((await counts()).models).toBe(50);
+    expect(await seedDatabase(database.db)).toEqual({ seeded: false });
+    expect((await counts()).models).toBe(51);
+    const [row] = await database.db.select().from(models).where(sql`${models.sourceId} = 'fastvit_s12'`);
+    expect(row.name).toBe("FastViT-S12");
   });
 
   it("restores the metric catalogue from code at every start", async () => {

@@ -163,6 +163,10 @@ describe.each(BACKENDS)("logs and /metrics (%s)", (backend) => {
     expect(sample(text, "process_resident_memory_bytes")).toBeGreaterThan(0);
 
     // The worker's lines carry the job's id.
+    // The job's row says SUCCEEDED a moment before the worker writes its closing line: wait for that line.
+    const deadline = Date.now() + 5000;
+    while (!logs.lines.some((l) => l.outcome === "succeeded") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     const finished = logs.lines.find((l) => l.outcome === "succeeded");
     expect(finished).toMatchObject({
       jobId: Number(queued.measure.id),

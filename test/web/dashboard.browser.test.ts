@@ -77,6 +77,33 @@ async function drawn(page: Page) {
   });
 }
 
+/**
+ * The front's labels as the browser lays them out in the SVG under `root`: how many there are, how many are shown,
+ * and the pairs of shown labels whose boxes overlap (named, so a failure says which).
+ */
+async function frontLabelLayout(page: Page, root: string) {
+  return page.evaluate((selector) => {
+    const texts = [...document.querySelectorAll(`${selector} g.frontLabels_marks text`)];
+    const shown = texts.filter(
+      (t) => Number(window.getComputedStyle(t).opacity) > 0 && t.getAttribute("opacity") !== "0",
+    );
+    const boxes = shown.map((t) => ({ name: t.textContent ?? "", box: t.getBoundingClientRect() }));
+    const overlaps: string[] = [];
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i].box;
+        const b = boxes[j].box;
+        // A text box spans the font's ascent and descent (about 1.2 em) while Vega lays labels out 1 em tall,
+        // so stacked labels may share up to 2 px of empty line gap: an overlap is more than that both ways.
+        const wide = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const tall = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (wide > 2 && tall > 2)
+          overlaps.push(`${boxes[i].name} / ${boxes[j].name} (${wide.toFixed(1)} x ${tall.toFixed(1)} px)`);
+      }
+    return { labels: texts.length, shown: shown.length, overlaps };
+  }, root);
+}
+
 /** Runs `action` and waits until the page has redrawn after it. */
 async function andRedraw(page: Page, action: () => Promise<unknown>): Promise<void> {
   const before = await page.evaluate(() => (window as any).__favor.renders);
@@ -137,6 +164,11 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard in Chromium", () => {
     expect(d.front).toBe(seedFront(THROUGHPUT_ACC));
     expect(d.frontRings).toBe(d.frontLabels);
     expect(d.frontLines).toBe(1);
+    // Labels placed around their points without overlapping (FocalNet-S (SRF) and ViT-B/16 collided before).
+    const layout = await frontLabelLayout(page, "#plot");
+    expect(layout.labels).toBe(d.frontLabels);
+    expect(layout.overlaps).toEqual([]);
+    expect(layout.shown).toBeGreaterThanOrEqual(Math.ceil(layout.labels * 0.75));
     expect(d.axisTitles).toEqual(expect.arrayContaining(["Throughput (images/s)", "Top-1 accuracy (%)"]));
     expect(d.errors).toEqual([]);
     // No measured device in a fresh database: no device selector. The jobs panel shows iff the schema has jobs.
@@ -154,6 +186,25 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard in Chromium", () => {
     expect(d.front).toBe(seedFront(FLOPS_ACC));
     expect(await page.locator("#plot svg").getAttribute("class")).toBeTruthy();
     expect(new URL(page.url()).searchParams.get("x")).toBe("flops");
+  });
+
+  it("/plots/pareto.svg lays the front's labels out without overlap too", async () => {
+    // The k-objective front on the CPU-free figures has the most labels, clustered around 4,000 img/s.
+    const svg = await context.newPage();
+    try {
+      for (const query of [
+        "x=throughput&y=accuracyTop1",
+        "x=params&y=accuracyTop1&front=kd&objectives=throughput",
+      ]) {
+        await svg.goto(`${api.url}/plots/pareto.svg?${query}`);
+        const layout = await frontLabelLayout(svg, "svg");
+        expect(layout.labels, query).toBeGreaterThan(5);
+        expect(layout.overlaps, query).toEqual([]);
+        expect(layout.shown, query).toBeGreaterThanOrEqual(Math.ceil(layout.labels * 0.75));
+      }
+    } finally {
+      await svg.close();
+    }
   });
 
   it("toggles the front off, to k objectives, and back", async () => {

@@ -35,7 +35,7 @@ export interface EnqueueInput {
   /** The normalised request (stored as is; returned to clients without its internal fields). */
   readonly request: MeasureRequest;
   readonly deviceId: number;
-  readonly provider: "cpu" | "cuda";
+  readonly provider: "cpu" | "cuda" | "webgpu";
   /** Cells to measure, in the order the worker should measure them. */
   readonly cells: readonly PlannedCell[];
   /** Refuse when this many jobs are already queued or running. */
@@ -78,7 +78,7 @@ export interface JobRecord {
   /** Checked when read back (parseMeasureRequest). */
   request: MeasureRequest;
   deviceId: number;
-  provider: "cpu" | "cuda";
+  provider: "cpu" | "cuda" | "webgpu";
   workerId: string | null;
   leaseUntil: Date | null;
   heartbeatAt: Date | null;
@@ -666,7 +666,7 @@ interface RawJob {
   request: unknown;
   status: JobStatus;
   device_id: number;
-  provider: "cpu" | "cuda";
+  provider: "cpu" | "cuda" | "webgpu";
   worker_id: string | null;
   lease_until: Date | string | null;
   heartbeat_at: Date | string | null;

@@ -53,7 +53,7 @@ export const measurementJobs = pgTable(
     deviceId: integer("device_id")
       .notNull()
       .references(() => devices.id),
-    /** The execution provider the job runs with (`cpu` or `cuda`; `auto` is resolved when the job is created). */
+    /** The execution provider the job runs with (`cpu`, `cuda` or `webgpu`; `auto` is resolved when the job is created). */
     provider: text("provider").notNull(),
     /** The worker holding (or that last held) the job. */
     workerId: text("worker_id"),
@@ -70,7 +70,7 @@ export const measurementJobs = pgTable(
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
   (t) => [
-    check("measurement_jobs_provider_check", sql`${t.provider} IN ('cpu', 'cuda')`),
+    check("measurement_jobs_provider_check", sql`${t.provider} IN ('cpu', 'cuda', 'webgpu')`),
     uniqueIndex("measurement_jobs_one_running_per_device").on(t.deviceId).where(sql`${t.status} = 'running'`),
     index("measurement_jobs_status_idx").on(t.status, t.id),
   ],

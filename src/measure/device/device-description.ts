@@ -6,6 +6,23 @@ import path from "node:path";
 
 import type { GpuInfo } from "./nvidia-smi.js";
 import { listGpus } from "./nvidia-smi.js";
+import type { VulkanDeviceSummary } from "./webgpu.js";
+import { findVulkanLoader, readVulkanSummary, vulkanDriverFiles } from "./webgpu.js";
+
+/** How a GPU device is driven: onnxruntime's CUDA provider, or its WebGPU provider (Dawn over Vulkan). */
+export type GpuApi = "cuda" | "webgpu";
+
+/** What a WebGPU device runs through (file names only: no host paths leave the machine). */
+export interface WebGpuDeviceInfo {
+  /** Dawn's backend on this platform (Vulkan on Linux). */
+  readonly backend: string;
+  /** The Vulkan loader's file name, or null where none was found. */
+  readonly vulkanLoader: string | null;
+  /** The Vulkan driver manifests' file names (e.g. nvidia_icd.json). */
+  readonly driverFiles: string[];
+  /** `vulkaninfo --summary`'s first GPU, where vulkaninfo is installed. */
+  readonly vulkanDevice: VulkanDeviceSummary | null;
+}
 
 /** The CPU and memory of the measuring machine as this process sees them. */
 export interface CpuDescription {
@@ -38,15 +55,26 @@ export interface DeviceDescription {
   readonly gpu: GpuInfo | null;
   readonly os: { readonly platform: string; readonly release: string; readonly distribution: string | null };
   readonly runtime: { readonly node: string; readonly onnxruntime: string };
+  /** The provider a GPU device is measured with (`webgpu` devices are distinct from the same GPU under CUDA). */
+  readonly provider?: GpuApi;
+  /** The WebGPU path (webgpu devices only). */
+  readonly webgpu?: WebGpuDeviceInfo;
 }
 
 /**
  * Returns the description of this machine as a measuring device: the CPU (kind "cpu"), or the GPU
- * `gpuIndex` as nvidia-smi lists it (kind "gpu"), with OS and runtime versions.
+ * `gpuIndex` as nvidia-smi lists it (kind "gpu"), with OS and runtime versions. With `api: "webgpu"` the GPU is the
+ * WebGPU adapter: nvidia-smi's GPU where there is one (name, driver, memory), else the Vulkan device vulkaninfo
+ * names; its id and name differ from the same GPU's under CUDA (figures of two providers never mix).
  *
- * @throws Error when kind "gpu" is asked for and nvidia-smi lists no GPU with that index.
+ * @throws Error when kind "gpu" is asked for and nvidia-smi lists no GPU with that index (for cuda).
  */
-export function describeDevice(kind: "cpu" | "gpu" = "cpu", gpuIndex = 0): DeviceDescription {
+export function describeDevice(
+  kind: "cpu" | "gpu" = "cpu",
+  gpuIndex = 0,
+  api: GpuApi = "cuda",
+): DeviceDescription {
+  if (kind === "gpu" && api === "webgpu") return describeWebGpuDevice(gpuIndex);
   const cpu = describeCpu();
   let gpu: GpuInfo | null = null;
   if (kind === "gpu") {
@@ -72,13 +100,56 @@ export function describeDevice(kind: "cpu" | "gpu" = "cpu", gpuIndex = 0): Devic
   };
 }
 
+/** Returns the device a provider measures on: the CPU for cpu, GPU `gpuIndex` for cuda, the WebGPU adapter for webgpu. */
+export function describeProviderDevice(provider: "cpu" | GpuApi, gpuIndex = 0): DeviceDescription {
+  return provider === "cpu" ? describeDevice("cpu") : describeDevice("gpu", gpuIndex, provider);
+}
+
+/** Returns the WebGPU device `gpuIndex` of this machine (see {@link describeDevice}). */
+function describeWebGpuDevice(gpuIndex: number): DeviceDescription {
+  const cpu = describeCpu();
+  const vulkan = readVulkanSummary();
+  const vulkanDevice = vulkan?.[gpuIndex] ?? vulkan?.[0] ?? null;
+  const smi = listGpus().find((g) => g.index === gpuIndex) ?? null;
+  const gpu: GpuInfo = smi ?? {
+    index: gpuIndex,
+    name: vulkanDevice?.deviceName ?? "WebGPU adapter",
+    uuid: "",
+    memoryBytes: 0,
+    driverVersion: vulkanDevice?.driverInfo ?? "unknown",
+  };
+  const loader = findVulkanLoader();
+  return {
+    id: deviceId("gpu", cpu, gpu, "webgpu"),
+    kind: "gpu",
+    name: `${gpu.name} (WebGPU)`,
+    cpu,
+    gpu,
+    os: { platform: os.platform(), release: os.release(), distribution: readDistribution() },
+    runtime: { node: process.version, onnxruntime: onnxruntimeVersion() },
+    provider: "webgpu",
+    webgpu: {
+      backend: os.platform() === "linux" ? "vulkan" : "dawn-default",
+      vulkanLoader: loader === null ? null : path.basename(loader),
+      driverFiles: vulkanDriverFiles().map((f) => path.basename(f)),
+      vulkanDevice,
+    },
+  };
+}
+
 /**
  * Returns a stable device id: `cpu-` or `gpu-` and the first 16 hex digits of the SHA-256 of the hardware
  * fields only (CPU model, arch, core counts, ISA flags, memory rounded to GiB, cgroup limits; for a GPU also
- * its name and memory). Versions, OS, driver, hostname and GPU UUID are left out, so an upgrade keeps the id
- * and two identical machines share one; a different CPU, core limit or GPU always gets another.
+ * its name and memory; for a WebGPU device also the API, so it differs from the same GPU under CUDA). Versions,
+ * OS, driver, hostname and GPU UUID are left out, so an upgrade keeps the id and two identical machines share one;
+ * a different CPU, core limit or GPU always gets another.
  */
-export function deviceId(kind: "cpu" | "gpu", cpu: CpuDescription, gpu: GpuInfo | null): string {
+export function deviceId(
+  kind: "cpu" | "gpu",
+  cpu: CpuDescription,
+  gpu: GpuInfo | null,
+  api: GpuApi = "cuda",
+): string {
   const hardware = {
     kind,
     cpu: {
@@ -95,6 +166,8 @@ export function deviceId(kind: "cpu" | "gpu", cpu: CpuDescription, gpu: GpuInfo 
         cpu.cgroupMemoryLimitBytes === null ? null : Math.round(cpu.cgroupMemoryLimitBytes / 2 ** 30),
     },
     gpu: gpu === null ? null : { name: gpu.name, memoryGiB: Math.round(gpu.memoryBytes / 2 ** 30) },
+    // Only WebGPU devices carry the API, so CUDA devices keep the ids they had before WebGPU existed.
+    ...(kind === "gpu" && api === "webgpu" ? { api } : {}),
   };
   return `${kind}-${createHash("sha256").update(JSON.stringify(hardware)).digest("hex").slice(0, 16)}`;
 }

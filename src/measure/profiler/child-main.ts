@@ -15,6 +15,14 @@ import type { BatchTrialOutcome } from "./batch-search.js";
 import { searchBatchSize } from "./batch-search.js";
 import type { ChildProgress, ChildReply, ChildRequest, ChildSessionInfo } from "./child-protocol.js";
 import { PARENT_PID_ENV, PROGRESS_MARKER, RESULT_MARKER } from "./child-protocol.js";
+import {
+  effectiveStopRule,
+  implausibleOutputs,
+  memoryAboveLoaded,
+  readGpuMemory,
+  webgpuOptions,
+  webgpuSessionOptions,
+} from "./gpu-protocol.js";
 import type { StopRule } from "./measure-settings.js";
 import { parseOperatorTrace } from "./operator-trace.js";
 import { classifyOrtError } from "./ort-errors.js";
@@ -60,8 +68,8 @@ async function main(): Promise<void> {
 async function measure(
   request: ChildRequest,
 ): Promise<{ measurement: Measurement; session: ChildSessionInfo }> {
-  const gpu = request.provider === "cuda";
-  const startBytes = gpu ? gpuMemory(request.gpuIndex).bytes : (readResidentMemory()?.rssBytes ?? 0);
+  const gpu = request.provider !== "cpu";
+  const startBytes = gpu ? (gpuMemory(request.gpuIndex)?.bytes ?? 0) : (readResidentMemory()?.rssBytes ?? 0);
   const t0 = performance.now();
   const session = await InferenceSession.create(request.graphPath, sessionOptions(request));
   const sessionLoadMs = performance.now() - t0;
@@ -78,8 +86,9 @@ async function measure(
         session,
         feedsAt(task.batchSize),
         task.batchSize,
-        request.settings.latency,
+        effectiveStopRule(request.settings.latency, request.provider, request.settings.webgpu),
         request.settings.stability,
+        request.provider,
       );
       break;
     case "throughput":
@@ -108,9 +117,15 @@ async function measure(
 }
 
 function sessionOptions(request: ChildRequest): OrtSession.SessionOptions {
+  const providers: Pick<OrtSession.SessionOptions, "executionProviders" | "extra"> =
+    request.provider === "webgpu"
+      ? webgpuSessionOptions(webgpuOptions(request.settings.webgpu), request.gpuIndex)
+      : {
+          executionProviders:
+            request.provider === "cuda" ? [{ name: "cuda", deviceId: request.gpuIndex }] : ["cpu"],
+        };
   return {
-    executionProviders:
-      request.provider === "cuda" ? [{ name: "cuda", deviceId: request.gpuIndex }] : ["cpu"],
+    ...providers,
     intraOpNumThreads: request.intraOpThreads,
     interOpNumThreads: request.interOpThreads,
     graphOptimizationLevel: request.graphOptimizationLevel,
@@ -128,8 +143,10 @@ async function measureLatency(
   batchSize: number,
   rule: StopRule,
   stability: StabilitySettings,
+  provider: ChildRequest["provider"],
 ): Promise<LatencyMeasurement> {
   const record = await timeRuns(() => session.run(feeds), rule, hrClock, { settings: stability });
+  await checkOutputs(session, feeds, provider, batchSize);
   return {
     metric: "latency",
     batchSize,
@@ -151,15 +168,20 @@ async function measureThroughput(
   memoryBudgetBytes: number | null,
 ): Promise<ThroughputMeasurement> {
   const settings = request.settings.throughput;
-  const gpu = request.provider === "cuda";
-  const loaded = gpu ? gpuMemory(request.gpuIndex).bytes : (readResidentMemory()?.rssBytes ?? 0);
+  const search = effectiveStopRule(settings.search, request.provider, request.settings.webgpu);
+  const final = effectiveStopRule(settings.final, request.provider, request.settings.webgpu);
+  const gpu = request.provider !== "cpu";
+  const loaded = gpu ? (gpuMemory(request.gpuIndex)?.bytes ?? 0) : (readResidentMemory()?.rssBytes ?? 0);
   const trial = async (batchSize: number): Promise<BatchTrialOutcome> => {
     try {
       progress({ stage: "search", batchSize });
       if (!gpu) resetPeakResidentMemory();
       const feeds = feedsAt(batchSize);
-      const record = await timeRuns(() => session.run(feeds), settings.search);
-      const peak = gpu ? gpuMemory(request.gpuIndex).bytes : readResidentMemory()?.peakBytes;
+      const record = await timeRuns(() => session.run(feeds), search);
+      const bad = request.provider === "webgpu" ? implausibleOutputs(await session.run(feeds)) : null;
+      // A batch the GPU cannot hold ends the search like an allocation failure; the best batch so far stands.
+      if (bad !== null) return { ok: false, reason: "out-of-memory", message: `batch ${batchSize}: ${bad}` };
+      const peak = gpu ? gpuMemory(request.gpuIndex)?.bytes : readResidentMemory()?.peakBytes;
       const imagesPerSecond = (batchSize * record.samplesMs.length * 1000) / sum(record.samplesMs);
       progress({ stage: "search", batchSize, imagesPerSecond });
       return {
@@ -179,7 +201,7 @@ async function measureThroughput(
   };
   // The budget covers the whole process; the search predicts the peak above the loaded baseline.
   const budgetAboveLoaded = memoryBudgetBytes === null ? null : Math.max(0, memoryBudgetBytes - loaded);
-  const search = await searchBatchSize(trial, {
+  const found = await searchBatchSize(trial, {
     maxBatchSize,
     batchSizes: settings.batchSizes,
     minGain: settings.minGain,
@@ -187,15 +209,16 @@ async function measureThroughput(
     memoryBudgetBytes: budgetAboveLoaded,
     searchBudgetMs: settings.searchBudgetMs,
   });
-  if (search.best === null) {
-    throw new OutOfMemoryError(`batch size 1 ran out of memory: ${search.outOfMemory ?? "unknown error"}`);
+  if (found.best === null) {
+    throw new OutOfMemoryError(`batch size 1 ran out of memory: ${found.outOfMemory ?? "unknown error"}`);
   }
-  const batchSize = search.best.batchSize;
+  const batchSize = found.best.batchSize;
   progress({ stage: "final", batchSize });
   const feeds = feedsAt(batchSize);
-  const record = await timeRuns(() => session.run(feeds), settings.final, hrClock, {
+  const record = await timeRuns(() => session.run(feeds), final, hrClock, {
     settings: request.settings.stability,
   });
+  await checkOutputs(session, feeds, request.provider, batchSize);
   const summaryMs = summarize(record.samplesMs);
   const perImage = (ms: number): number => (batchSize * 1000) / ms;
   return {
@@ -211,9 +234,9 @@ async function measureThroughput(
     reasons: record.reasons,
     validity: record.validity!,
     search: {
-      trials: search.trials,
-      stoppedBy: search.stoppedBy,
-      outOfMemory: search.outOfMemory,
+      trials: found.trials,
+      stoppedBy: found.stoppedBy,
+      outOfMemory: found.outOfMemory,
       maxBatchSize,
       memoryBudgetBytes,
     },
@@ -229,15 +252,21 @@ async function measureMemory(
 ): Promise<MemoryMeasurement> {
   const runs = request.settings.memory.runs;
   const shapes = resolveInputShapes(inputs, batchSize, request.inputShapes);
-  if (request.provider === "cuda") {
+  if (request.provider !== "cpu") {
     const loaded = gpuMemory(request.gpuIndex);
+    if (loaded === null)
+      throw new Error(
+        "cannot read GPU memory: nvidia-smi is missing or fails, so no inference memory figure",
+      );
     const feeds = randomFeeds(inputs, shapes, request.settings.seed);
     for (let i = 0; i < runs; i++) await session.run(feeds);
     const after = gpuMemory(request.gpuIndex);
+    if (after === null)
+      throw new Error("cannot read GPU memory after the runs: nvidia-smi stopped answering");
     return {
       metric: "memory",
       batchSize,
-      bytes: Math.max(0, after.bytes - loaded.bytes),
+      bytes: memoryAboveLoaded(loaded, after),
       method: after.method,
       startBytes,
       loadedBytes: loaded.bytes,
@@ -287,14 +316,29 @@ async function measureOperators(
   return { metric: "operators", batchSize: settings.batchSize, ...breakdown };
 }
 
-/** Device memory of this process (by pid), or of the whole GPU where the pid is not visible. */
-function gpuMemory(gpuIndex: number): { bytes: number; method: MemoryMethod } {
-  const own = listGpuProcessMemory().filter((p) => p.pid === process.pid);
-  if (own.length > 0) return { bytes: own.reduce((s, p) => s + p.usedBytes, 0), method: "nvidia-smi-pid" };
-  return { bytes: readGpuUsedBytes(gpuIndex) ?? 0, method: "nvidia-smi-device" };
+/** Device memory of this process (by pid), or of the whole GPU where the pid is not visible; null: unreadable. */
+function gpuMemory(gpuIndex: number): { bytes: number; method: MemoryMethod } | null {
+  const processes = listGpuProcessMemory();
+  return readGpuMemory(
+    processes,
+    process.pid,
+    processes.some((p) => p.pid === process.pid) ? null : readGpuUsedBytes(gpuIndex),
+  );
 }
 
 class OutOfMemoryError extends Error {}
+
+/** On WebGPU, runs once more and fails the measurement when the outputs cannot be real (see implausibleOutputs). */
+async function checkOutputs(
+  session: OrtSession,
+  feeds: Record<string, Tensor>,
+  provider: ChildRequest["provider"],
+  batchSize: number,
+): Promise<void> {
+  if (provider !== "webgpu") return;
+  const bad = implausibleOutputs(await session.run(feeds));
+  if (bad !== null) throw new Error(`the WebGPU runs at batch ${batchSize} produced no real results: ${bad}`);
+}
 
 function failure(error: unknown): ChildReply {
   const text = message(error);

@@ -53,6 +53,23 @@ export interface OperatorSettings {
   readonly top: number;
 }
 
+/** Settings of the WebGPU provider (ignored on other providers). */
+export interface WebGpuSettings {
+  /** Dawn's validation: `disabled` for timing runs (validation costs time on every dispatch). */
+  readonly validationMode: "disabled" | "wgpuOnly" | "basic" | "full";
+  /** Layout of layout-sensitive operators (Conv, pooling). */
+  readonly preferredLayout: "NCHW" | "NHWC";
+  /**
+   * Operators without a WebGPU kernel: `record` lets them run on the CPU provider and lists them in the provenance;
+   * `refuse` sets `session.disable_cpu_ep_fallback`, so such a graph fails as `unsupported-op`.
+   */
+  readonly cpuFallback: "record" | "refuse";
+  /** Least warm-up runs before every timed loop (the first runs at a shape compile its shaders). */
+  readonly warmupRuns: number;
+  /** Node names forced onto the CPU (onnxruntime's `forceCpuNodeNames`). */
+  readonly forceCpuNodeNames: ReadonlyArray<string>;
+}
+
 /** All measurement settings. */
 export interface MeasureSettings {
   readonly latency: StopRule;
@@ -61,6 +78,7 @@ export interface MeasureSettings {
   readonly operators: OperatorSettings;
   /** The validity verdict of the latency and final throughput loops (stability.ts). */
   readonly stability: StabilitySettings;
+  readonly webgpu: WebGpuSettings;
   /** Seed of the random input tensors. */
   readonly seed: number;
 }
@@ -75,6 +93,7 @@ export type MeasureSettingsInput = {
   readonly memory?: Partial<MemorySettings>;
   readonly operators?: Partial<OperatorSettings>;
   readonly stability?: Partial<StabilitySettings>;
+  readonly webgpu?: Partial<WebGpuSettings>;
   readonly seed?: number;
 };
 
@@ -94,6 +113,13 @@ export const DEFAULT_SETTINGS: MeasureSettings = {
   memory: { runs: 1 },
   operators: { batchSize: 1, warmupRuns: 5, runs: 20, top: 15 },
   stability: DEFAULT_STABILITY,
+  webgpu: {
+    validationMode: "disabled",
+    preferredLayout: "NCHW",
+    cpuFallback: "record",
+    warmupRuns: 5,
+    forceCpuNodeNames: [],
+  },
   seed: 0,
 };
 
@@ -118,6 +144,7 @@ export function normalizeSettings(input: MeasureSettingsInput = {}): MeasureSett
     memory: { ...d.memory, ...input.memory },
     operators: { ...d.operators, ...input.operators },
     stability: { ...d.stability, ...input.stability },
+    webgpu: { ...d.webgpu, ...input.webgpu },
     seed: input.seed ?? d.seed,
   };
   const t = settings.throughput;
@@ -146,6 +173,18 @@ export function normalizeSettings(input: MeasureSettingsInput = {}): MeasureSett
   if (!(st.maxForeignCpuShare >= 0 && st.maxForeignCpuShare <= 1))
     throw new RangeError(`stability.maxForeignCpuShare must be within [0, 1], got ${st.maxForeignCpuShare}`);
   nonNegativeInteger("stability.remeasure", st.remeasure);
+  const w = settings.webgpu;
+  if (!["disabled", "wgpuOnly", "basic", "full"].includes(w.validationMode))
+    throw new RangeError(
+      `webgpu.validationMode must be disabled, wgpuOnly, basic or full, got ${w.validationMode}`,
+    );
+  if (!["NCHW", "NHWC"].includes(w.preferredLayout))
+    throw new RangeError(`webgpu.preferredLayout must be NCHW or NHWC, got ${w.preferredLayout}`);
+  if (!["record", "refuse"].includes(w.cpuFallback))
+    throw new RangeError(`webgpu.cpuFallback must be record or refuse, got ${w.cpuFallback}`);
+  nonNegativeInteger("webgpu.warmupRuns", w.warmupRuns);
+  if (!Array.isArray(w.forceCpuNodeNames) || w.forceCpuNodeNames.some((n) => typeof n !== "string"))
+    throw new RangeError("webgpu.forceCpuNodeNames must be a list of node names");
   nonNegativeInteger("seed", settings.seed);
   return settings;
 }

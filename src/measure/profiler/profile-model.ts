@@ -8,6 +8,14 @@ import type { DeviceDescription } from "../device/device-description.js";
 import { describeDevice } from "../device/device-description.js";
 import type { ChildFault, ChildProgress, ChildRequest, ChildTask } from "./child-protocol.js";
 import { runChild } from "./child-runner.js";
+import {
+  effectiveStopRule,
+  gpuMemoryBudget,
+  gpuProtocol,
+  gpuQueue,
+  maxBatchSizeFor,
+  webgpuOptions,
+} from "./gpu-protocol.js";
 import type { MeasureSettings, MeasureSettingsInput } from "./measure-settings.js";
 import { normalizeSettings } from "./measure-settings.js";
 import type {
@@ -24,6 +32,8 @@ import type {
 } from "./profile.types.js";
 import type { Provider, ProviderChoice, RequestedProvider } from "./provider.js";
 import { chooseProvider, ProviderUnavailableError } from "./provider.js";
+import type { WebGpuProbeResult } from "./webgpu-probe.js";
+import { probeWebGpu } from "./webgpu-probe.js";
 
 /** The graph to measure: an .onnx file, or its bytes (written to a temporary file for the child). */
 export type GraphSource = { readonly path: string } | { readonly bytes: Uint8Array };
@@ -127,13 +137,13 @@ async function profilePrepared(input: ProfileMetricInput, graph: PreparedGraph):
     !outcome.ok &&
     outcome.kind === "provider-unavailable" &&
     requested === "auto" &&
-    choice.provider === "cuda"
+    choice.provider !== "cpu"
   ) {
-    // auto promised cuda where it can run; when it cannot load after all, cpu is the honest answer.
+    // auto promised a GPU provider where it can run; when it cannot load after all, cpu is the honest answer.
     const fallback: ProviderChoice = {
       requested,
       provider: "cpu",
-      reason: `cuda failed to load (${outcome.message}); fell back to cpu`,
+      reason: `${choice.provider} failed to load (${outcome.message}); fell back to cpu`,
     };
     outcome = await measureOnce(input, settings, fallback, graph, startedAt);
   }
@@ -216,7 +226,87 @@ export async function profileModel(input: ProfileModelInput): Promise<ProfileOut
   return outcomes;
 }
 
+/** What the WebGPU provider did with a graph, recorded with every WebGPU figure. */
+export interface WebGpuProvenance {
+  /** The adapter: the GPU's name (nvidia-smi, else vulkaninfo). */
+  readonly adapter: string | null;
+  /** The GPU driver's version. */
+  readonly driver: string | null;
+  /** Dawn's backend (Vulkan on Linux) and the backend type the EP logged (0: Dawn's default). */
+  readonly backend: string;
+  readonly dawnBackendType: string | null;
+  readonly vulkanLoader: string | null;
+  readonly driverFiles: readonly string[];
+  readonly validationMode: string;
+  readonly preferredLayout: string;
+  /** `record`: CPU fallback allowed and listed below; `refuse`: session.disable_cpu_ep_fallback was set. */
+  readonly cpuFallback: string;
+  /** Operators that ran on the CPU provider, by type (Memcpy left out). */
+  readonly cpuFallbackOps: WebGpuProbeResult["cpuFallbackOps"];
+  /** Nodes per provider from onnxruntime's placement report. */
+  readonly nodeCounts: WebGpuProbeResult["nodeCounts"];
+  /** Operators onnxruntime said have no WebGPU kernel. */
+  readonly kernelsNotFound: ReadonlyArray<{ op: string; name: string }>;
+  /** Time of the placement probe (a separate child that created the session with onnxruntime's verbose log). */
+  readonly placementProbeMs: number;
+}
+
+/** Placement probes by graph hash and WebGPU options: every cell of a graph shares one. */
+const placementCache = new Map<string, WebGpuProbeResult>();
+
+async function placementOf(
+  graph: PreparedGraph,
+  settings: MeasureSettings,
+  input: ProfileMetricInput,
+): Promise<WebGpuProbeResult> {
+  const options = webgpuOptions(settings.webgpu);
+  const key = `${graph.sha256}:${JSON.stringify(options)}`;
+  const hit = placementCache.get(key);
+  if (hit) return hit;
+  const result = await probeWebGpu(
+    { graphPath: graph.path, options, run: false },
+    { timeoutMs: input.budgets?.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: input.signal, env: input.childEnv },
+  );
+  // A failure may be passing (a cancelled probe); only what the graph does is worth keeping.
+  if (result.ok || result.missing === "cpu-fallback") placementCache.set(key, result);
+  return result;
+}
+
+function webgpuProvenance(
+  device: DeviceDescription,
+  settings: MeasureSettings,
+  probe: WebGpuProbeResult,
+): WebGpuProvenance {
+  return {
+    adapter: device.gpu?.name ?? null,
+    driver: device.gpu?.driverVersion ?? null,
+    backend: device.webgpu?.backend ?? "vulkan",
+    dawnBackendType: probe.log.config.dawnBackendType ?? null,
+    vulkanLoader: device.webgpu?.vulkanLoader ?? null,
+    driverFiles: device.webgpu?.driverFiles ?? [],
+    validationMode: settings.webgpu.validationMode,
+    preferredLayout: settings.webgpu.preferredLayout,
+    cpuFallback: settings.webgpu.cpuFallback,
+    cpuFallbackOps: probe.cpuFallbackOps,
+    nodeCounts: probe.nodeCounts,
+    kernelsNotFound: probe.log.kernelsNotFound,
+    placementProbeMs: Math.round(probe.wallMs),
+  };
+}
+
 async function measureOnce(
+  input: ProfileMetricInput,
+  settings: MeasureSettings,
+  choice: ProviderChoice,
+  graph: PreparedGraph,
+  startedAt: Date,
+): Promise<ProfileOutcome> {
+  // One GPU measurement at a time in this process: WebGPU sessions never run concurrently.
+  if (choice.provider === "cpu") return measureOnceNow(input, settings, choice, graph, startedAt);
+  return gpuQueue.run(() => measureOnceNow(input, settings, choice, graph, startedAt));
+}
+
+async function measureOnceNow(
   input: ProfileMetricInput,
   settings: MeasureSettings,
   choice: ProviderChoice,
@@ -229,6 +319,23 @@ async function measureOnce(
     device = cachedDevice(choice.provider, gpuIndex);
   } catch (error) {
     return failure(input, choice, null, startedAt, "provider-unavailable", errorMessage(error), {});
+  }
+  let webgpu: WebGpuProvenance | null = null;
+  if (choice.provider === "webgpu") {
+    const probe = await placementOf(graph, settings, input);
+    if (!probe.ok) {
+      const kind: FailureKind =
+        probe.missing === "cpu-fallback"
+          ? "unsupported-op"
+          : probe.missing === "error"
+            ? "error"
+            : "provider-unavailable";
+      const op = probe.cpuFallbackOps[0];
+      return failure(input, choice, device, startedAt, kind, probe.problem ?? "the WebGPU probe failed", {
+        ...(op ? { op: op.op, node: op.nodes[0] ?? null } : {}),
+      });
+    }
+    webgpu = webgpuProvenance(device, settings, probe);
   }
   const memoryBudgetBytes =
     input.budgets?.memoryBytes === undefined ? Math.floor(os.freemem() * 0.8) : input.budgets.memoryBytes;
@@ -277,6 +384,7 @@ async function measureOnce(
         reply.session,
         startedAt,
         run.wallMs,
+        webgpu,
       ),
     };
     return result;
@@ -300,15 +408,13 @@ function childTask(
       return { metric: "memory", batchSize: input.batchSize ?? 1 };
     case "operators":
       return { metric: "operators", profileDir: scratch as string };
-    case "throughput": {
+    case "throughput":
       // The paper leaves 500 MB of the GPU free; on CPU the process budget bounds the search.
-      const gpuBudget = device.gpu === null ? null : device.gpu.memoryBytes - 500_000_000;
       return {
         metric: "throughput",
-        maxBatchSize: settings.throughput.maxBatchSize ?? (provider === "cuda" ? 4096 : 128),
-        memoryBudgetBytes: provider === "cuda" ? gpuBudget : memoryBudgetBytes,
+        maxBatchSize: maxBatchSizeFor(provider, settings.throughput.maxBatchSize),
+        memoryBudgetBytes: provider === "cpu" ? memoryBudgetBytes : gpuMemoryBudget(device.gpu?.memoryBytes),
       };
-    }
   }
 }
 
@@ -322,6 +428,7 @@ function provenance(
   session: { onnxruntimeVersion: string; sessionLoadMs: number },
   startedAt: Date,
   wallMs: number,
+  webgpu: WebGpuProvenance | null,
 ): Provenance {
   let timing: Pick<
     Provenance,
@@ -331,7 +438,11 @@ function provenance(
     case "latency":
     case "throughput": {
       const s = m.summaryMs;
-      const rule = m.metric === "latency" ? settings.latency : settings.throughput.final;
+      const rule = effectiveStopRule(
+        m.metric === "latency" ? settings.latency : settings.throughput.final,
+        choice.provider,
+        settings.webgpu,
+      );
       timing = {
         batchSize: m.batchSize,
         warmupRuns: rule.warmupRuns,
@@ -378,6 +489,8 @@ function provenance(
     graphOptimizationLevel: request.graphOptimizationLevel,
     precision: precisionOf(graph),
     ...timing,
+    gpuProtocol: choice.provider === "cpu" ? null : gpuProtocol(choice.provider),
+    webgpu,
     settings,
     graph,
     sessionLoadMs: session.sessionLoadMs,
@@ -481,10 +594,13 @@ function hashFile(file: string): Promise<string> {
 const deviceCache = new Map<string, DeviceDescription>();
 
 function cachedDevice(provider: Provider, gpuIndex: number): DeviceDescription {
-  const key = provider === "cuda" ? `gpu:${gpuIndex}` : "cpu";
+  const key = provider === "cpu" ? "cpu" : `${provider}:${gpuIndex}`;
   let device = deviceCache.get(key);
   if (device === undefined) {
-    device = describeDevice(provider === "cuda" ? "gpu" : "cpu", gpuIndex);
+    device =
+      provider === "cpu"
+        ? describeDevice("cpu")
+        : describeDevice("gpu", gpuIndex, provider === "webgpu" ? "webgpu" : "cuda");
     deviceCache.set(key, device);
   }
   return device;

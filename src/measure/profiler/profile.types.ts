@@ -2,6 +2,7 @@ import type { DeviceDescription } from "../device/device-description.js";
 import type { BatchSearchStop, BatchTrial } from "./batch-search.js";
 import type { MeasureSettings, StopRule } from "./measure-settings.js";
 import type { OperatorBreakdown } from "./operator-trace.js";
+import type { WebGpuProvenance } from "./profile-model.js";
 import type { Provider, RequestedProvider } from "./provider.js";
 import type { Validity } from "./stability.js";
 import type { SampleSummary } from "./statistics.js";
@@ -125,7 +126,7 @@ export type MemoryMethod =
   | "vmhwm-since-start"
   /** nvidia-smi's used memory of the child's pid. */
   | "nvidia-smi-pid"
-  /** nvidia-smi's used memory of the whole GPU (the pid was not visible, e.g. in a container). */
+  /** nvidia-smi's used memory of the whole GPU (the pid was not visible: a container, or Vulkan work not listed). */
   | "nvidia-smi-device";
 
 /** The per-operator time breakdown. */
@@ -171,6 +172,10 @@ export interface Provenance {
   readonly stopRule: StopRule | null;
   /** The validity verdict of the timed runs (stable / unstable / invalid, with windows and machine load); null where nothing was timed. */
   readonly validity: Validity | null;
+  /** The paper's GPU protocol as applied (precision, throughput stop rule, memory method, timing); null on cpu. */
+  readonly gpuProtocol: Record<string, string> | null;
+  /** What the WebGPU provider ran: adapter, driver, backend, validation mode, layout, operators on the CPU. */
+  readonly webgpu: WebGpuProvenance | null;
   readonly settings: MeasureSettings;
   readonly graph: GraphInfo;
   /** Session creation time in the child (ms). */

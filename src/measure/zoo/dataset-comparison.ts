@@ -2,14 +2,17 @@ import { readFileSync } from "node:fs";
 
 import { analyzeModel } from "../onnx/index.js";
 import { catalogueModels } from "./catalogue.js";
+import { REFERENCES_FILE, referenceCounts } from "./references.js";
 import { describeModel, findModel } from "./registry.js";
 
 /** One distinct (model, resolution, params, macs, flops) figure of the benchmark, compared with the zoo's graph. */
 export interface ComparisonRow {
+  /** Where the figures come from: a run of the benchmark data, or the paper code's own count (data/zoo-references.json). */
+  source: "dataset" | "reference";
   model: string;
   sourceId: string;
   resolution: number;
-  /** Runs in the data that share these figures. */
+  /** Runs in the data that share these figures (0 for a reference count). */
   runs: number;
   datasetParams: number;
   builtParams: number | null;
@@ -36,10 +39,14 @@ interface RunLike {
 /** Path of the project's seed file of the benchmark. */
 export const BENCHMARK_FILE = new URL("../../../data/wtf-benchmark.json", import.meta.url);
 /**
- * Returns one row per distinct (model, resolution, params, macs, flops) in the benchmark data, with the
- * zoo's parameter count, MACs and FLOPs for the same model and resolution (graphs built without weights).
+ * Returns one row per distinct (model, resolution, params, macs, flops) in the benchmark data, then one per
+ * reference count of a model the data has no figures for, with the zoo's parameter count, MACs and FLOPs for
+ * the same model and resolution (graphs built without weights).
  */
-export function compareWithDataset(file: URL | string = BENCHMARK_FILE): ComparisonRow[] {
+export function compareWithDataset(
+  file: URL | string = BENCHMARK_FILE,
+  references: URL | string = REFERENCES_FILE,
+): ComparisonRow[] {
   const runs = (JSON.parse(readFileSync(file, "utf8")) as { runs: RunLike[] }).runs;
   const names = new Map(catalogueModels().map((m) => [m.sourceId, m.name]));
   const groups = new Map<string, { run: RunLike; count: number }>();
@@ -65,6 +72,7 @@ export function compareWithDataset(file: URL | string = BENCHMARK_FILE): Compari
     const got = cache.get(cacheKey)!;
     const ok = typeof got === "string" ? null : got;
     rows.push({
+      source: "dataset",
       model: names.get(run.sourceModelId) ?? run.sourceModelId,
       sourceId: run.sourceModelId,
       resolution: run.resolution,
@@ -83,9 +91,29 @@ export function compareWithDataset(file: URL | string = BENCHMARK_FILE): Compari
           : null,
     });
   }
+  for (const ref of referenceCounts(references)) {
+    const got = measure(ref.sourceId, ref.resolution, ref.resolution);
+    const ok = typeof got === "string" ? null : got;
+    rows.push({
+      source: "reference",
+      model: names.get(ref.sourceId) ?? ref.sourceId,
+      sourceId: ref.sourceId,
+      resolution: ref.resolution,
+      runs: 0,
+      datasetParams: ref.params,
+      builtParams: ok?.params ?? null,
+      datasetMacs: ref.macs,
+      builtMacs: ok?.macs ?? null,
+      builtMacsAll: ok?.all ?? null,
+      datasetFlops: null,
+      builtFlops: ok?.flops ?? null,
+      error: typeof got === "string" ? got : null,
+      deviation: ok && ok.params !== ref.params ? (ref.note ?? null) : null,
+    });
+  }
   const order = new Map(catalogueModels().map((m, i) => [m.sourceId, i]));
   return rows.sort(
-    (a, b) => (order.get(a.sourceId) ?? 99) - (order.get(b.sourceId) ?? 99) || a.resolution - b.resolution,
+    (a, b) => (order.get(a.sourceId) ?? 999) - (order.get(b.sourceId) ?? 999) || a.resolution - b.resolution,
   );
 }
 
@@ -136,7 +164,12 @@ export function formatComparison(rows: ReadonlyArray<ComparisonRow>): string {
     n(r.builtMacs),
     pct(relativeDifference(r.builtMacs, r.datasetMacs)),
     pct(relativeDifference(r.builtFlops, r.datasetFlops)),
-    [r.error, r.deviation && `documented: ${r.deviation}`, r.runs > 1 ? `${r.runs} runs` : ""]
+    [
+      r.source === "reference" ? "reference count (data/zoo-references.json)" : "",
+      r.error,
+      r.deviation && `documented: ${r.deviation}`,
+      r.runs > 1 ? `${r.runs} runs` : "",
+    ]
       .filter(Boolean)
       .join("; "),
   ]);

@@ -30,6 +30,22 @@ import "./dynamic-vit.js";
 import "./routing-vit.js";
 import "./sinkhorn-cait.js";
 import "./switch.js";
+import "./fastvit.js";
+import "./hydra-attention.js";
+import "./linear-transformer.js";
+import "./swiftformer.js";
+import "./rest.js";
+import "./efficient-mod.js";
+import "./efficient-vit.js";
+import "./next-vit.js";
+import "./hivit.js";
+import "./afno.js";
+import "./performer.js";
+import "./informer.js";
+import "./reformer.js";
+import "./slab.js";
+import "./halonet.js";
+import "./a-vit.js";
 
 /** Options of buildModel; all but resolution have defaults. */
 export interface BuildModelOptions {

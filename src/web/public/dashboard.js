@@ -8,6 +8,7 @@ import {
   buildScatterSpec,
   CLASS_COLORS,
   formatValue,
+  placeFrontLabels,
   TAXONOMY_CLASSES,
   unitDisplay,
 } from "/assets/plot-spec.js";
@@ -399,7 +400,7 @@ async function renderPlot(rows) {
     height: Math.round(Math.min(520, Math.max(300, width * 0.58))),
   });
   hook.view?.finalize();
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), {
+  const view = new vega.View(vega.parse(placeFrontLabels(vegaLite.compile(spec).spec)), {
     renderer: "svg",
     container: "#plot",
     hover: true,

@@ -15,9 +15,9 @@ import {
   releaseJob,
   startCells,
 } from "../../../src/db/queries/jobs.js";
-import type { MeasureRequest } from "../../../src/db/queries/measure-request.js";
 import { registerDevice } from "../../../src/jobs/device-registry.js";
 import { describeDevice } from "../../../src/measure/device/device-description.js";
+import { testMeasureRequest } from "../../helpers/measure-request.js";
 import { BACKENDS, createScratchDatabase, type ScratchDatabase } from "../../helpers/test-database.js";
 
 describe.each(BACKENDS)("job queue (%s)", (backend) => {
@@ -43,26 +43,9 @@ describe.each(BACKENDS)("job queue (%s)", (backend) => {
     await scratch?.drop();
   });
 
-  // A stored request as the measurement service writes it (the queue checks it when read back).
-  const request = (deviceId: number): MeasureRequest => ({
-    models: ["ViT-Ti/16"],
-    resolutions: [224],
-    metrics: ["throughput"],
-    provider: "cpu",
-    providerUsed: "cpu",
-    providerReason: null,
-    device: { id: deviceId, name: "test" },
-    onlyMissing: true,
-    force: false,
-    onlyStable: false,
-    maxSecondsPerCell: 300,
-    onnxPath: null,
-    onnxFile: null,
-    graph: "zoo",
-  });
   const enqueue = (deviceId: number, resolution: number, metrics = ["throughput"]) =>
     enqueueJob(database.db, {
-      request: request(deviceId),
+      request: testMeasureRequest(deviceId),
       deviceId,
       provider: "cpu",
       maxActiveJobs: 10,
@@ -171,7 +154,7 @@ describe.each(BACKENDS)("job queue (%s)", (backend) => {
     );
     expect(Number(dup.duplicate_of_job_id)).toBe(a);
     const full = enqueueJob(database.db, {
-      request: request(other),
+      request: testMeasureRequest(other),
       deviceId: other,
       provider: "cpu",
       maxActiveJobs: 1,

@@ -3,7 +3,13 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
 import type { SeedFile } from "../../../src/db/seed-file.js";
-import { catalogueModels, describeModel, findModel, listModels } from "../../../src/measure/zoo/index.js";
+import {
+  catalogueModels,
+  describeModel,
+  findModel,
+  listModels,
+  referenceCounts,
+} from "../../../src/measure/zoo/index.js";
 
 const data = JSON.parse(
   readFileSync(new URL("../../../data/wtf-benchmark.json", import.meta.url), "utf8"),
@@ -11,11 +17,11 @@ const data = JSON.parse(
 const catalogue = catalogueModels();
 
 describe("zoo parameter counts", () => {
-  it("covers every model of the catalogue (all 35), and nothing else", () => {
+  it("covers every model of the catalogue (all 51), and nothing else", () => {
     const registered = listModels()
       .map((m) => m.sourceId)
       .sort();
-    expect(catalogue).toHaveLength(35);
+    expect(catalogue).toHaveLength(51);
     expect(registered).toEqual(catalogue.map((m) => m.sourceId).sort());
   });
 
@@ -47,6 +53,14 @@ describe("zoo parameter counts", () => {
     expect(checked).toBe(
       data.runs.filter((r) => findModel(r.sourceModelId) && r.metrics.params !== undefined).length,
     );
+  });
+
+  it("has a reference count (data/zoo-references.json) for every catalogue model the benchmark data lacks", () => {
+    const withRuns = new Set(data.runs.map((r) => r.sourceModelId));
+    const referenced = new Set(referenceCounts().map((r) => r.sourceId));
+    const lacking = catalogue.filter((m) => !withRuns.has(m.sourceId) && !referenced.has(m.sourceId));
+    expect(lacking).toEqual([]);
+    for (const r of referenceCounts()) expect(findModel(r.sourceId), r.sourceId).toBeDefined();
   });
 
   it("documents every accepted deviation with a reason", () => {

@@ -1,0 +1,2 @@
+ALTER TABLE "measurement_jobs" DROP CONSTRAINT "measurement_jobs_provider_check";--> statement-breakpoint
+ALTER TABLE "measurement_jobs" ADD CONSTRAINT "measurement_jobs_provider_check" CHECK ("measurement_jobs"."provider" IN ('cpu', 'cuda', 'webgpu'));
