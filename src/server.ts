@@ -80,7 +80,7 @@ export const metricsRoute: HttpRoute = {
   },
 };
 
-/** The server's HTTP routes besides /graphql. Later work registers its routes here (one line each). */
+/** The server's HTTP routes besides /graphql, one entry per route (the dashboard's come from src/web). */
 export const ROUTES: HttpRoute[] = [healthzRoute, metricsRoute, ...WEB_ROUTES];
 
 export interface StartServerOptions {

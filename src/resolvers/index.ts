@@ -13,8 +13,8 @@ export * from "./context.type.js";
 export * from "./nodes.js";
 
 /**
- * Every resolver class of the schema. Later work registers its resolvers by adding one line here
- * (e.g. ParetoResolver, MeasurementResolver); src/server.ts builds the schema from this list.
+ * Every resolver class of the schema, one line each; src/resolvers/build-schema.ts builds the schema from this
+ * list (each class is built once per Services by the container and takes the services in its constructor).
  */
 export const resolvers: NonEmptyArray<new (...args: never[]) => object> = [
   RunResolver,

@@ -16,9 +16,8 @@ import { type MeasureRequest, parseMeasureRequest } from "./measure-request.js";
  *   other) and another one cell per (model, resolution, metric, device) in pending/running state across all jobs
  *   (identical concurrent requests never measure a cell twice).
  *
- * Why not pg-boss or graphile-worker: neither is installed, both need a node-postgres Pool (and LISTEN/NOTIFY or
- * their own schema migrations), while Favor's default database is embedded PGlite in the server process; the
- * queue needs a dozen statements, and keeping them here lets jobs, cells and figures change in one transaction.
+ * Why not pg-boss: see README "Architecture" (its jobs live in its own schema, while a claim, a lease check and
+ * the figures a worker writes must change jobs, job cells and cells in one transaction here).
  */
 
 /** One cell a job is asked to measure. */

@@ -6,7 +6,7 @@ export const deviceKind = pgEnum("device_kind", ["cpu", "gpu"]);
 
 /**
  * Machines figures were obtained on: the paper's A100s exactly as the source records them, and later the
- * machines that measure (registered by the measurement workers, issue 5).
+ * machines that measure (registered by the measurement workers, src/jobs/device-registry.ts).
  */
 export const devices = pgTable("devices", {
   id: serial("id").primaryKey(),
