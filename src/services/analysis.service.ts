@@ -365,11 +365,13 @@ export class AnalysisService {
       pretrainResolution,
       filterResolutions: [fromResolution, toResolution],
     });
+    // One run per configuration, picked by the duplicate-run rule (src/db/queries/subjects.ts) among these runs;
+    // a configuration keeps its first place in `subjects`.
+    const picked = await this.subjects.representativeRunIds(subjects.map((s) => s.run!.id));
     const best = new Map<string, Subject>();
     for (const s of subjects) {
       const key = `${s.model.id}@${s.resolution}`;
-      const other = best.get(key);
-      if (!other || preferRun(s, other) < 0) best.set(key, s);
+      if (!best.has(key) || picked.has(s.run!.id)) best.set(key, s);
     }
     const chosen = [...best.values()];
     const costObjectives: Objective[] = costMetrics.map((m) => ({
@@ -673,18 +675,6 @@ function groupKey(s: Subject, groupBy: FrontGroupBy): string {
     default:
       throw new BadUserInputError(`Unknown groupBy "${String(groupBy)}"`, { groupBy });
   }
-}
-
-/** The model@resolution rule for duplicate runs: highest top-1 accuracy, then lowest run id. */
-function preferRun(a: Subject, b: Subject): number {
-  const va = a.values.get(ACCURACY)?.value ?? null;
-  const vb = b.values.get(ACCURACY)?.value ?? null;
-  if (va !== vb) {
-    if (va === null) return 1;
-    if (vb === null) return -1;
-    return vb - va;
-  }
-  return (a.run?.id ?? 0) - (b.run?.id ?? 0);
 }
 
 function intersect<T>(a: readonly T[] | null | undefined, b: readonly T[] | null | undefined): T[] | null {

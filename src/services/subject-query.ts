@@ -4,6 +4,7 @@ import {
   type ComparisonOperator,
   cellProvenance,
   type MetricCondition,
+  representativeRunIds,
   type SortField,
   type SubjectConditions,
   type SubjectLevel,
@@ -143,6 +144,11 @@ export class SubjectQueryService {
     });
     const subjects = rows.map((row) => toSubject(row, query.level, deviceId));
     return { subjects, totalCount };
+  }
+
+  /** Returns which of these runs the duplicate-run rule picks, one per (model, resolution) among them. */
+  representativeRunIds(runIds: readonly number[]): Promise<Set<number>> {
+    return representativeRunIds(this.db, runIds);
   }
 
   /** Returns the provenance of the cells with these ids, by id. */

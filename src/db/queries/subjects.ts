@@ -9,9 +9,9 @@ import { jsonColumn, jsonObjectColumn } from "./json-column.js";
  * The SQL over subjects: what figures belong to and what lists, filters, orderings and aggregates range over.
  *
  * - `run`: one of the paper's fine-tuning runs (90), with its model, resolutions and figures.
- * - `modelResolution`: one row per (model, fine-tune resolution). MODEL@RESOLUTION RULE: when a configuration has
- *   several paper runs (7 do), the row takes ALL its paper figures from the single run with the highest top-1
- *   accuracy (ties: the lowest run id), and says which run that is (`runId`) and how many there were (`runCount`).
+ * - `modelResolution`: one row per (model, fine-tune resolution). When a configuration has several paper runs
+ *   (7 do), the row takes ALL its paper figures from the single run the duplicate-run rule picks
+ *   ({@link representativeRunsSql}), and says which run that is (`runId`) and how many there were (`runCount`).
  *   Nothing is averaged, so every figure is exactly one the paper published. A (model, resolution) that only has
  *   Favor's own measurements appears too, with no run.
  *
@@ -133,17 +133,44 @@ function subjectsSql(level: SubjectLevel): SQL {
     return sql`SELECT r.model_id, r.resolution, r.id AS run_id, 1 AS run_count FROM runs r`;
   }
   return sql`
-    SELECT b.model_id, b.resolution, b.run_id, b.run_count FROM (
-      SELECT DISTINCT ON (r.model_id, r.resolution) r.model_id, r.resolution, r.id AS run_id,
-        count(*) OVER (PARTITION BY r.model_id, r.resolution)::int AS run_count
-      FROM runs r
-      LEFT JOIN cells a ON a.run_id = r.id AND a.metric_key = 'accuracyTop1' AND a.device_id IS NULL
-      ORDER BY r.model_id, r.resolution, a.value DESC NULLS LAST, r.id
-    ) b
+    SELECT b.model_id, b.resolution, b.run_id, b.run_count FROM (${representativeRunsSql(sql``)}) b
     UNION ALL
     SELECT DISTINCT c.model_id, c.resolution, NULL::int, 0 FROM cells c
     WHERE c.run_id IS NULL
       AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.model_id = c.model_id AND r.resolution = c.resolution)`;
+}
+
+/**
+ * THE DUPLICATE-RUN RULE, its one home: of several paper runs of one (model, resolution), the model@resolution
+ * row takes the run with the highest top-1 accuracy (a run without one last; ties: the lowest run id). Returns
+ * the SQL of one row per (model, resolution) among the runs `runWhere` keeps: model_id, resolution, the chosen
+ * run_id and run_count (how many runs there were).
+ */
+function representativeRunsSql(runWhere: SQL): SQL {
+  return sql`SELECT DISTINCT ON (r.model_id, r.resolution) r.model_id, r.resolution, r.id AS run_id,
+        count(*) OVER (PARTITION BY r.model_id, r.resolution)::int AS run_count
+      FROM runs r
+      LEFT JOIN cells a ON a.run_id = r.id AND a.metric_key = 'accuracyTop1' AND a.device_id IS NULL
+      ${runWhere}
+      ORDER BY r.model_id, r.resolution, a.value DESC NULLS LAST, r.id`;
+}
+
+/**
+ * Returns which of `runIds` the duplicate-run rule picks among themselves: one per (model, resolution), for a
+ * caller that chose its runs with a run-level filter first (the scaling comparison).
+ */
+export async function representativeRunIds(db: FavorDb, runIds: readonly number[]): Promise<Set<number>> {
+  if (runIds.length === 0) return new Set();
+  const rows = await queryRows<{ run_id: number }>(
+    db,
+    representativeRunsSql(
+      sql`WHERE r.id IN (${sql.join(
+        runIds.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
+    ),
+  );
+  return new Set(rows.map((r) => Number(r.run_id)));
 }
 
 /**
