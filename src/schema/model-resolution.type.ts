@@ -1,7 +1,6 @@
 import { Field, Int, ObjectType } from "type-graphql";
-
+import type { Subject } from "../db/queries/subjects.js";
 import type { ModelRow } from "../db/schema/index.js";
-import type { Subject } from "../services/subject-query.js";
 
 @ObjectType({
   description:

@@ -1,8 +1,7 @@
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, Int, ObjectType } from "type-graphql";
-
+import type { CellValue } from "../db/queries/subjects.js";
 import type { ModelRow } from "../db/schema/index.js";
-import type { CellValue } from "../services/subject-query.js";
 
 @ObjectType({
   description:

@@ -6,18 +6,18 @@ import {
   type MetricCondition,
   representativeRunIds,
   type SortField,
+  type Subject,
   type SubjectConditions,
   type SubjectLevel,
   type SubjectOrder,
   type SubjectRow,
   subjectPage,
 } from "../db/queries/subjects.js";
-import type { ModelRow, RunRow } from "../db/schema/index.js";
 import { BadUserInputError } from "../errors/index.js";
 import type { CatalogService } from "./catalog.service.js";
 import { type DataVersion, VersionedCache } from "./data-version.js";
 
-export type { CellValue, ComparisonOperator, SortField, SubjectLevel };
+export type { CellValue, ComparisonOperator, SortField, Subject, SubjectLevel };
 
 /**
  * Subjects (runs, model@resolution rows: see src/db/queries/subjects.ts for the rules that define them and pick
@@ -64,20 +64,6 @@ export interface SubjectQuery {
   deviceId?: number | null;
   limit?: number;
   offset?: number;
-}
-
-/** A run or model@resolution row with its model, its (representative) run and all its figures for the device. */
-export interface Subject {
-  level: SubjectLevel;
-  model: ModelRow;
-  resolution: number;
-  /** The run (level `run`), or the representative run of a model@resolution (null when only measured). */
-  run: RunRow | null;
-  /** Paper runs of this (model, resolution). */
-  runCount: number;
-  deviceId: number | null;
-  /** Figures by metric key, picked by the figure rule (src/db/queries/figure-rule.ts), in catalogue order. */
-  values: Map<string, CellValue>;
 }
 
 export interface SubjectPage {

@@ -62,6 +62,20 @@ export interface SubjectRow {
   cells: CellValue[];
 }
 
+/** A run or model@resolution row with its model, its (representative) run and all its figures for the device. */
+export interface Subject {
+  level: SubjectLevel;
+  model: ModelRow;
+  resolution: number;
+  /** The run (level `run`), or the representative run of a model@resolution (null when only measured). */
+  run: RunRow | null;
+  /** Paper runs of this (model, resolution). */
+  runCount: number;
+  deviceId: number | null;
+  /** Figures by metric key, picked by the figure rule (src/db/queries/figure-rule.ts), in catalogue order. */
+  values: Map<string, CellValue>;
+}
+
 /** A validated subject filter: every part given must hold (names already resolved to rows). */
 export interface SubjectConditions {
   modelId?: number;
