@@ -35,7 +35,13 @@ const SQL_PACKAGES = /^(drizzle-orm|pg|@electric-sql\/pglite)(\/|$)/;
 /** Files outside src/db known to import a database package; the list only shrinks. */
 const SQL_ALLOWED: ReadonlySet<string> = new Set<string>([]);
 
-/** Files other than src/config.ts known to read `process.env`; the list only shrinks. */
+/**
+ * Files other than src/config.ts known to read `process.env`; the list only shrinks. Left: the process logger,
+ * which honours LOG_LEVEL from its first line, before any configuration is read (src/config.ts imports it, so it
+ * cannot import the configuration without a cycle), and the profiler child's process boundary in src/measure
+ * (which may not import the configuration): the parent hands the child its environment, the child reads its
+ * parent's pid and the test-only fault switch from it.
+ */
 const ENV_READERS_ALLOWED: ReadonlySet<string> = new Set<string>([
   "observability/logger.ts",
   "measure/profiler/child-main.ts",
