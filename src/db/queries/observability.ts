@@ -1,6 +1,7 @@
-import { sql } from "drizzle-orm";
+import { and, count, eq, isNotNull, sql } from "drizzle-orm";
 
-import { type FavorDb, queryRows } from "../client.js";
+import type { FavorDb } from "../client.js";
+import { measurementJobCells, measurementJobs } from "../schema/index.js";
 
 /** How many measurement jobs and job cells are in each status now (every process's, read from the database). */
 export interface QueueDepth {
@@ -10,14 +11,14 @@ export interface QueueDepth {
 
 /** Returns the queue's depth by status: jobs and cells (the /metrics gauges). */
 export async function queueDepth(db: FavorDb): Promise<QueueDepth> {
-  const jobs = await queryRows<{ status: string; count: number }>(
-    db,
-    sql`SELECT status::text AS status, count(*)::int AS count FROM measurement_jobs GROUP BY status`,
-  );
-  const cells = await queryRows<{ status: string; count: number }>(
-    db,
-    sql`SELECT status::text AS status, count(*)::int AS count FROM measurement_job_cells GROUP BY status`,
-  );
+  const jobs = await db
+    .select({ status: measurementJobs.status, count: count() })
+    .from(measurementJobs)
+    .groupBy(measurementJobs.status);
+  const cells = await db
+    .select({ status: measurementJobCells.status, count: count() })
+    .from(measurementJobCells)
+    .groupBy(measurementJobCells.status);
   return { jobs, cells };
 }
 
@@ -25,12 +26,21 @@ export async function queueDepth(db: FavorDb): Promise<QueueDepth> {
 export async function runningWorkerHeartbeats(
   db: FavorDb,
 ): Promise<ReadonlyArray<{ readonly workerId: string; readonly heartbeatSeconds: number }>> {
-  return queryRows<{ workerId: string; heartbeatSeconds: number }>(
-    db,
-    sql`SELECT worker_id AS "workerId", extract(epoch FROM max(heartbeat_at))::float8 AS "heartbeatSeconds"
-        FROM measurement_jobs WHERE status = 'running' AND worker_id IS NOT NULL AND heartbeat_at IS NOT NULL
-        GROUP BY worker_id`,
-  );
+  const rows = await db
+    .select({
+      workerId: measurementJobs.workerId,
+      heartbeatSeconds: sql<number>`extract(epoch FROM max(${measurementJobs.heartbeatAt}))::float8`,
+    })
+    .from(measurementJobs)
+    .where(
+      and(
+        eq(measurementJobs.status, "running"),
+        isNotNull(measurementJobs.workerId),
+        isNotNull(measurementJobs.heartbeatAt),
+      ),
+    )
+    .groupBy(measurementJobs.workerId);
+  return rows.map((r) => ({ workerId: r.workerId!, heartbeatSeconds: Number(r.heartbeatSeconds) }));
 }
 
 /** The /metrics gauges read from the database: queue depth, running workers' heartbeats, optionally the data version. */
