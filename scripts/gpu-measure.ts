@@ -26,6 +26,7 @@ import {
   type MeasurementFile,
   parseMeasurementFile,
 } from "../src/db/measurement-file.js";
+import { METRIC_CATALOG } from "../src/db/metric-catalog.js";
 import type { PreparedModelGraph, TaskOutcome } from "../src/measure/cell-measurer.js";
 import { GraphBuildError, measureTask, prepareZooGraph, removeGraph } from "../src/measure/cell-measurer.js";
 import type { DeviceDescription } from "../src/measure/device/device-description.js";
@@ -289,7 +290,7 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
       durations[pass.task] = [...(durations[pass.task] ?? []), ms];
       if (outcome.ok) {
         for (const f of outcome.figures) {
-          if (!f.perDevice) continue;
+          if (!PER_DEVICE_METRICS.has(f.metricKey)) continue; // params/MACs/FLOPs belong to no device
           file.figures.push({
             model: zoo.sourceId,
             modelName: zoo.name,
@@ -496,6 +497,11 @@ async function main(): Promise<void> {
   });
   process.exit(result.ok ? 0 : 3);
 }
+
+/** The metrics whose figures depend on the device, from the catalogue (its one home). */
+const PER_DEVICE_METRICS: ReadonlySet<string> = new Set(
+  METRIC_CATALOG.filter((m) => m.perDevice).map((m) => m.key),
+);
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   main().catch((error: unknown) => {

@@ -1,6 +1,11 @@
+import path from "node:path";
+
+import type { MeasurementWorkerOptions } from "./jobs/measurement-worker.js";
+import { workerOptionsFromEnv } from "./jobs/worker-config.js";
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from "./limits/operation-limits.js";
 import type { Provider } from "./measure/profiler/provider.js";
 import { type LogLevel, parseLogLevel } from "./observability/logger.js";
+import { DEFAULT_MEASUREMENT_LIMITS, type MeasurementLimits } from "./services/measurement.service.js";
 
 /** Favor's configuration, read once from the environment (see README "Configuration"). */
 export interface FavorConfig {
@@ -31,6 +36,12 @@ export interface FavorConfig {
   responseCache: boolean;
   /** Bounds every GraphQL operation must meet (FAVOR_MAX_QUERY_*, FAVOR_MAX_RESPONSE_BYTES, FAVOR_QUERY_TIMEOUT_MS). */
   limits: OperationLimits;
+  /** Bounds of measurement requests (FAVOR_MAX_CELLS_PER_JOB, FAVOR_MAX_ACTIVE_JOBS, FAVOR_ONNX_DIR). */
+  measurement: MeasurementLimits;
+  /** The measurement worker's options (FAVOR_WORKER_*, FAVOR_MEASURE_*; src/jobs/worker-config.ts). */
+  workerOptions: Partial<MeasurementWorkerOptions>;
+  /** Whether LOG_LEVEL was set (the measure CLI keeps the JSON lines off its output unless it is). */
+  logLevelSet: boolean;
 }
 
 /** Default PGlite data directory: a git-ignored subfolder of ./data (which holds the committed seed files). */
@@ -80,6 +91,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FavorConfig {
     worker: flag("FAVOR_WORKER"),
     workerProviders: parseWorkerProviders(env.FAVOR_WORKER_PROVIDERS),
     responseCache: flag("FAVOR_RESPONSE_CACHE"),
+    measurement: measurementLimitsFromEnv(env),
+    workerOptions: workerOptionsFromEnv(env),
+    logLevelSet: Boolean(env.LOG_LEVEL),
     limits: {
       maxTokens: positive("FAVOR_MAX_QUERY_TOKENS", d.maxTokens),
       maxDepth: positive("FAVOR_MAX_QUERY_DEPTH", d.maxDepth),
@@ -110,4 +124,25 @@ export function parseWorkerProviders(text: string | undefined): readonly Provide
   }
   if (names.length === 0) throw new Error("FAVOR_WORKER_PROVIDERS names no provider");
   return [...new Set(names)] as Provider[];
+}
+
+/**
+ * Returns the limits with the environment's overrides (FAVOR_MAX_CELLS_PER_JOB, FAVOR_MAX_ACTIVE_JOBS, and
+ * FAVOR_ONNX_DIR, which turns on measuring users' .onnx files from that folder); throws naming a malformed variable.
+ */
+function measurementLimitsFromEnv(env: NodeJS.ProcessEnv): MeasurementLimits {
+  const int = (name: string, fallback: number) => {
+    const text = env[name];
+    if (text === undefined || text === "") return fallback;
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new Error(`${name} must be a positive integer, got "${text}"`);
+    return value;
+  };
+  return {
+    ...DEFAULT_MEASUREMENT_LIMITS,
+    maxCellsPerJob: int("FAVOR_MAX_CELLS_PER_JOB", DEFAULT_MEASUREMENT_LIMITS.maxCellsPerJob),
+    maxActiveJobs: int("FAVOR_MAX_ACTIVE_JOBS", DEFAULT_MEASUREMENT_LIMITS.maxActiveJobs),
+    onnxDir: env.FAVOR_ONNX_DIR ? path.resolve(env.FAVOR_ONNX_DIR) : null,
+  };
 }

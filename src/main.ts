@@ -7,7 +7,6 @@ import "reflect-metadata";
 
 import { loadConfig } from "./config.js";
 import { MeasurementWorker } from "./jobs/measurement-worker.js";
-import { workerOptionsFromEnv } from "./jobs/worker-config.js";
 import { logger } from "./observability/logger.js";
 import { checkPortFree } from "./port-check.js";
 import { startServer } from "./server.js";
@@ -28,8 +27,9 @@ try {
   const worker = config.worker
     ? new MeasurementWorker({
         db: services.database.db,
+        wakeups: services.jobWakeups,
         onFigures: () => services.catalog.invalidate(),
-        ...workerOptionsFromEnv(),
+        ...config.workerOptions,
         ...(config.workerProviders ? { providers: config.workerProviders } : {}),
       })
     : null;

@@ -114,7 +114,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const database =
     options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   try {
-    const services = createServices(database);
+    const services = createServices(database, { measurementLimits: config.measurement });
     const schema = await buildFavorSchema();
     const app: AppHandle = { services, config, schema };
     const responseCache = config.responseCache

@@ -12,7 +12,6 @@ import { loadConfig } from "./config.js";
 import { openDatabase } from "./db/client.js";
 import { databaseGauges } from "./db/queries/observability.js";
 import { MeasurementWorker } from "./jobs/measurement-worker.js";
-import { workerOptionsFromEnv } from "./jobs/worker-config.js";
 import { logger } from "./observability/logger.js";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./observability/metrics.js";
 
@@ -28,7 +27,7 @@ try {
   });
   const worker = new MeasurementWorker({
     db: database.db,
-    ...workerOptionsFromEnv(),
+    ...config.workerOptions,
     ...(config.workerProviders ? { providers: config.workerProviders } : {}),
   });
   await worker.start();

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { DEFAULT_DATA_DIR, loadConfig } from "../src/config.js";
 import { DEFAULT_OPERATION_LIMITS } from "../src/limits/operation-limits.js";
+import { DEFAULT_MEASUREMENT_LIMITS } from "../src/services/measurement.service.js";
 
 describe("loadConfig", () => {
   it("Handles an empty environment with the documented defaults", () => {
@@ -17,6 +18,9 @@ describe("loadConfig", () => {
       worker: true,
       responseCache: true,
       limits: DEFAULT_OPERATION_LIMITS,
+      measurement: DEFAULT_MEASUREMENT_LIMITS,
+      workerOptions: {},
+      logLevelSet: false,
     });
   });
 
@@ -42,6 +46,10 @@ describe("loadConfig", () => {
         FAVOR_MAX_CONCURRENT_OPERATIONS: "2",
         FAVOR_MAX_QUEUED_OPERATIONS: "7",
         FAVOR_WORKER_PROVIDERS: " cpu, WebGPU ,cpu",
+        FAVOR_MAX_CELLS_PER_JOB: "20",
+        FAVOR_MAX_ACTIVE_JOBS: "4",
+        FAVOR_ONNX_DIR: "/tmp/onnx",
+        FAVOR_WORKER_POLL_MS: "100",
       }),
     ).toEqual({
       port: 0,
@@ -65,6 +73,14 @@ describe("loadConfig", () => {
         maxConcurrent: 2,
         maxQueued: 7,
       },
+      measurement: {
+        ...DEFAULT_MEASUREMENT_LIMITS,
+        maxCellsPerJob: 20,
+        maxActiveJobs: 4,
+        onnxDir: "/tmp/onnx",
+      },
+      workerOptions: { pollMs: 100 },
+      logLevelSet: true,
     });
   });
 

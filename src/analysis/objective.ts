@@ -2,6 +2,14 @@
 export type Direction = "max" | "min";
 
 /**
+ * Returns the analysis direction of a catalogue direction: HIGHER is better → `max`, LOWER is better → `min`.
+ * The one mapping every surface uses (Pareto fronts, scaling costs).
+ */
+export function directionOf(better: "HIGHER" | "LOWER"): Direction {
+  return better === "HIGHER" ? "max" : "min";
+}
+
+/**
  * One objective of a multi-objective comparison.
  * `bound` is the best value the objective can physically reach (e.g. 1 for an accuracy fraction, 0 for a
  * cost); it only limits how far a {@link paretoGap} may ask a point to improve.

@@ -12,15 +12,13 @@ import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 
 import { loadConfig } from "../config.js";
-import { openDatabase, queryRows, sql } from "../db/client.js";
-import { getJob, type JobRecord } from "../db/queries/jobs.js";
+import { openDatabase } from "../db/client.js";
+import type { JobRecord } from "../db/queries/jobs.js";
 import { MeasurementWorker } from "../jobs/measurement-worker.js";
-import { workerOptionsFromEnv } from "../jobs/worker-config.js";
 import { MEASURABLE_METRICS } from "../measure/measurable-metrics.js";
 import type { RequestedProvider } from "../measure/profiler/provider.js";
 import { logger } from "../observability/logger.js";
 import { createServices } from "../services/index.js";
-import { MeasurementService, measurementLimitsFromEnv } from "../services/measurement.service.js";
 
 const USAGE = `Usage: npm run measure -- --model <name> [--model <name> ...] [options]
 
@@ -89,7 +87,7 @@ const threads = number("threads", args.threads);
 
 const config = loadConfig();
 // The CLI prints its own lines; the service's and worker's JSON log lines only when LOG_LEVEL asks for them.
-logger.level = process.env.LOG_LEVEL ? config.logLevel : "warn";
+logger.level = config.logLevelSet ? config.logLevel : "warn";
 async function openDatabaseOrExit() {
   try {
     return await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 3 });
@@ -106,8 +104,9 @@ const database = await openDatabaseOrExit();
 const { db } = database;
 // A local file is allowed wherever it lies: the CLI runs as the machine's user.
 const onnxFile = args.onnx === undefined ? null : path.resolve(args.onnx);
-const limits = { ...measurementLimitsFromEnv(), ...(onnxFile ? { onnxDir: path.dirname(onnxFile) } : {}) };
-const service = new MeasurementService(db, createServices(database).catalog, limits);
+const limits = { ...config.measurement, ...(onnxFile ? { onnxDir: path.dirname(onnxFile) } : {}) };
+const services = createServices(database, { measurementLimits: limits });
+const service = services.measurements;
 
 let exitCode = 0;
 try {
@@ -129,7 +128,8 @@ try {
   );
   const worker = new MeasurementWorker({
     db,
-    ...workerOptionsFromEnv(),
+    wakeups: services.jobWakeups,
+    ...config.workerOptions,
     ...(config.workerProviders ? { providers: config.workerProviders } : {}),
     ...(threads ? { threads } : {}),
     log: () => {},
@@ -159,7 +159,7 @@ try {
   bar.start(job.counts.total, ended(job), tallies(job));
   let final: JobRecord = job;
   for (;;) {
-    final = (await getJob(db, job.id))!;
+    final = (await service.job(job.id))!;
     bar.update(ended(final), tallies(final));
     if (["succeeded", "failed", "cancelled"].includes(final.status)) break;
     await new Promise((r) => setTimeout(r, 500));
@@ -167,28 +167,13 @@ try {
   bar.stop();
   await worker.stop();
 
-  const figures = await queryRows<{
-    model: string;
-    resolution: number;
-    metric_key: string;
-    unit: string;
-    value: number;
-    batch_size: number | null;
-    verdict: string | null;
-    cv: number | null;
-  }>(
-    db,
-    sql`SELECT m.name AS model, c.resolution, c.metric_key, k.unit, c.value, c.batch_size,
-               c.provenance->'validity'->>'verdict' AS verdict, (c.provenance->'spread'->>'cv')::float8 AS cv FROM cells c
-        JOIN models m ON m.id = c.model_id JOIN metrics k ON k.key = c.metric_key
-        WHERE c.job_id = ${job.id} ORDER BY m.name, c.resolution, c.id`,
-  );
+  const figures = await service.figuresOf(job.id);
   for (const f of figures) {
-    const batch = f.batch_size === null ? "" : ` (batch ${f.batch_size})`;
-    const spread = f.cv === null ? "" : ` ±${(Number(f.cv) * 100).toFixed(1)} % (cv)`;
+    const batch = f.batchSize === null ? "" : ` (batch ${f.batchSize})`;
+    const spread = f.cv === null ? "" : ` ±${(f.cv * 100).toFixed(1)} % (cv)`;
     const verdict = f.verdict === null ? "" : `  [${f.verdict}]`;
     console.log(
-      `  ${f.model}@${f.resolution}  ${f.metric_key.padEnd(20)} ${format(Number(f.value))} ${f.unit}${batch}${spread}${verdict}`,
+      `  ${f.model}@${f.resolution}  ${f.metricKey.padEnd(20)} ${format(f.value)} ${f.unit}${batch}${spread}${verdict}`,
     );
   }
   for (const e of (await service.job(job.id))!.errors) {

@@ -82,7 +82,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<FavorD
       const client = await pool.connect();
       try {
         await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
-        await prepare(drizzleNodePg({ client, schema }) as unknown as FavorDb);
+        await prepare(drizzleNodePg({ client, schema }));
       } finally {
         await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => undefined);
         client.release();
@@ -91,7 +91,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<FavorD
       await pool.end();
       throw error;
     }
-    const db = drizzleNodePg({ client: pool, schema }) as unknown as FavorDb;
+    const db: FavorDb = drizzleNodePg({ client: pool, schema });
     const listener = new PgListener(options.databaseUrl);
     let closed = false;
     return {
@@ -112,7 +112,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<FavorD
   try {
     client = new PGlite(options.dataDir);
     await client.waitReady;
-    const db = drizzlePglite({ client, schema }) as unknown as FavorDb;
+    const db: FavorDb = drizzlePglite({ client, schema });
     await prepare(db);
     const pglite = client;
     let closed = false;
@@ -237,10 +237,18 @@ function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** Runs a raw SQL query and returns its rows (both drivers return `{ rows }`). */
+/**
+ * Runs a raw SQL query and returns its rows as `T` (both drivers return `{ rows }`; the caller's `T` names the
+ * columns its SELECT writes, so keep each such query next to its row type in src/db/queries).
+ */
 export async function queryRows<T>(db: FavorDb, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
+  const result: unknown = await db.execute(query);
+  if (!hasRows(result)) throw new Error("database driver returned no rows array");
+  return result.rows as T[];
+}
+
+function hasRows(result: unknown): result is { rows: unknown[] } {
+  return typeof result === "object" && result !== null && Array.isArray((result as { rows?: unknown }).rows);
 }
 
 export { sql };

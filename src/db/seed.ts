@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-import { sql } from "drizzle-orm";
+import { count, sql } from "drizzle-orm";
 
 import type { FavorDb } from "./client.js";
 import { METRIC_CATALOG } from "./metric-catalog.js";
@@ -83,12 +83,8 @@ async function seedPaper(db: FavorDb): Promise<{ seeded: boolean }> {
     });
 
   return db.transaction(async (tx) => {
-    const [{ count }] = (
-      (await tx.execute(sql`SELECT count(*)::int AS count FROM runs`)) as unknown as {
-        rows: Array<{ count: number }>;
-      }
-    ).rows;
-    if (count > 0) {
+    const [{ runCount }] = await tx.select({ runCount: count() }).from(runs);
+    if (runCount > 0) {
       // A database seeded from an older catalogue gains the models added since (e.g. zoo models without paper runs).
       await tx.insert(models).values(readModelsFile().models).onConflictDoNothing();
       return { seeded: false };

@@ -1,6 +1,5 @@
-import { sql } from "drizzle-orm";
-
-import { type FavorDb, queryRows } from "../db/client.js";
+import type { FavorDb } from "../db/client.js";
+import { upsertMeasuringDevice } from "../db/queries/devices.js";
 import type { DeviceRow } from "../db/schema/index.js";
 import type { DeviceDescription } from "../measure/device/device-description.js";
 import { describeProviderDevice } from "../measure/device/device-description.js";
@@ -18,25 +17,13 @@ export function stableIdOf(device: Pick<DeviceRow, "description">): string | nul
  * description refreshed: versions and driver may change), or a new one named after the device (with the stable
  * id appended when another device already has that name, so figures of different machines never mix).
  */
-export async function registerDevice(db: FavorDb, description: DeviceDescription): Promise<DeviceRow> {
-  const json = JSON.stringify(description);
-  const [updated] = await queryRows<RawDevice>(
-    db,
-    sql`UPDATE devices SET description = ${json}::jsonb WHERE description->>'id' = ${description.id}
-        RETURNING id, name, kind, description, created_at`,
-  );
-  if (updated) return toDevice(updated);
-  const [inserted] = await queryRows<RawDevice>(
-    db,
-    sql`INSERT INTO devices (name, kind, description)
-        VALUES (
-          CASE WHEN EXISTS (SELECT 1 FROM devices WHERE name = ${description.name})
-               THEN ${`${description.name} [${description.id}]`} ELSE ${description.name} END,
-          ${description.kind}, ${json}::jsonb)
-        ON CONFLICT (name) DO UPDATE SET description = excluded.description
-        RETURNING id, name, kind, description, created_at`,
-  );
-  return toDevice(inserted);
+export function registerDevice(db: FavorDb, description: DeviceDescription): Promise<DeviceRow> {
+  return upsertMeasuringDevice(db, {
+    id: description.id,
+    name: description.name,
+    kind: description.kind,
+    description: { ...description },
+  });
 }
 
 /** A device of this machine that a provider runs on. */
@@ -74,24 +61,4 @@ export function providerOfDevice(
 ): Provider {
   if (device.kind !== "gpu") return "cpu";
   return device.description?.provider === "webgpu" ? "webgpu" : "cuda";
-}
-
-interface RawDevice {
-  id: number;
-  name: string;
-  kind: "cpu" | "gpu";
-  description: unknown;
-  created_at: Date | string;
-}
-
-function toDevice(row: RawDevice): DeviceRow {
-  return {
-    id: Number(row.id),
-    name: row.name,
-    kind: row.kind,
-    description: (typeof row.description === "string"
-      ? JSON.parse(row.description)
-      : row.description) as Record<string, unknown>,
-    createdAt: new Date(row.created_at),
-  };
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { EventEmitter } from "node:events";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
 import type { FavorDb } from "../db/client.js";
+import { metricRows, modelSourceIds } from "../db/queries/catalog.js";
 import type {
   CellEnd,
   FigureWrite,
@@ -49,6 +49,7 @@ import {
   workerHeartbeats,
 } from "../observability/metrics.js";
 import { describeLocal, registerDevice } from "./device-registry.js";
+import type { JobWakeups } from "./job-wakeups.js";
 
 /** Prefix of a worker's scratch folder in the OS temp dir: `favor-worker-<pid>-<random>`. */
 export const WORKER_SCRATCH_PREFIX = "favor-worker-";
@@ -96,6 +97,8 @@ export interface MeasurementWorkerOptions {
     resolution: number;
     task: MeasureTask;
   }) => ChildFault | undefined;
+  /** Enqueue signals of this process (the services' `jobWakeups`): an idle worker wakes at once on each. */
+  readonly wakeups?: JobWakeups;
   /** Called after figures were written (e.g. to drop the API's caches). */
   readonly onFigures?: () => void;
   /** Progress events (the CLI's progress bar). */
@@ -120,13 +123,6 @@ export type WorkerEvent =
       readonly jobId: number;
       readonly status: JobStatus | "released" | "lost" | "cancelled";
     };
-
-const enqueued = new EventEmitter();
-
-/** Wakes this process's idle workers: a job was just enqueued (called by the measurement service). */
-export function notifyJobEnqueued(): void {
-  enqueued.emit("job");
-}
 
 /** A device this worker measures on. */
 interface ServedDevice {
@@ -153,6 +149,7 @@ export class MeasurementWorker {
   private current: AbortController | null = null;
   private wake: (() => void) | null = null;
   private readonly onEnqueued = () => this.wake?.();
+  private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly options: MeasurementWorkerOptions) {
     // Public (jobs show it): random, naming neither the host nor the process.
@@ -219,14 +216,15 @@ export class MeasurementWorker {
   async start(): Promise<void> {
     await removeStaleScratch();
     await this.register();
-    enqueued.on("job", this.onEnqueued);
+    this.unsubscribe ??= this.options.wakeups?.subscribe(this.onEnqueued);
     this.loop ??= this.run();
   }
 
   /** Stops: kills a running measurement, hands the current job back to the queue, and waits for the loop to end. */
   async stop(): Promise<void> {
     this.stopping = true;
-    enqueued.off("job", this.onEnqueued);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.current?.abort();
     this.wake?.();
     await this.loop;
@@ -443,6 +441,7 @@ export class MeasurementWorker {
           Number(process.hrtime.bigint() - measureStarted) / 1e9,
         );
         if (result.ok) {
+          const perDevice = await this.perDeviceMetrics();
           const figures: FigureWrite[] = result.figures.map((f) => {
             const cell = group.find((c) => c.metricKey === f.metricKey)!;
             return {
@@ -450,7 +449,8 @@ export class MeasurementWorker {
               modelId: cell.modelId,
               resolution: cell.resolution,
               metricKey: f.metricKey,
-              deviceId: f.perDevice ? job.deviceId : null,
+              // Whether a figure depends on the device is the catalogue's word (metrics.per_device).
+              deviceId: perDevice.has(f.metricKey) ? job.deviceId : null,
               batchSize: f.batchSize,
               value: f.value,
               provenance: f.provenance,
@@ -505,11 +505,20 @@ export class MeasurementWorker {
   }
 
   private sourceIds: Map<number, string> | null = null;
+  private perDeviceKeys: Promise<Set<string>> | null = null;
+
+  /** The catalogue's per-device metric keys (read once per worker: the catalogue is fixed by the seed). */
+  private perDeviceMetrics(): Promise<Set<string>> {
+    this.perDeviceKeys ??= metricRows(this.options.db).then(
+      (rows) => new Set(rows.filter((m) => m.perDevice).map((m) => m.key)),
+    );
+    this.perDeviceKeys.catch(() => (this.perDeviceKeys = null));
+    return this.perDeviceKeys;
+  }
 
   private async sourceIdOf(cell: JobCellRecord): Promise<string> {
     if (this.sourceIds === null || !this.sourceIds.has(cell.modelId)) {
-      const rows = await this.options.db.query.models.findMany({ columns: { id: true, sourceId: true } });
-      this.sourceIds = new Map(rows.map((r) => [r.id, r.sourceId]));
+      this.sourceIds = await modelSourceIds(this.options.db);
     }
     return this.sourceIds.get(cell.modelId) ?? cell.modelName;
   }

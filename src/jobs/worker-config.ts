@@ -3,7 +3,8 @@ import { normalizeSettings } from "../measure/profiler/measure-settings.js";
 import type { MeasurementWorkerOptions } from "./measurement-worker.js";
 
 /**
- * Returns the worker options set by the environment; throws naming a malformed variable.
+ * Returns the worker options set by the environment (read by src/config.ts, FavorConfig `workerOptions`); throws
+ * naming a malformed variable.
  *
  * | variable | meaning |
  * |---|---|
@@ -13,9 +14,7 @@ import type { MeasurementWorkerOptions } from "./measurement-worker.js";
  * | FAVOR_MEASURE_SETTINGS | JSON of measurement settings (src/measure/profiler/measure-settings.ts), e.g. shorter loops |
  * | FAVOR_WORKER_CUDA | 1/0: serve this machine's GPUs (default: where the CUDA provider can run) |
  */
-export function workerOptionsFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): Partial<MeasurementWorkerOptions> {
+export function workerOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<MeasurementWorkerOptions> {
   const options: {
     leaseMs?: number;
     pollMs?: number;

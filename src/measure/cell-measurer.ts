@@ -213,8 +213,6 @@ export interface MeasuredFigure {
   readonly metricKey: string;
   readonly value: number;
   readonly batchSize: number | null;
-  /** Device-independent figures (params, MACs, FLOPs) are stored without a device. */
-  readonly perDevice: boolean;
   readonly provenance: Record<string, unknown>;
 }
 
@@ -284,7 +282,6 @@ export async function measureTask(
         metricKey: k,
         value: values[k],
         batchSize: null,
-        perDevice: false,
         provenance,
       })),
     };
@@ -356,7 +353,6 @@ export async function measureTask(
           metricKey: k,
           value: values[k],
           batchSize: 1,
-          perDevice: true,
           provenance,
         })),
       };
@@ -381,7 +377,6 @@ export async function measureTask(
             metricKey: "throughput",
             value: m.imagesPerSecond,
             batchSize: m.batchSize,
-            perDevice: true,
             provenance,
           },
         ],
@@ -417,7 +412,6 @@ export async function measureTask(
           metricKey: k,
           value: m.bytes + graph.stats!.weightBytes,
           batchSize: m.batchSize,
-          perDevice: true,
           provenance,
         })),
       };

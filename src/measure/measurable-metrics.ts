@@ -31,9 +31,6 @@ export const TASK_METRICS: Readonly<Record<MeasureTask, readonly string[]>> = {
 /** Every metric key Favor can measure, in task order (the `measure` mutation's default). */
 export const MEASURABLE_METRICS: readonly string[] = Object.values(TASK_METRICS).flat();
 
-/** Metric keys whose figures do not depend on the device (written without a device). */
-export const DEVICE_INDEPENDENT_METRICS: readonly string[] = TASK_METRICS.theory;
-
 /** Returns the task that measures `metricKey`; undefined for a metric Favor cannot measure (accuracy, training). */
 export function taskOf(metricKey: string): MeasureTask | undefined {
   for (const [task, keys] of Object.entries(TASK_METRICS) as Array<[MeasureTask, readonly string[]]>) {

@@ -18,7 +18,7 @@ import { ScalingAnswer, type ScalingPoint, type ScalingStep } from "../schema/sc
 import type { ScalingVerdict } from "../schema/scaling-verdict.enum.js";
 import {
   type AnalysisScope,
-  AnalysisService,
+  type AnalysisService,
   type Exclusion,
   type FrontPoint,
   type FrontResult,
@@ -35,7 +35,7 @@ export class AnalysisResolver {
   private readonly analysis: AnalysisService;
 
   constructor(services: Services) {
-    this.analysis = new AnalysisService(services.catalog, services.subjects);
+    this.analysis = services.analysis;
   }
 
   @Query(() => ParetoFront, {

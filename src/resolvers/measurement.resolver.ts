@@ -27,8 +27,7 @@ import type { DataVersion, Services } from "../services/index.js";
 import {
   JOB_WATCH_INTERVAL_MS,
   type MeasurementJobView,
-  MeasurementService,
-  measurementLimitsFromEnv,
+  type MeasurementService,
 } from "../services/measurement.service.js";
 import type { FavorContext } from "./context.type.js";
 
@@ -44,11 +43,7 @@ export class MeasurementResolver {
 
   constructor(services: Services) {
     this.dataVersion = services.dataVersion;
-    this.measurements = new MeasurementService(
-      services.database.db,
-      services.catalog,
-      measurementLimitsFromEnv(),
-    );
+    this.measurements = services.measurements;
   }
 
   @Mutation(() => MeasurementJob, {
@@ -92,8 +87,8 @@ export class MeasurementResolver {
   @Subscription(() => MeasurementJob, {
     description: `The job at once, then each time its status or progress changed; completes after SUCCEEDED, FAILED or CANCELLED. Over graphql-ws (protocol graphql-transport-ws) at /graphql; the job is re-read every ${JOB_WATCH_INTERVAL_MS} ms, so workers in other processes are seen too.`,
     subscribe: ({ args, context }: SubscribeResolverData<unknown, { id: string }, FavorContext>) =>
-      // type-graphql calls `subscribe` without the resolver instance; a MeasurementService is only a view of the database.
-      new MeasurementService(context.services.database.db, context.services.catalog).watch(args.id),
+      // type-graphql calls `subscribe` without the resolver instance: the services come with the context.
+      context.services.measurements.watch(args.id),
   })
   measurementJobProgress(
     @Root() job: MeasurementJobView,

@@ -2,7 +2,7 @@ import { bestPerGroup } from "../analysis/best-per-group.js";
 import type { CorrelationMethod } from "../analysis/correlation.js";
 import { correlationMatrix } from "../analysis/correlation-matrix.js";
 import { frontOrder } from "../analysis/front-order.js";
-import type { Objective } from "../analysis/objective.js";
+import { directionOf, type Objective } from "../analysis/objective.js";
 import { paretoAnalysis } from "../analysis/pareto-analysis.js";
 import { type ScalingVerdict, scalingSteps } from "../analysis/scaling-steps.js";
 import type { DeviceRow, MetricRow } from "../db/schema/index.js";
@@ -15,6 +15,7 @@ import type {
   SubjectLevel,
   SubjectQueryService,
 } from "./subject-query.js";
+import { unique } from "./unique.js";
 
 /** Which way an objective improves, as the catalogue spells it. */
 export type ObjectiveDirection = "HIGHER" | "LOWER";
@@ -372,7 +373,7 @@ export class AnalysisService {
     }
     const chosen = [...best.values()];
     const costObjectives: Objective[] = costMetrics.map((m) => ({
-      direction: m.direction === "HIGHER" ? "max" : "min",
+      direction: directionOf(m.direction),
     }));
     const comparisons = scalingSteps(
       chosen.map((s, id) => ({
@@ -557,7 +558,7 @@ export class AnalysisService {
       groupBy === "RESOLUTION" ? Number(a) - Number(b) : String(a).localeCompare(String(b)),
     );
     const analysisObjectives: Objective[] = objectives.map((o) => ({
-      direction: o.direction === "HIGHER" ? "max" : "min",
+      direction: directionOf(o.direction),
       ...(o.bound === null ? {} : { bound: o.bound }),
     }));
     const groups = keys.map((key) => {
@@ -684,19 +685,6 @@ function preferRun(a: Subject, b: Subject): number {
     return vb - va;
   }
   return (a.run?.id ?? 0) - (b.run?.id ?? 0);
-}
-
-/** Returns the values once each; BAD_USER_INPUT names a repeated one. */
-function unique(values: readonly string[], what: string): string[] {
-  const seen = new Set<string>();
-  for (const v of values) {
-    if (seen.has(v))
-      throw new BadUserInputError(`The ${what} "${v}" is given twice`, {
-        [what.replace(/ (\w)/g, (_, c: string) => c.toUpperCase())]: v,
-      });
-    seen.add(v);
-  }
-  return [...seen];
 }
 
 function intersect<T>(a: readonly T[] | null | undefined, b: readonly T[] | null | undefined): T[] | null {

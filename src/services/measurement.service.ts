@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { GraphQLError } from "graphql";
 import type { FavorDb } from "../db/client.js";
+import { type JobFigure, jobFigures } from "../db/queries/figures.js";
 import type { JobCellRecord, JobCellStatus, JobRecord, JobStatus, PlannedCell } from "../db/queries/jobs.js";
 import {
   cancelJob,
@@ -21,7 +22,7 @@ import type { DeviceRow, ModelRow } from "../db/schema/index.js";
 import { BadUserInputError } from "../errors/index.js";
 import type { LocalDevice } from "../jobs/device-registry.js";
 import { localDevice, providerOfDevice, registerDevice, stableIdOf } from "../jobs/device-registry.js";
-import { notifyJobEnqueued } from "../jobs/measurement-worker.js";
+import type { JobWakeups } from "../jobs/job-wakeups.js";
 import { MEASURABLE_METRICS, metricOrder } from "../measure/measurable-metrics.js";
 import type { Provider, RequestedProvider } from "../measure/profiler/provider.js";
 import { ProviderUnavailableError, REQUESTED_PROVIDERS } from "../measure/profiler/provider.js";
@@ -29,6 +30,7 @@ import { findModel, resolutionProblem } from "../measure/zoo/registry.js";
 import { logger } from "../observability/logger.js";
 import type { CatalogService } from "./catalog.service.js";
 import { type ConnectionData, pageRequest, toConnection } from "./pagination.js";
+import { unique } from "./unique.js";
 
 /** Bounds of a measurement request. */
 export interface MeasurementLimits {
@@ -56,27 +58,6 @@ export const DEFAULT_MEASUREMENT_LIMITS: MeasurementLimits = {
   defaultSecondsPerCell: 300,
   onnxDir: null,
 };
-
-/**
- * Returns the limits with the environment's overrides (FAVOR_MAX_CELLS_PER_JOB, FAVOR_MAX_ACTIVE_JOBS, and
- * FAVOR_ONNX_DIR, which turns on measuring users' .onnx files from that folder); throws naming a malformed variable.
- */
-export function measurementLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): MeasurementLimits {
-  const int = (name: string, fallback: number) => {
-    const text = env[name];
-    if (text === undefined || text === "") return fallback;
-    const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < 1)
-      throw new Error(`${name} must be a positive integer, got "${text}"`);
-    return value;
-  };
-  return {
-    ...DEFAULT_MEASUREMENT_LIMITS,
-    maxCellsPerJob: int("FAVOR_MAX_CELLS_PER_JOB", DEFAULT_MEASUREMENT_LIMITS.maxCellsPerJob),
-    maxActiveJobs: int("FAVOR_MAX_ACTIVE_JOBS", DEFAULT_MEASUREMENT_LIMITS.maxActiveJobs),
-    onnxDir: env.FAVOR_ONNX_DIR ? path.resolve(env.FAVOR_ONNX_DIR) : null,
-  };
-}
 
 /** A `measure` request as the API receives it. */
 export interface MeasureRequest {
@@ -115,8 +96,14 @@ export class MeasurementService {
     private readonly db: FavorDb,
     private readonly catalog: CatalogService,
     private readonly limits: MeasurementLimits = DEFAULT_MEASUREMENT_LIMITS,
+    private readonly wakeups: JobWakeups | null = null,
     private readonly deviceOf: (provider: RequestedProvider) => LocalDevice = localDevice,
   ) {}
+
+  /** Returns the figures job `id` wrote (model, resolution, metric, value, unit, validity), in model order. */
+  figuresOf(id: number): Promise<JobFigure[]> {
+    return jobFigures(this.db, id);
+  }
 
   /** Validates and queues a request; returns the job at once (queued, or succeeded when nothing is left to do). */
   async request(input: MeasureRequest): Promise<MeasurementJobView> {
@@ -219,7 +206,7 @@ export class MeasurementService {
       }
       throw error;
     }
-    notifyJobEnqueued();
+    this.wakeups?.notify();
     // Carries the request id of the measure mutation: it links the request to the job's own lines (jobId).
     logger.info({ jobId, deviceId: device.id, cells: cells.length }, "job enqueued");
     return (await this.job(jobId))!;
@@ -531,14 +518,6 @@ function parseJobId(id: string | number): number {
   if (!Number.isSafeInteger(value) || value < 1)
     throw new BadUserInputError(`Invalid measurement job id "${id}"`, { id: String(id) });
   return value;
-}
-
-function unique(values: readonly string[], what: string): void {
-  const seen = new Set<string>();
-  for (const v of values) {
-    if (seen.has(v)) throw new BadUserInputError(`The ${what} "${v}" is given twice`, { [what]: v });
-    seen.add(v);
-  }
 }
 
 /** Replaces absolute paths in a message for clients (e.g. onnxruntime's bin folder) with their last part. */

@@ -11,7 +11,7 @@ import {
   type SubjectRow,
   subjectPage,
 } from "../db/queries/subjects.js";
-import type { MetricRow, ModelRow, RunRow } from "../db/schema/index.js";
+import type { ModelRow, RunRow } from "../db/schema/index.js";
 import { BadUserInputError } from "../errors/index.js";
 import type { CatalogService } from "./catalog.service.js";
 import { type DataVersion, VersionedCache } from "./data-version.js";
@@ -75,30 +75,13 @@ export interface Subject {
   /** Paper runs of this (model, resolution). */
   runCount: number;
   deviceId: number | null;
-  /** Figures by metric key, picked by the lookup rule above. */
+  /** Figures by metric key, picked by the figure rule (src/db/queries/figure-rule.ts), in catalogue order. */
   values: Map<string, CellValue>;
 }
 
 export interface SubjectPage {
   subjects: Subject[];
   totalCount: number;
-}
-
-/** Returns whether a cell is one the lookup rule may pick for `metric` and the device selection. */
-export function cellMatches(cell: CellValue, metric: MetricRow, deviceId: number | null): boolean {
-  if (!metric.perDevice) return cell.deviceId === null;
-  if (deviceId == null) return cell.owner === "run";
-  return cell.deviceId === deviceId;
-}
-
-/** Largest batch size first (missing last), then lowest id: the SQL's ORDER BY. */
-function preferCell(a: CellValue, b: CellValue): number {
-  if (a.batchSize !== b.batchSize) {
-    if (a.batchSize === null) return 1;
-    if (b.batchSize === null) return -1;
-    return b.batchSize - a.batchSize;
-  }
-  return a.id - b.id;
 }
 
 /** A validated filter and ordering. */
@@ -158,8 +141,7 @@ export class SubjectQueryService {
       limit: query.limit ?? 1_000_000,
       offset: query.offset ?? 0,
     });
-    const metrics = await this.catalog.listMetrics();
-    const subjects = rows.map((row) => toSubject(row, query.level, deviceId, metrics));
+    const subjects = rows.map((row) => toSubject(row, query.level, deviceId));
     return { subjects, totalCount };
   }
 
@@ -298,46 +280,18 @@ const SORT_FIELDS: ReadonlySet<string> = new Set<SortField>([
   "GPU_COUNT",
 ]);
 
-/** Sets `subject.values` from its cells by the lookup rule: run cells first, then model@resolution cells. */
-function pickValues(
-  subject: Subject,
-  cells: CellValue[],
-  metrics: readonly MetricRow[],
-  deviceId: number | null,
-): void {
-  const groups = [cells.filter((c) => c.owner === "run"), cells.filter((c) => c.owner === "modelResolution")];
-  for (const metric of metrics) {
-    for (const group of groups) {
-      const best = group
-        .filter((c) => c.metricKey === metric.key && cellMatches(c, metric, deviceId))
-        .sort(preferCell)[0];
-      if (best) {
-        subject.values.set(metric.key, best);
-        break;
-      }
-    }
-  }
-}
-
 function camel(words: string): string {
   return words.replace(/[- ](\w)/g, (_, c: string) => c.toUpperCase());
 }
 
-function toSubject(
-  row: SubjectRow,
-  level: SubjectLevel,
-  deviceId: number | null,
-  metrics: readonly MetricRow[],
-): Subject {
-  const subject: Subject = {
+function toSubject(row: SubjectRow, level: SubjectLevel, deviceId: number | null): Subject {
+  return {
     level,
     model: row.model,
     resolution: row.resolution,
     run: row.run,
     runCount: row.runCount,
     deviceId,
-    values: new Map(),
+    values: new Map(row.cells.map((cell) => [cell.metricKey, cell])),
   };
-  pickValues(subject, row.cells, metrics, deviceId);
-  return subject;
 }

@@ -1,10 +1,9 @@
 /**
  * The data the /plots and /export endpoints read, through the data service's own use cases (catalogue, runs) and
- * the Pareto analysis module, so the endpoints share the API's filters, figure lookup rule and error messages.
+ * the Pareto analysis (the `paretoFront` query's service), so the endpoints share the API's filters, figure rule,
+ * fronts and error messages.
  */
 
-import type { Objective } from "../analysis/index.js";
-import { nonDominatedSort } from "../analysis/index.js";
 import type { Services, SortField, SortSpec, SubjectFilter } from "../services/index.js";
 import { MAX_PAGE_SIZE } from "../services/index.js";
 import { HttpError } from "./http-error.js";
@@ -75,6 +74,26 @@ export function createWebData(services: Services) {
         stage: m.stage,
       }));
     },
+    /**
+     * Returns the Pareto ranks of the runs that pass the filters over the metrics `keys` (directions from the
+     * catalogue), computed by the analysis service that answers GraphQL's `paretoFront`; runs missing one of the
+     * figures are left out (the caller draws only complete points).
+     */
+    async front(filters: RunFilterParams, keys: readonly string[]): Promise<FrontResult> {
+      return asHttp(async () => {
+        const analysis = await services.analysis.paretoFront(
+          keys.map((metric) => ({ metric })),
+          { filter: subjectFilter(filters), device: filters.device ?? null, level: "run" },
+        );
+        const result: FrontResult = { optimal: new Set(), ranks: new Map() };
+        for (const point of analysis.points) {
+          const id = String(point.subject.run!.id);
+          result.ranks.set(id, point.rank);
+          if (point.optimal) result.optimal.add(id);
+        }
+        return result;
+      });
+    },
     /** Returns every run that passes the filters (figures for `filters.device`), in the order asked for. */
     async runs(filters: RunFilterParams, orderBy?: { key: string; desc: boolean }): Promise<ExportRun[]> {
       return asHttp(async () => {
@@ -136,28 +155,6 @@ export function createWebData(services: Services) {
 
 /** The data access object `createWebData` returns. */
 export type WebData = ReturnType<typeof createWebData>;
-
-/**
- * Returns the non-dominated ranks of `runs` over `objectives` (directions from the catalogue: HIGHER = max).
- * Runs missing a value are left out (the caller draws only complete points).
- */
-export function frontOf(
-  runs: ReadonlyArray<ExportRun>,
-  objectives: ReadonlyArray<CatalogueMetric>,
-): FrontResult {
-  const complete = runs.filter((r) => objectives.every((o) => Number.isFinite(r.values[o.key])));
-  const dirs: Objective[] = objectives.map((o) => ({ direction: o.direction === "HIGHER" ? "max" : "min" }));
-  const ranks = nonDominatedSort(
-    complete.map((r) => objectives.map((o) => r.values[o.key])),
-    dirs,
-  );
-  const result: FrontResult = { optimal: new Set(), ranks: new Map() };
-  complete.forEach((r, i) => {
-    result.ranks.set(r.id, ranks[i]);
-    if (ranks[i] === 1) result.optimal.add(r.id);
-  });
-  return result;
-}
 
 /** Returns the service filter (SubjectFilter, as the `filter` argument of runs/models) for the endpoints' filters. */
 export function subjectFilter(filters: RunFilterParams): SubjectFilter {

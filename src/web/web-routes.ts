@@ -17,7 +17,7 @@ import { parseExportParams, parsePlotParams } from "./query-params.js";
 import { renderSvg } from "./render-svg.js";
 import { createAssetLoader } from "./web-assets.js";
 import type { CatalogueMetric, ExportRun, FrontResult, WebData } from "./web-data.js";
-import { createWebData, frontOf } from "./web-data.js";
+import { createWebData } from "./web-data.js";
 
 /** Paths of the page and its assets (the asset table decides what exists under /assets). */
 const PAGE_PATHS = /^\/(dashboard)?$|^\/assets\/[\w./-]+$/;
@@ -167,11 +167,8 @@ async function plotSvg(data: WebData, params: PlotParams): Promise<string> {
   let front: FrontResult | undefined;
   if (params.front !== "none") {
     const keys = [...new Set([params.x, params.y, ...(params.front === "kd" ? params.objectives : [])])];
-    // Rank over the runs that have x and y (those drawn); a k-D objective a run lacks leaves it out of the ranking.
-    front = frontOf(
-      runs.filter((r) => Number.isFinite(r.values[params.x]) && Number.isFinite(r.values[params.y])),
-      keys.map((k) => byKey.get(k)!),
-    );
+    // Ranked over the runs that have every key (x and y among them): a k-D objective a run lacks leaves it out.
+    front = await data.front(params, keys);
   }
   const points: PlotPoint[] = runs
     .filter((r) => Number.isFinite(r.values[params.x]) && Number.isFinite(r.values[params.y]))

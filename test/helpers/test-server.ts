@@ -80,6 +80,8 @@ export async function startTestServer(
   const scratch = await createScratchDatabase(backend);
   const config: FavorConfig = {
     ...loadConfig({}),
+    // Measurement limits as the test file's environment sets them (FAVOR_MAX_CELLS_PER_JOB, FAVOR_ONNX_DIR, ...).
+    measurement: loadConfig(process.env).measurement,
     port: 0,
     databaseUrl: scratch.databaseUrl,
     dataDir: scratch.dataDir,

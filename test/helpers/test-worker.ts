@@ -12,6 +12,7 @@ export async function startTestWorker(
 ): Promise<MeasurementWorker> {
   const worker = new MeasurementWorker({
     db: api.server.app.services.database.db,
+    wakeups: api.server.app.services.jobWakeups,
     settings: QUICK_SETTINGS,
     threads: 1,
     pollMs: 100,

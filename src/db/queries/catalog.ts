@@ -48,3 +48,9 @@ export async function pretrainResolutions(db: FavorDb): Promise<number[]> {
     .orderBy(asc(runs.pretrainResolution));
   return rows.map((r) => Number(r.resolution));
 }
+
+/** Returns each model's benchmark id by model id. */
+export async function modelSourceIds(db: FavorDb): Promise<Map<number, string>> {
+  const rows = await db.select({ id: models.id, sourceId: models.sourceId }).from(models);
+  return new Map(rows.map((r) => [r.id, r.sourceId]));
+}

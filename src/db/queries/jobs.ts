@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
-import { DEVICE_INDEPENDENT_METRICS } from "../../measure/measurable-metrics.js";
 import { type FavorDb, queryRows } from "../client.js";
+import { figureMatchSql } from "./figure-rule.js";
+import { jsonColumn } from "./json-column.js";
 
 /**
  * The measurement job queue, hand-written on PostgreSQL (the same SQL on PGlite and on a server):
@@ -121,7 +122,7 @@ const ENQUEUE_LOCK_KEY = 7_216_305;
  */
 export async function enqueueJob(db: FavorDb, input: EnqueueInput): Promise<number> {
   return db.transaction(async (txn) => {
-    const tx = txn as unknown as FavorDb;
+    const tx: FavorDb = txn;
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${ENQUEUE_LOCK_KEY})`);
     const [{ n: active }] = await queryRows<{ n: number }>(
       tx,
@@ -271,7 +272,7 @@ async function settleWaitingCells(db: FavorDb, jobId: number): Promise<void> {
                    AND o.device_id = b.device_id`;
   const waiting = sql`b.job_id = ${jobId} AND b.status = 'skipped' AND b.reason_kind = 'waiting'`;
   await db.transaction(async (txn) => {
-    const tx = txn as unknown as FavorDb;
+    const tx: FavorDb = txn;
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${ENQUEUE_LOCK_KEY})`);
     await tx.execute(
       sql`UPDATE measurement_job_cells b SET reason_kind = 'duplicate', reason = 'measured by job ' || o.job_id,
@@ -339,7 +340,7 @@ export async function startCells(
   leaseMs: number,
 ): Promise<void> {
   await db.transaction(async (txn) => {
-    const tx = txn as unknown as FavorDb;
+    const tx: FavorDb = txn;
     await holdLease(tx, jobId, workerId, leaseMs, current);
     await tx.execute(
       sql`UPDATE measurement_job_cells SET status = 'running', attempts = attempts + 1, started_at = now()
@@ -387,7 +388,7 @@ export async function finishCells(
   leaseMs: number,
 ): Promise<void> {
   await db.transaction(async (txn) => {
-    const tx = txn as unknown as FavorDb;
+    const tx: FavorDb = txn;
     await holdLease(tx, jobId, workerId, leaseMs, null);
     for (const f of figures) {
       const device = f.deviceId === null ? sql`IS NULL` : sql`= ${f.deviceId}`;
@@ -428,7 +429,7 @@ export async function completeJob(
   error: string | null = null,
 ): Promise<JobStatus | null> {
   return db.transaction(async (txn) => {
-    const tx = txn as unknown as FavorDb;
+    const tx: FavorDb = txn;
     const held = await queryRows<{ id: unknown }>(
       tx,
       sql`SELECT id FROM measurement_jobs WHERE id = ${jobId} AND worker_id = ${workerId} AND status = 'running' FOR UPDATE`,
@@ -459,7 +460,7 @@ export async function completeJob(
  */
 export async function releaseJob(db: FavorDb, jobId: number, workerId: string): Promise<boolean> {
   return db.transaction(async (txn) => {
-    const tx = txn as unknown as FavorDb;
+    const tx: FavorDb = txn;
     const rows = await queryRows<{ id: unknown }>(
       tx,
       sql`UPDATE measurement_jobs SET status = 'queued', lease_until = NULL, current = NULL
@@ -480,7 +481,7 @@ export async function releaseJob(db: FavorDb, jobId: number, workerId: string): 
  */
 export async function cancelJob(db: FavorDb, jobId: number): Promise<boolean> {
   return db.transaction(async (txn) => {
-    const tx = txn as unknown as FavorDb;
+    const tx: FavorDb = txn;
     const rows = await queryRows<{ id: unknown }>(
       tx,
       sql`UPDATE measurement_jobs SET status = 'cancelled', finished_at = now(), lease_until = NULL, current = NULL
@@ -579,9 +580,9 @@ export function figureKey(modelId: number, resolution: number, metricKey: string
 }
 
 /**
- * Returns which of the given (model, resolution, metric) figures already exist for `deviceId`, by the lookup rule
- * of the subject queries: device-independent metrics (params, MACs, FLOPs) count when a paper run of the model at
- * that resolution or a measurement has them; per-device metrics when a figure on that device exists. With
+ * Returns which of the given (model, resolution, metric) figures already exist for `deviceId`, by the figure rule
+ * (./figure-rule.ts; whether a metric depends on the device is the catalogue's `per_device`) over any paper run of
+ * the model at that resolution and its measurements. With
  * `stableOnly`, a measured figure whose validity verdict is not `stable` does not count.
  */
 export async function existingFigures(
@@ -597,21 +598,16 @@ export async function existingFigures(
       cells.map((c) => [`${c.modelId}@${c.resolution}`, [c.modelId, c.resolution] as const]),
     ).values(),
   ];
-  const independent = sql.join(
-    DEVICE_INDEPENDENT_METRICS.map((k) => sql`${k}`),
-    sql`, `,
-  );
   const rows = await queryRows<{ model_id: number; resolution: number; metric_key: string }>(
     db,
     sql`SELECT DISTINCT COALESCE(c.model_id, r.model_id) AS model_id, COALESCE(c.resolution, r.resolution) AS resolution, c.metric_key
-        FROM cells c LEFT JOIN runs r ON r.id = c.run_id
+        FROM cells c LEFT JOIN runs r ON r.id = c.run_id JOIN metrics k ON k.key = c.metric_key
         WHERE (COALESCE(c.model_id, r.model_id), COALESCE(c.resolution, r.resolution)) IN (
                 ${sql.join(
                   pairs.map(([m, r]) => sql`(${m}::int, ${r}::int)`),
                   sql`, `,
                 )})
-          AND ((c.metric_key IN (${independent}) AND c.device_id IS NULL)
-               OR (c.metric_key NOT IN (${independent}) AND c.device_id = ${deviceId}))
+          AND ${figureMatchSql(sql`k.per_device`, deviceId, "run")}
           ${options.stableOnly ? sql`AND COALESCE(c.provenance->'validity'->>'verdict', 'stable') = 'stable'` : sql``}`,
   );
   for (const r of rows) found.add(figureKey(Number(r.model_id), Number(r.resolution), r.metric_key));
@@ -702,7 +698,7 @@ interface RawJobCell {
 }
 
 function json<T>(value: unknown): T {
-  return (typeof value === "string" ? JSON.parse(value) : value) as T;
+  return jsonColumn(value) as T;
 }
 
 function date(value: Date | string | null): Date | null {

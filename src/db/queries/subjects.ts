@@ -2,6 +2,8 @@ import { type SQL, sql } from "drizzle-orm";
 
 import { type FavorDb, queryRows } from "../client.js";
 import type { MetricRow, ModelRow, RunRow } from "../schema/index.js";
+import { FIGURE_PREFERENCE, figureMatchSql } from "./figure-rule.js";
+import { jsonColumn, jsonObjectColumn } from "./json-column.js";
 
 /**
  * The SQL over subjects: what figures belong to and what lists, filters, orderings and aggregates range over.
@@ -13,12 +15,7 @@ import type { MetricRow, ModelRow, RunRow } from "../schema/index.js";
  *   Nothing is averaged, so every figure is exactly one the paper published. A (model, resolution) that only has
  *   Favor's own measurements appears too, with no run.
  *
- * Figure lookup (filters, orderings and the values returned): a subject's value of metric K for the device
- * selection D is the subject's run cell, else the model@resolution cell (measurements), where
- * - K not per device: the cell without a device;
- * - K per device, D omitted: the paper's figure on the GPU the run recorded (run cells only);
- * - K per device, D given: the cell on device D.
- * Several matching cells (different batch sizes) → the largest batch size wins.
+ * Filters, orderings and the figures returned all pick cells by the figure rule of ./figure-rule.ts.
  */
 export type SubjectLevel = "run" | "modelResolution";
 
@@ -61,7 +58,7 @@ export interface SubjectRow {
   run: RunRow | null;
   /** Paper runs of this (model, resolution). */
   runCount: number;
-  /** Every cell of the run and of the model@resolution, by id. */
+  /** The figure of each catalogue metric the subject has, picked by the figure rule, in catalogue order. */
   cells: CellValue[];
 }
 
@@ -154,21 +151,13 @@ function subjectsSql(level: SubjectLevel): SQL {
  * usable in WHERE, ORDER BY and aggregates over `subjectsSql` aliased `s`.
  */
 function metricValueSql(metric: MetricRow, deviceId: number | null): SQL {
-  const runDevice = !metric.perDevice
-    ? sql`c.device_id IS NULL`
-    : deviceId == null
-      ? sql`TRUE`
-      : sql`c.device_id = ${deviceId}`;
-  const mrDevice = !metric.perDevice
-    ? sql`c.device_id IS NULL`
-    : deviceId == null
-      ? sql`FALSE`
-      : sql`c.device_id = ${deviceId}`;
+  const runDevice = figureMatchSql(metric.perDevice, deviceId, "run");
+  const mrDevice = figureMatchSql(metric.perDevice, deviceId, "modelResolution");
   return sql`COALESCE(
     (SELECT c.value FROM cells c WHERE c.run_id = s.run_id AND c.metric_key = ${metric.key} AND ${runDevice}
-      ORDER BY c.batch_size DESC NULLS LAST, c.id LIMIT 1),
+      ORDER BY ${FIGURE_PREFERENCE} LIMIT 1),
     (SELECT c.value FROM cells c WHERE c.run_id IS NULL AND c.model_id = s.model_id AND c.resolution = s.resolution
-      AND c.metric_key = ${metric.key} AND ${mrDevice} ORDER BY c.batch_size DESC NULLS LAST, c.id LIMIT 1))`;
+      AND c.metric_key = ${metric.key} AND ${mrDevice} ORDER BY ${FIGURE_PREFERENCE} LIMIT 1))`;
 }
 
 /** Returns the WHERE parts of validated conditions, over `subjectsSql(level) s JOIN models m LEFT JOIN runs r`. */
@@ -215,7 +204,7 @@ function whereSql(where: SubjectConditions, deviceId: number | null): SQL {
 }
 
 /**
- * Returns one page of subjects (with every cell of each) matching `query.where` in `query.order` order (then model
+ * Returns one page of subjects (with the figure of each catalogue metric the figure rule picks) matching `query.where` in `query.order` order (then model
  * name, resolution, run id), and how many match in all.
  */
 export async function subjectPage(
@@ -225,7 +214,10 @@ export async function subjectPage(
   const where = whereSql(query.where, query.deviceId);
   const { limit, offset } = query;
   // One round trip: the page (ordering keys exported as o0, o1, ... so the outer query keeps the order) and, per
-  // row, its cells as one JSON array (cheaper to parse than a row per cell).
+  // row, the cells the figure rule picks (one per metric, in catalogue order) as one JSON array (cheaper to parse
+  // than a row per cell).
+  const runCell = figureMatchSql(sql`k.per_device`, query.deviceId, "run");
+  const mrCell = figureMatchSql(sql`k.per_device`, query.deviceId, "modelResolution");
   const keys = query.order.map((o, i) => ({
     expr: "field" in o ? SORT_FIELDS[o.field] : metricValueSql(o.metric, query.deviceId),
     direction: o.direction === "DESC" ? sql`DESC` : sql`ASC`,
@@ -247,10 +239,16 @@ export async function subjectPage(
   const rows = await queryRows<RawSubjectRow>(
     db,
     sql`SELECT page.*, COALESCE((
-          SELECT json_agg(json_build_array(c.id, c.run_id IS NOT NULL, c.metric_key, c.value, c.batch_size, c.device_id,
-                                           c.source, c.job_id, c.created_at) ORDER BY c.id)
-          FROM cells c
-          WHERE c.run_id = page.run_id OR (c.run_id IS NULL AND c.model_id = page.model_id AND c.resolution = page.resolution)
+          SELECT json_agg(json_build_array(p.id, p.run_id IS NOT NULL, p.metric_key, p.value, p.batch_size, p.device_id,
+                                           p.source, p.job_id, p.created_at) ORDER BY p.stage, p.metric_key)
+          FROM (
+            SELECT DISTINCT ON (c.metric_key) c.id, c.run_id, c.metric_key, c.value, c.batch_size, c.device_id,
+                   c.source, c.job_id, c.created_at, k.stage
+            FROM cells c JOIN metrics k ON k.key = c.metric_key
+            WHERE (c.run_id = page.run_id AND ${runCell})
+               OR (c.run_id IS NULL AND c.model_id = page.model_id AND c.resolution = page.resolution AND ${mrCell})
+            ORDER BY c.metric_key, c.run_id IS NULL, ${FIGURE_PREFERENCE}
+          ) p
         ), '[]'::json) AS cells
         FROM (
           SELECT ${SELECT_COLUMNS}, count(*) OVER ()::int AS total_count ${sql.join(orderColumns, sql``)}
@@ -347,7 +345,7 @@ export async function cellProvenance(
       sql`, `,
     )})`,
   );
-  return new Map(rows.map((row) => [Number(row.id), jsonObject(row.provenance)]));
+  return new Map(rows.map((row) => [Number(row.id), jsonObjectColumn(row.provenance)]));
 }
 
 const SELECT_COLUMNS = sql`
@@ -388,7 +386,7 @@ interface RawSubjectRow {
 
 /** Parses the page query's per-row JSON array of cells. */
 function parseCells(value: unknown): CellValue[] {
-  const list = (typeof value === "string" ? JSON.parse(value) : value) as unknown[][];
+  const list = jsonColumn(value) as unknown[][];
   return list.map(([id, isRunCell, metricKey, cellValue, batchSize, deviceId, source, jobId, createdAt]) => ({
     id: Number(id),
     metricKey: metricKey as string,
@@ -400,11 +398,6 @@ function parseCells(value: unknown): CellValue[] {
     createdAt: new Date(createdAt as string),
     owner: isRunCell ? "run" : "modelResolution",
   }));
-}
-
-/** node-postgres returns jsonb parsed; be tolerant of a driver that returns text. */
-function jsonObject(value: unknown): Record<string, unknown> {
-  return (typeof value === "string" ? JSON.parse(value) : value) as Record<string, unknown>;
 }
 
 function toSubjectRow(row: RawSubjectRow): SubjectRow {
@@ -434,8 +427,8 @@ function toSubjectRow(row: RawSubjectRow): SubjectRow {
           resolution: row.resolution,
           pretrainDataset: row.r_pretrain_dataset!,
           dataset: row.r_dataset!,
-          hyperparameters: jsonObject(row.r_hyperparameters),
-          pretrainHyperparameters: jsonObject(row.r_pretrain_hyperparameters),
+          hyperparameters: jsonObjectColumn(row.r_hyperparameters),
+          pretrainHyperparameters: jsonObjectColumn(row.r_pretrain_hyperparameters),
         };
   return { model, resolution: row.resolution, run, runCount: row.run_count, cells: parseCells(row.cells) };
 }
