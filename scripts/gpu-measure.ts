@@ -44,9 +44,6 @@ import {
 import { webgpuAvailability } from "../src/measure/profiler/webgpu-probe.js";
 import { findModel, listModels, resolutionProblem } from "../src/measure/zoo/registry.js";
 
-/** Whether a figure depends on the device is the catalogue's word (metrics.per_device). */
-const PER_DEVICE_METRICS = new Set(METRIC_CATALOG.filter((m) => m.perDevice).map((m) => m.key));
-
 /** The paper's Pareto-front models (accuracy vs throughput and memory), measured first. */
 export const FRONT_MODELS: readonly string[] = [
   "ViT-Ti/16",
@@ -293,7 +290,7 @@ export async function runGpuMeasurement(options: GpuRunOptions): Promise<GpuRunR
       durations[pass.task] = [...(durations[pass.task] ?? []), ms];
       if (outcome.ok) {
         for (const f of outcome.figures) {
-          if (!PER_DEVICE_METRICS.has(f.metricKey)) continue;
+          if (!PER_DEVICE_METRICS.has(f.metricKey)) continue; // params/MACs/FLOPs belong to no device
           file.figures.push({
             model: zoo.sourceId,
             modelName: zoo.name,
@@ -500,6 +497,11 @@ async function main(): Promise<void> {
   });
   process.exit(result.ok ? 0 : 3);
 }
+
+/** The metrics whose figures depend on the device, from the catalogue (its one home). */
+const PER_DEVICE_METRICS: ReadonlySet<string> = new Set(
+  METRIC_CATALOG.filter((m) => m.perDevice).map((m) => m.key),
+);
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   main().catch((error: unknown) => {

@@ -107,6 +107,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FavorConfig {
   };
 }
 
+const WORKER_PROVIDERS: readonly Provider[] = ["cpu", "cuda", "webgpu"];
+
+/** Returns FAVOR_WORKER_PROVIDERS as a list (`cpu,webgpu`); undefined when unset; throws naming a bad entry. */
+export function parseWorkerProviders(text: string | undefined): readonly Provider[] | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  const names = text
+    .split(",")
+    .map((p) => p.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of names) {
+    if (!WORKER_PROVIDERS.includes(name as Provider))
+      throw new Error(
+        `FAVOR_WORKER_PROVIDERS must list providers out of ${WORKER_PROVIDERS.join(", ")}, got "${name}"`,
+      );
+  }
+  if (names.length === 0) throw new Error("FAVOR_WORKER_PROVIDERS names no provider");
+  return [...new Set(names)] as Provider[];
+}
+
 /**
  * Returns the limits with the environment's overrides (FAVOR_MAX_CELLS_PER_JOB, FAVOR_MAX_ACTIVE_JOBS, and
  * FAVOR_ONNX_DIR, which turns on measuring users' .onnx files from that folder); throws naming a malformed variable.
@@ -126,23 +145,4 @@ function measurementLimitsFromEnv(env: NodeJS.ProcessEnv): MeasurementLimits {
     maxActiveJobs: int("FAVOR_MAX_ACTIVE_JOBS", DEFAULT_MEASUREMENT_LIMITS.maxActiveJobs),
     onnxDir: env.FAVOR_ONNX_DIR ? path.resolve(env.FAVOR_ONNX_DIR) : null,
   };
-}
-
-const WORKER_PROVIDERS: readonly Provider[] = ["cpu", "cuda", "webgpu"];
-
-/** Returns FAVOR_WORKER_PROVIDERS as a list (`cpu,webgpu`); undefined when unset; throws naming a bad entry. */
-export function parseWorkerProviders(text: string | undefined): readonly Provider[] | undefined {
-  if (text === undefined || text.trim() === "") return undefined;
-  const names = text
-    .split(",")
-    .map((p) => p.trim().toLowerCase())
-    .filter(Boolean);
-  for (const name of names) {
-    if (!WORKER_PROVIDERS.includes(name as Provider))
-      throw new Error(
-        `FAVOR_WORKER_PROVIDERS must list providers out of ${WORKER_PROVIDERS.join(", ")}, got "${name}"`,
-      );
-  }
-  if (names.length === 0) throw new Error("FAVOR_WORKER_PROVIDERS names no provider");
-  return [...new Set(names)] as Provider[];
 }

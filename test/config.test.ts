@@ -45,11 +45,11 @@ describe("loadConfig", () => {
         FAVOR_QUERY_TIMEOUT_MS: "250",
         FAVOR_MAX_CONCURRENT_OPERATIONS: "2",
         FAVOR_MAX_QUEUED_OPERATIONS: "7",
+        FAVOR_WORKER_PROVIDERS: " cpu, WebGPU ,cpu",
         FAVOR_MAX_CELLS_PER_JOB: "20",
         FAVOR_MAX_ACTIVE_JOBS: "4",
         FAVOR_ONNX_DIR: "/tmp/onnx",
         FAVOR_WORKER_POLL_MS: "100",
-        FAVOR_WORKER_PROVIDERS: " cpu, WebGPU ,cpu",
       }),
     ).toEqual({
       port: 0,
