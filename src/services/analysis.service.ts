@@ -7,6 +7,7 @@ import { paretoAnalysis } from "../analysis/pareto-analysis.js";
 import { type ScalingVerdict, scalingSteps } from "../analysis/scaling-steps.js";
 import type { DeviceRow, MetricRow } from "../db/schema/index.js";
 import { BadUserInputError } from "../errors/index.js";
+import { findModel, resolutionProblem } from "../measure/zoo/registry.js";
 import type { CatalogService } from "./catalog.service.js";
 import type {
   MetricConstraint,
@@ -249,6 +250,9 @@ export const DEFAULT_SCALING_COSTS = [
 
 const ACCURACY = "accuracyTop1";
 
+/** Where coverage places a model without any figure: the first of these its graph builds (HaloNet needs 256). */
+const UNMEASURED_RESOLUTIONS = [224, 256, 384];
+
 /**
  * The paper's analyses as use cases over the data service's subjects: Pareto fronts of any metrics (ranks,
  * dominators, gaps, exclusions), correlation matrices, the larger-model-or-higher-resolution comparison, the
@@ -475,7 +479,8 @@ export class AnalysisService {
 
   /**
    * Returns which model × resolution × metric cells have a figure for `device` (omitted: the paper's figures) and
-   * which are missing, over every model@resolution Favor knows (paper runs and measured pairs). Device-independent
+   * which are missing, over every model@resolution Favor knows (paper runs and measured pairs; a catalogue model
+   * without any figure at UNMEASURED_RESOLUTIONS' first it builds). Device-independent
    * metrics count as present when the paper (or a measurement) has them, whatever the device.
    */
   async coverage(
@@ -501,6 +506,25 @@ export class AnalysisService {
           source: cell?.source ?? null,
         });
       }
+    }
+    // A catalogue model nobody has a figure for yet (the zoo's architectures without paper runs) has no
+    // model@resolution row: list all its cells as missing at the first of the paper's resolutions its graph builds.
+    const covered = new Set(subjects.map((s) => s.model.id));
+    for (const model of (await this.catalog.vocabulary()).models) {
+      if (covered.has(model.id)) continue;
+      const zoo = findModel(model.sourceId) ?? findModel(model.name);
+      const resolution = zoo && UNMEASURED_RESOLUTIONS.find((r) => resolutionProblem(zoo, r) === null);
+      if (resolution === undefined) continue;
+      for (const m of metrics)
+        all.push({
+          modelName: model.name,
+          modelId: model.id,
+          resolution,
+          metric: m.key,
+          exists: false,
+          value: null,
+          source: null,
+        });
     }
     const present = all.filter((c) => c.exists).length;
     return {

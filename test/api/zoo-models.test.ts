@@ -46,6 +46,21 @@ describe.each(BACKENDS)("the zoo models without paper runs over HTTP (%s)", (bac
     for (const m of NEW) expect(withRuns.has(m.sourceId)).toBe(false);
   });
 
+  it("lists every cell of the 16 as missing in coverage before anything is measured (HaloNet-H2 at 256)", async () => {
+    const data = await api.data(
+      `{ metrics { key } coverage(onlyMissing: true) { cells { model resolution metric exists } } }`,
+    );
+    const keys = data.metrics.map((m: any) => m.key).sort();
+    for (const m of NEW) {
+      const cells = data.coverage.cells.filter((c: any) => c.model === m.name);
+      expect(new Set(cells.map((c: any) => c.resolution)), m.name).toEqual(
+        new Set([m.name === "HaloNet-H2" ? 256 : 224]),
+      );
+      expect(cells.map((c: any) => c.metric).sort(), m.name).toEqual(keys);
+      expect(cells.every((c: any) => c.exists === false)).toBe(true);
+    }
+  });
+
   it("measures one on the CPU: its graph's params and MACs, a latency; coverage lists its missing cells; fronts needing accuracy exclude it", async () => {
     const metrics = ["params", "macs", "latencyP50Ms"];
     const queued = await api.graphql(
