@@ -99,7 +99,8 @@ export class SubjectQueryService {
 
   /**
    * Returns one page of subjects matching `query`, and how many match in all. Pages are cached per data version
-   * (one single-row read per call decides), so a figure written by any process is seen by the next call.
+   * (DataVersion: kept current by notifications, read per call while they are down), so a figure written by any
+   * process is seen by the next call after its notification.
    * The subjects are shared with other callers: read them, do not mutate them (the array is yours).
    */
   async find(query: SubjectQuery): Promise<SubjectPage> {
