@@ -15,6 +15,7 @@ import { WebSocketServer } from "ws";
 import type { FavorConfig } from "./config.js";
 import { type FavorDatabase, openDatabase } from "./db/client.js";
 import { databaseGauges } from "./db/queries/observability.js";
+import { compiledQueriesPlugin } from "./http/compiled-queries.js";
 import { GracefulDrain } from "./http/graceful-drain.js";
 import type { AppHandle, HttpRoute } from "./http/http-route.js";
 import { AdmissionGate } from "./limits/admission-gate.js";
@@ -134,6 +135,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         ApolloServerPluginLandingPageDisabled(),
         operationLimitsPlugin(config.limits),
         graphqlMetricsPlugin(),
+        compiledQueriesPlugin(),
       ],
       logger: log,
       includeStacktraceInErrorResponses: !config.production,
