@@ -1,26 +1,41 @@
 import type { MetricRow } from "../db/schema/index.js";
 import { BadUserInputError } from "../errors/index.js";
-import type { FigureVerdict, MetricValue, ModelResolution, Run } from "../schema/index.js";
-import { CellSource, SubjectLevel, validityOf } from "../schema/index.js";
+import type { FigureVerdict } from "../schema/index.js";
+import { CellSource, MetricValue, ModelResolution, Run, SubjectLevel, validityOf } from "../schema/index.js";
 import type { CellValue, Services, Subject } from "../services/index.js";
 import type { FavorContext } from "./context.type.js";
 
-/** Returns the Run node of a subject that has a run. */
+// Nodes are instances of their schema class: type-graphql hands a field resolver's root through unchanged when it
+// is one (otherwise it copies the root into a new instance on every call). Subjects are cached per data version
+// and never mutated, so each one's node is built once and shared by every request that pages over it.
+const runNodes = new WeakMap<Subject, Run>();
+const modelResolutionNodes = new WeakMap<Subject, ModelResolution>();
+
+/** Returns the Run node of a subject that has a run (shared: do not mutate it). */
 export function toRunNode(subject: Subject): Run {
-  const run = subject.run!;
-  return { ...run, modelRow: subject.model, values: subject.values };
+  let node = runNodes.get(subject);
+  if (!node) {
+    node = Object.assign(new Run(), subject.run!, { modelRow: subject.model, values: subject.values });
+    runNodes.set(subject, node);
+  }
+  return node;
 }
 
-/** Returns the ModelResolution node of a model@resolution subject. */
+/** Returns the ModelResolution node of a model@resolution subject (shared: do not mutate it). */
 export function toModelResolutionNode(subject: Subject): ModelResolution {
-  return {
-    resolution: subject.resolution,
-    pretrainResolution: subject.run?.pretrainResolution ?? null,
-    runId: subject.run?.id ?? null,
-    runCount: subject.runCount,
-    subject,
-    modelRow: subject.model,
-  };
+  let node = modelResolutionNodes.get(subject);
+  if (!node) {
+    node = Object.assign(new ModelResolution(), {
+      resolution: subject.resolution,
+      pretrainResolution: subject.run?.pretrainResolution ?? null,
+      runId: subject.run?.id ?? null,
+      runCount: subject.runCount,
+      subject,
+      modelRow: subject.model,
+    });
+    modelResolutionNodes.set(subject, node);
+  }
+  return node;
 }
 
 // Subjects are cached per data version and their `values` maps are immutable, so the MetricValue lists built
@@ -37,23 +52,29 @@ export function metricValues(
   keys?: string[] | null,
 ): MetricValue[] | Promise<MetricValue[]> {
   const memoKey = keys ? keys.join("\u0000") : "\u0000*";
-  // A hit is returned synchronously: graphql-js then completes the list without a promise per row.
-  return metricValueMemo.get(values)?.get(memoKey) ?? buildMetricValues(services, values, keys, memoKey);
+  // Answered synchronously where it can be (a memo hit, or the catalogue loaded and every key known): the executor
+  // then completes the list without a promise per row.
+  const hit = metricValueMemo.get(values)?.get(memoKey);
+  if (hit) return hit;
+  const byKey = services.catalog.loadedMetricMap();
+  if (byKey && (keys ?? []).every((key) => byKey.has(key)))
+    return buildMetricValues(byKey, values, keys, memoKey);
+  return services.catalog.metricMap().then(async (map) => {
+    for (const key of keys ?? []) if (!map.has(key)) await services.catalog.metric(key); // BAD_USER_INPUT naming it
+    return buildMetricValues(map, values, keys, memoKey);
+  });
 }
 
-async function buildMetricValues(
-  services: Services,
+function buildMetricValues(
+  byKey: Map<string, MetricRow>,
   values: Map<string, CellValue>,
   keys: string[] | null | undefined,
   memoKey: string,
-): Promise<MetricValue[]> {
-  const byKey = await services.catalog.metricMap();
+): MetricValue[] {
   const wanted: MetricRow[] = [];
-  for (const key of keys ?? [...byKey.keys()]) {
+  for (const key of keys ?? byKey.keys()) {
     const metric = byKey.get(key);
-    if (!metric)
-      await services.catalog.metric(key); // throws BAD_USER_INPUT naming it
-    else wanted.push(metric);
+    if (metric) wanted.push(metric);
   }
   const list = wanted.flatMap((metric) => {
     const cell = values.get(metric.key);
@@ -76,7 +97,7 @@ export async function metricValue(
 }
 
 function toMetricValue(cell: CellValue, metric: MetricRow): MetricValue {
-  return {
+  return Object.assign(new MetricValue(), {
     key: cell.metricKey,
     metric: metric as MetricValue["metric"],
     value: cell.value,
@@ -88,7 +109,7 @@ function toMetricValue(cell: CellValue, metric: MetricRow): MetricValue {
     jobId: cell.jobId,
     createdAt: cell.createdAt,
     owner: cell.owner === "run" ? SubjectLevel.RUN : SubjectLevel.MODEL_RESOLUTION,
-  };
+  });
 }
 
 /** Returns the device id for a `device` argument (null when omitted); BAD_USER_INPUT names an unknown device. */

@@ -1,6 +1,6 @@
 import { type ClassType, Field, Int, ObjectType } from "type-graphql";
 
-@ObjectType({ description: "Relay page information." })
+@ObjectType({ simpleResolvers: true, description: "Relay page information." })
 export class PageInfo {
   @Field(() => Boolean, { description: "Whether rows follow this page." })
   hasNextPage!: boolean;
@@ -20,7 +20,7 @@ export class PageInfo {
 
 /** Returns the Relay edge and connection object types for `Node` (named `<name>Edge`, `<name>Connection`). */
 export function createConnectionType<TNode extends object>(Node: ClassType<TNode>, name: string) {
-  @ObjectType(`${name}Edge`, { description: `A ${name} with its cursor.` })
+  @ObjectType(`${name}Edge`, { simpleResolvers: true, description: `A ${name} with its cursor.` })
   class Edge {
     @Field(() => String, { description: "Opaque cursor of this row." })
     cursor!: string;
@@ -29,7 +29,10 @@ export function createConnectionType<TNode extends object>(Node: ClassType<TNode
     node!: TNode;
   }
 
-  @ObjectType(`${name}Connection`, { description: `A page of ${name} rows (Relay cursor connection).` })
+  @ObjectType(`${name}Connection`, {
+    simpleResolvers: true,
+    description: `A page of ${name} rows (Relay cursor connection).`,
+  })
   class Connection {
     @Field(() => [Edge], { description: "The rows of this page." })
     edges!: Edge[];

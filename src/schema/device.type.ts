@@ -4,6 +4,7 @@ import { Field, Int, ObjectType } from "type-graphql";
 import { DeviceKind } from "./catalog.enums.js";
 
 @ObjectType({
+  simpleResolvers: true,
   description:
     "A machine figures were obtained on: the paper's A100s as its runs record them, or a measuring machine.",
 })

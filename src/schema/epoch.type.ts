@@ -1,6 +1,7 @@
 import { Field, Float, Int, ObjectType } from "type-graphql";
 
 @ObjectType({
+  simpleResolvers: true,
   description: "One epoch of a run's fine-tuning: the benchmark's 16 per-epoch fields, exactly as published.",
 })
 export class Epoch {

@@ -5,6 +5,7 @@ import { CellSource, SubjectLevel } from "./catalog.enums.js";
 import { Metric } from "./metric.type.js";
 
 @ObjectType({
+  simpleResolvers: true,
   description: "One figure: a metric's value for a run or model@resolution, with its unit and provenance.",
 })
 export class MetricValue {

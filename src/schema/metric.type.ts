@@ -3,6 +3,7 @@ import { Field, Int, ObjectType } from "type-graphql";
 import { MetricDirection, MetricStage } from "./catalog.enums.js";
 
 @ObjectType({
+  simpleResolvers: true,
   description: "An entry of the metric catalogue: what a figure's key means and how to read it.",
 })
 export class Metric {

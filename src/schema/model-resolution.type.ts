@@ -3,6 +3,7 @@ import type { Subject } from "../db/queries/subjects.js";
 import type { ModelRow } from "../db/schema/index.js";
 
 @ObjectType({
+  simpleResolvers: true,
   description:
     "A model at a fine-tune resolution (the paper's table rows). When several paper runs share the configuration, ALL figures come from the one run with the highest top-1 accuracy (ties: lowest run id), named in `runId`; nothing is averaged, so each figure is one the paper published. Rows with only Favor's measurements have no run.",
 })

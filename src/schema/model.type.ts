@@ -1,6 +1,7 @@
 import { Field, Int, ObjectType } from "type-graphql";
 
 @ObjectType({
+  simpleResolvers: true,
   description:
     "A benchmarked architecture with the paper's taxonomy. Its figures live on its runs and model@resolution rows.",
 })

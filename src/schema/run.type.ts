@@ -4,6 +4,7 @@ import type { CellValue } from "../db/queries/subjects.js";
 import type { ModelRow } from "../db/schema/index.js";
 
 @ObjectType({
+  simpleResolvers: true,
   description:
     "One of the paper's fine-tuning runs (ImageNet-21k pre-training, 50 epochs ImageNet-1k fine-tuning). Duplicate runs of a configuration are separate runs.",
 })

@@ -30,6 +30,8 @@ const VOCABULARY_TTL_MS = 10_000;
  */
 export class CatalogService {
   private metricsCache?: Promise<MetricRow[]>;
+  /** The list `metricsCache` resolved to (current only while `from` is still `metricsCache`). */
+  private loadedMetrics?: { from: Promise<MetricRow[]>; list: MetricRow[] };
   private devicesCache?: Promise<DeviceRow[]>;
   private vocabularyCache?: { at: number; value: Promise<Vocabulary> };
   private seenVersion?: number;
@@ -66,16 +68,38 @@ export class CatalogService {
 
   /** Returns the metric catalogue ordered by stage, then key. */
   listMetrics(): Promise<MetricRow[]> {
-    this.metricsCache ??= metricRows(this.db).catch((e) => {
-      this.metricsCache = undefined;
-      throw e;
-    });
+    if (!this.metricsCache) {
+      const loading: Promise<MetricRow[]> = metricRows(this.db).then(
+        (list) => {
+          this.loadedMetrics = { from: loading, list };
+          return list;
+        },
+        (e) => {
+          if (this.metricsCache === loading) this.metricsCache = undefined;
+          throw e;
+        },
+      );
+      this.metricsCache = loading;
+    }
     return this.metricsCache;
   }
 
   /** Returns the catalogue by key, in catalogue order. */
   async metricMap(): Promise<Map<string, MetricRow>> {
-    const list = await this.listMetrics();
+    return this.mapOf(await this.listMetrics());
+  }
+
+  /**
+   * Returns the catalogue by key when it is loaded and current, else undefined (then call `metricMap`): lets a
+   * per-row caller answer without a promise per row.
+   */
+  loadedMetricMap(): Map<string, MetricRow> | undefined {
+    return this.loadedMetrics && this.loadedMetrics.from === this.metricsCache
+      ? this.mapOf(this.loadedMetrics.list)
+      : undefined;
+  }
+
+  private mapOf(list: MetricRow[]): Map<string, MetricRow> {
     let map = this.metricMaps.get(list);
     if (!map) {
       map = new Map(list.map((m) => [m.key, m]));
