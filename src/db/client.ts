@@ -1,10 +1,11 @@
+import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 
 import { PGlite } from "@electric-sql/pglite";
 import { type SQL, sql } from "drizzle-orm";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { type PgDatabase, PgDialect, type PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
@@ -243,6 +244,29 @@ function quoteIdentifier(name: string): string {
  */
 export async function queryRows<T>(db: FavorDb, query: SQL): Promise<T[]> {
   const result: unknown = await db.execute(query);
+  if (!hasRows(result)) throw new Error("database driver returned no rows array");
+  return result.rows as T[];
+}
+
+/** Most statement texts one process runs as named prepared statements (PostgreSQL keeps each one's plan per connection). */
+export const MAX_PREPARED_STATEMENTS = 100;
+const preparedNames = new Map<string, string>();
+const dialect = new PgDialect();
+
+/**
+ * Runs a raw SQL query like {@link queryRows}, as a named prepared statement on PostgreSQL (PGlite ignores the
+ * name): a connection parses and plans each text once, then binds new values to it (the subject page's planning
+ * took as long as its execution). The name is a hash of the text; past MAX_PREPARED_STATEMENTS texts, a new text
+ * runs unnamed, so clients sending ever new shapes cannot grow the server's or PostgreSQL's memory.
+ */
+export async function queryRowsPrepared<T>(db: FavorDb, query: SQL): Promise<T[]> {
+  const built = dialect.sqlToQuery(query);
+  let name = preparedNames.get(built.sql);
+  if (name === undefined && preparedNames.size < MAX_PREPARED_STATEMENTS) {
+    name = `favor_${createHash("sha256").update(built.sql).digest("hex").slice(0, 32)}`;
+    preparedNames.set(built.sql, name);
+  }
+  const result: unknown = await db._.session.prepareQuery(built, undefined, name, false).execute();
   if (!hasRows(result)) throw new Error("database driver returned no rows array");
   return result.rows as T[];
 }

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 
-import { type FavorDb, queryRows } from "../client.js";
+import { type FavorDb, queryRows, queryRowsPrepared } from "../client.js";
 import type { MetricRow, ModelRow, RunRow } from "../schema/index.js";
 import { FIGURE_PREFERENCE, figureMatchSql } from "./figure-rule.js";
 import { jsonColumn, jsonObjectColumn } from "./json-column.js";
@@ -277,7 +277,7 @@ export async function subjectPage(
     sql`page.resolution`,
     sql`page.run_id NULLS LAST`,
   ];
-  const rows = await queryRows<RawSubjectRow>(
+  const rows = await queryRowsPrepared<RawSubjectRow>(
     db,
     sql`SELECT page.*, COALESCE((
           SELECT json_agg(json_build_array(p.id, p.run_id IS NOT NULL, p.metric_key, p.value, p.batch_size, p.device_id,
