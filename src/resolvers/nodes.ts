@@ -41,6 +41,7 @@ export function toModelResolutionNode(subject: Subject): ModelResolution {
 // Subjects are cached per data version and their `values` maps are immutable, so the MetricValue lists built
 // from them can be reused by every request that asks for the same keys.
 const metricValueMemo = new WeakMap<Map<string, CellValue>, Map<string, MetricValue[]>>();
+const MAX_MEMO_KEY_LISTS = 16;
 
 /**
  * Returns the figures among `values` for `keys` (all catalogue metrics when omitted), in the order asked, skipping
@@ -81,8 +82,12 @@ function buildMetricValues(
     return cell ? [toMetricValue(cell, metric)] : [];
   });
   const memo = metricValueMemo.get(values);
-  if (memo) memo.set(memoKey, list);
-  else metricValueMemo.set(values, new Map([[memoKey, list]]));
+  if (!memo) metricValueMemo.set(values, new Map([[memoKey, list]]));
+  else {
+    // Keys come from clients: a subject keeps the lists of its last few key lists only.
+    if (memo.size >= MAX_MEMO_KEY_LISTS) memo.clear();
+    memo.set(memoKey, list);
+  }
   return list;
 }
 

@@ -10,6 +10,7 @@ import {
   type SubjectConditions,
   type SubjectLevel,
   type SubjectOrder,
+  type SubjectPageRow,
   type SubjectRow,
   subjectPage,
 } from "../db/queries/subjects.js";
@@ -80,16 +81,25 @@ interface CheckedQuery {
 /** The subject-page cache's budget, in subjects held by all its pages together. */
 export const SUBJECT_CACHE_MAX_SUBJECTS = 10_000;
 
+/** Most subjects kept by identity at one data version (about 200 per level and device); beyond, they start over. */
+export const MAX_INTERNED_SUBJECTS = 5_000;
+
 /**
  * The reusable query over subjects: validates a filter/ordering (BAD_USER_INPUT naming any unknown model, family,
  * class, resolution, metric, device or a malformed constraint), runs it in SQL and returns one page of subjects
  * with their figures. Used by runs/models lists, aggregates, and the Pareto and correlation work.
  */
 export class SubjectQueryService {
-  /** Pages by filter, bounded by the subjects they hold in all (a full table is about 100): tens of MB at most. */
+  /** Pages by filter, bounded by the subjects they hold in all (a full table is about 100). */
   private readonly cache = new VersionedCache<SubjectPage>(500, SUBJECT_CACHE_MAX_SUBJECTS, (page) =>
     Math.max(1, page.subjects.length),
   );
+  /**
+   * Each subject once per data version, by level, device and identity: every page that holds a run holds the
+   * same Subject (so the pages of many filters cost references, not copies, and what is built from a subject,
+   * its GraphQL node and metric lists, is built once), and a page's rows are parsed only for subjects not held.
+   */
+  private interned = { version: Number.NaN, subjects: new Map<string, Subject>() };
 
   constructor(
     private readonly db: FavorDb,
@@ -114,11 +124,11 @@ export class SubjectQueryService {
       query.limit ?? null,
       query.offset ?? null,
     ]);
-    const page = await this.cache.get(key, version, () => this.load(query));
+    const page = await this.cache.get(key, version, () => this.load(query, version));
     return { subjects: [...page.subjects], totalCount: page.totalCount };
   }
 
-  private async load(query: SubjectQuery): Promise<SubjectPage> {
+  private async load(query: SubjectQuery, version: number): Promise<SubjectPage> {
     const deviceId = query.deviceId ?? null;
     const checked = await this.check(query.filter ?? {}, query.orderBy ?? []);
     const { rows, totalCount } = await subjectPage(this.db, {
@@ -129,8 +139,25 @@ export class SubjectQueryService {
       limit: query.limit ?? 1_000_000,
       offset: query.offset ?? 0,
     });
-    const subjects = rows.map((row) => toSubject(row, query.level, deviceId));
+    const subjects = rows.map((row) => this.intern(version, query.level, deviceId, row));
     return { subjects, totalCount };
+  }
+
+  private intern(
+    version: number,
+    level: SubjectLevel,
+    deviceId: number | null,
+    row: SubjectPageRow,
+  ): Subject {
+    if (this.interned.version !== version || this.interned.subjects.size >= MAX_INTERNED_SUBJECTS)
+      this.interned = { version, subjects: new Map() };
+    const key = `${level}|${deviceId ?? ""}|${row.key}`;
+    let subject = this.interned.subjects.get(key);
+    if (!subject) {
+      subject = toSubject(row.parse(), level, deviceId);
+      this.interned.subjects.set(key, subject);
+    }
+    return subject;
   }
 
   /** Returns which of these runs the duplicate-run rule picks, one per (model, resolution) among them. */

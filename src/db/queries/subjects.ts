@@ -76,6 +76,16 @@ export interface Subject {
   values: Map<string, CellValue>;
 }
 
+/**
+ * One row of a subject page: which subject it is (`key`: model, resolution and run, unique within a level and
+ * device selection) and its subject row, parsed only when asked (a caller that already holds the subject at this
+ * data version skips the parse of its figures and hyperparameters).
+ */
+export interface SubjectPageRow {
+  key: string;
+  parse(): SubjectRow;
+}
+
 /** A validated subject filter: every part given must hold (names already resolved to rows). */
 export interface SubjectConditions {
   modelId?: number;
@@ -251,12 +261,12 @@ function whereSql(where: SubjectConditions, deviceId: number | null): SQL {
 export async function subjectPage(
   db: FavorDb,
   query: SubjectPageQuery,
-): Promise<{ rows: SubjectRow[]; totalCount: number }> {
+): Promise<{ rows: SubjectPageRow[]; totalCount: number }> {
   const where = whereSql(query.where, query.deviceId);
   const { limit, offset } = query;
   // One round trip: the page (ordering keys exported as o0, o1, ... so the outer query keeps the order) and, per
   // row, the cells the figure rule picks (one per metric, in catalogue order) as one JSON array (cheaper to parse
-  // than a row per cell).
+  // than a row per cell). The JSON columns come as text, parsed only for a row the caller asks to parse.
   const runCell = figureMatchSql(sql`k.per_device`, query.deviceId, "run");
   const mrCell = figureMatchSql(sql`k.per_device`, query.deviceId, "modelResolution");
   const keys = query.order.map((o, i) => ({
@@ -290,7 +300,7 @@ export async function subjectPage(
                OR (c.run_id IS NULL AND c.model_id = page.model_id AND c.resolution = page.resolution AND ${mrCell})
             ORDER BY c.metric_key, c.run_id IS NULL, ${FIGURE_PREFERENCE}
           ) p
-        ), '[]'::json) AS cells
+        ), '[]'::json)::text AS cells
         FROM (
           SELECT ${SELECT_COLUMNS}, count(*) OVER ()::int AS total_count ${sql.join(orderColumns, sql``)}
           FROM (${subjectsSql(query.level)}) s
@@ -306,7 +316,13 @@ export async function subjectPage(
   // An empty page (past the end, or `first: 0`) carries no window count: count apart.
   if (rows.length === 0 && (offset > 0 || limit === 0))
     totalCount = await countSubjects(db, query.level, where);
-  return { rows: rows.map(toSubjectRow), totalCount };
+  return {
+    rows: rows.map((row) => ({
+      key: `${row.model_id}:${row.resolution}:${row.run_id ?? ""}`,
+      parse: () => toSubjectRow(row),
+    })),
+    totalCount,
+  };
 }
 
 async function countSubjects(db: FavorDb, level: SubjectLevel, where: SQL): Promise<number> {
@@ -395,7 +411,8 @@ const SELECT_COLUMNS = sql`
   m.taxonomy_class AS m_taxonomy_class, m.changes_what AS m_changes_what, m.changes_how AS m_changes_how,
   r.experiment_id AS r_experiment_id, r.run_name AS r_run_name, r.run_date AS r_run_date, r.device_id AS r_device_id,
   r.gpu_count AS r_gpu_count, r.pretrain_resolution AS r_pretrain_resolution, r.pretrain_dataset AS r_pretrain_dataset,
-  r.dataset AS r_dataset, r.hyperparameters AS r_hyperparameters, r.pretrain_hyperparameters AS r_pretrain_hyperparameters`;
+  r.dataset AS r_dataset, r.hyperparameters::text AS r_hyperparameters,
+  r.pretrain_hyperparameters::text AS r_pretrain_hyperparameters`;
 
 interface RawSubjectRow {
   model_id: number;
@@ -418,11 +435,13 @@ interface RawSubjectRow {
   r_pretrain_resolution: number | null;
   r_pretrain_dataset: string | null;
   r_dataset: string | null;
-  r_hyperparameters: unknown;
-  r_pretrain_hyperparameters: unknown;
+  /** JSON text. */
+  r_hyperparameters: string | null;
+  /** JSON text. */
+  r_pretrain_hyperparameters: string | null;
   total_count: number;
-  /** JSON array of [id, isRunCell, metricKey, value, batchSize, deviceId, source, jobId, createdAt]. */
-  cells: unknown;
+  /** JSON text: an array of [id, isRunCell, metricKey, value, batchSize, deviceId, source, jobId, createdAt]. */
+  cells: string;
 }
 
 /** Parses the page query's per-row JSON array of cells. */
