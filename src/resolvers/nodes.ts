@@ -1,5 +1,4 @@
 import type { MetricRow } from "../db/schema/index.js";
-import { BadUserInputError } from "../errors/index.js";
 import type { FigureVerdict, MetricValue, ModelResolution, Run } from "../schema/index.js";
 import { CellSource, SubjectLevel, validityOf } from "../schema/index.js";
 import type { CellValue, Services, Subject } from "../services/index.js";
@@ -98,13 +97,6 @@ export async function deviceArg(
 ): Promise<number | null> {
   if (device == null) return null;
   return (await services.catalog.device(device)).id;
-}
-
-/** Throws BAD_USER_INPUT when an id argument is not a positive integer. */
-export function positiveId(value: number, argument: string): number {
-  if (!Number.isInteger(value) || value < 1)
-    throw new BadUserInputError(`${argument} must be a positive integer, got ${value}`);
-  return value;
 }
 
 /**
