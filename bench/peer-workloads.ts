@@ -29,7 +29,8 @@ const PARETO_METRICS = ["accuracyTop1", "throughput", "params"];
 
 /** A run as both answers are compared: Favor's field names, metrics in the order asked. */
 interface ComparableRun {
-  id: number;
+  /** Favor's `ID` (a string); PostGraphile's integer primary key is compared as its decimal string. */
+  id: string;
   runName: string;
   resolution: number;
   pretrainResolution: number;
@@ -89,7 +90,7 @@ interface PeerRunsData {
   };
 }
 
-const byId = (a: ComparableRun, b: ComparableRun) => a.id - b.id;
+const byId = (a: ComparableRun, b: ComparableRun) => Number(a.id) - Number(b.id);
 
 function favorRuns(data: unknown) {
   const { runs } = data as FavorRunsData;
@@ -102,7 +103,7 @@ function peerRuns(keys: readonly string[]) {
     const runs = allRuns.nodes.map((node) => {
       const cells = new Map(node.cellsByRunId.nodes.map((c) => [c.metricKey, c]));
       return {
-        id: node.id,
+        id: String(node.id),
         runName: node.runName,
         resolution: node.resolution,
         pretrainResolution: node.pretrainResolution,

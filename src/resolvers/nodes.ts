@@ -1,5 +1,4 @@
 import type { MetricRow } from "../db/schema/index.js";
-import { BadUserInputError } from "../errors/index.js";
 import type { FigureVerdict } from "../schema/index.js";
 import { CellSource, MetricValue, ModelResolution, Run, SubjectLevel, validityOf } from "../schema/index.js";
 import type { CellValue, Services, Subject } from "../services/index.js";
@@ -124,13 +123,6 @@ export async function deviceArg(
 ): Promise<number | null> {
   if (device == null) return null;
   return (await services.catalog.device(device)).id;
-}
-
-/** Throws BAD_USER_INPUT when an id argument is not a positive integer. */
-export function positiveId(value: number, argument: string): number {
-  if (!Number.isInteger(value) || value < 1)
-    throw new BadUserInputError(`${argument} must be a positive integer, got ${value}`);
-  return value;
 }
 
 /**

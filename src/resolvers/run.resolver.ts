@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, Float, ID, Int, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, Float, ID, Query, Resolver, Root } from "type-graphql";
 import {
   Device,
   Epoch,
@@ -9,9 +9,9 @@ import {
   RunConnection,
   SubjectListArgs,
 } from "../schema/index.js";
-import { pageRequest, type Services, toConnection } from "../services/index.js";
+import { pageRequest, parseId, type Services, toConnection } from "../services/index.js";
 import type { FavorContext } from "./context.type.js";
-import { deviceArg, keepVerdicts, metricValue, metricValues, positiveId, toRunNode } from "./nodes.js";
+import { deviceArg, keepVerdicts, metricValue, metricValues, toRunNode } from "./nodes.js";
 
 @Resolver(() => Run)
 export class RunResolver {
@@ -29,17 +29,14 @@ export class RunResolver {
 
   @Query(() => Run, { nullable: true, description: "One run by id; null if there is none." })
   async run(
-    @Arg("id", () => Int, { description: "Run id." }) id: number,
+    @Arg("id", () => ID, { description: 'Run id (`5` and `"5"` both work).' }) id: string,
     @Arg("device", () => ID, {
       nullable: true,
       description: "Device for per-device figures; omitted = the paper's.",
     })
     device?: string | null,
   ): Promise<Run | null> {
-    const subject = await this.services.runs.byId(
-      positiveId(id, "id"),
-      await deviceArg(this.services, device),
-    );
+    const subject = await this.services.runs.byId(parseId(id, "id"), await deviceArg(this.services, device));
     return subject ? toRunNode(subject) : null;
   }
 

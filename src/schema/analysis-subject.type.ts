@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType } from "type-graphql";
 
 import { Model } from "./model.type.js";
 import { Run } from "./run.type.js";
@@ -11,7 +11,7 @@ export class AnalysisSubject {
   })
   key!: string;
 
-  @Field(() => Int, {
+  @Field(() => ID, {
     nullable: true,
     description: "The run (for model@resolution rows: the representative run); null when only measured.",
   })

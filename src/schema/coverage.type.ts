@@ -1,4 +1,4 @@
-import { Field, Float, Int, ObjectType } from "type-graphql";
+import { Field, Float, ID, Int, ObjectType } from "type-graphql";
 
 import { CellSource } from "./catalog.enums.js";
 import { Device } from "./device.type.js";
@@ -8,7 +8,7 @@ export class CoverageCell {
   @Field(() => String, { description: "Model display name." })
   model!: string;
 
-  @Field(() => Int, { description: "Model id." })
+  @Field(() => ID, { description: "Model id." })
   modelId!: number;
 
   @Field(() => Int, { description: "Fine-tune resolution." })

@@ -1,5 +1,5 @@
 import { GraphQLJSONObject } from "graphql-scalars";
-import { Field, Int, ObjectType } from "type-graphql";
+import { Field, ID, ObjectType } from "type-graphql";
 
 import { DeviceKind } from "./catalog.enums.js";
 
@@ -9,7 +9,7 @@ import { DeviceKind } from "./catalog.enums.js";
     "A machine figures were obtained on: the paper's A100s as its runs record them, or a measuring machine.",
 })
 export class Device {
-  @Field(() => Int, { description: "Device id; pass it (or the name) as the `device` argument." })
+  @Field(() => ID, { description: "Device id; pass it (or the name) as the `device` argument." })
   id!: number;
 
   @Field(() => String, { description: 'Unique name, e.g. "NVIDIA A100-SXM4-80GB".' })

@@ -55,7 +55,7 @@ export class MeasurementJobCell {
   @Field(() => Int, { description: "Times a worker started this cell (more than 1: its worker died)." })
   attempts!: number;
 
-  @Field(() => Int, { nullable: true, description: "Id of the figure written (done cells)." })
+  @Field(() => ID, { nullable: true, description: "Id of the figure written (done cells)." })
   cellId!: number | null;
 
   @Field(() => ID, {

@@ -1,5 +1,5 @@
 import { GraphQLDateTime } from "graphql-scalars";
-import { Field, Float, Int, ObjectType } from "type-graphql";
+import { Field, Float, ID, Int, ObjectType } from "type-graphql";
 
 import { CellSource, SubjectLevel } from "./catalog.enums.js";
 import { Metric } from "./metric.type.js";
@@ -29,7 +29,7 @@ export class MetricValue {
   })
   batchSize!: number | null;
 
-  @Field(() => Int, {
+  @Field(() => ID, {
     nullable: true,
     description: "Id of the device the figure was obtained on; null for device-independent figures.",
   })

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType } from "type-graphql";
 import type { Subject } from "../db/queries/subjects.js";
 import type { ModelRow } from "../db/schema/index.js";
 
@@ -17,7 +17,7 @@ export class ModelResolution {
   })
   pretrainResolution!: number | null;
 
-  @Field(() => Int, {
+  @Field(() => ID, {
     nullable: true,
     description: "Id of the representative run whose figures this row shows; null without a run.",
   })

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType } from "type-graphql";
 
 @ObjectType({
   simpleResolvers: true,
@@ -6,7 +6,7 @@ import { Field, Int, ObjectType } from "type-graphql";
     "A benchmarked architecture with the paper's taxonomy. Its figures live on its runs and model@resolution rows.",
 })
 export class Model {
-  @Field(() => Int, { description: "Model id." })
+  @Field(() => ID, { description: "Model id." })
   id!: number;
 
   @Field(() => String, { description: 'Canonical display name, e.g. "ViT-S/16", "Swin-T", "EViT-S (fuse)".' })

@@ -1,4 +1,4 @@
-import { Field, Float, Int, ObjectType } from "type-graphql";
+import { Field, Float, ID, Int, ObjectType } from "type-graphql";
 
 import { AnalysisSubject } from "./analysis-subject.type.js";
 import { MetricDirection, SubjectLevel } from "./catalog.enums.js";
@@ -54,7 +54,7 @@ export class ParetoPoint {
   @Field(() => AnalysisSubject, { description: "The run or model@resolution this point is." })
   subject!: AnalysisSubject;
 
-  @Field(() => Int, { nullable: true, description: "Shortcut for `subject.runId`." })
+  @Field(() => ID, { nullable: true, description: "Shortcut for `subject.runId`." })
   runId!: number | null;
 
   @Field(() => String, {

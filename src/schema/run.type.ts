@@ -1,5 +1,5 @@
 import { GraphQLJSONObject } from "graphql-scalars";
-import { Field, Int, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType } from "type-graphql";
 import type { CellValue } from "../db/queries/subjects.js";
 import type { ModelRow } from "../db/schema/index.js";
 
@@ -9,7 +9,7 @@ import type { ModelRow } from "../db/schema/index.js";
     "One of the paper's fine-tuning runs (ImageNet-21k pre-training, 50 epochs ImageNet-1k fine-tuning). Duplicate runs of a configuration are separate runs.",
 })
 export class Run {
-  @Field(() => Int, { description: "Run id (Favor's; stable for a database seeded from the same file)." })
+  @Field(() => ID, { description: "Run id (Favor's; stable for a database seeded from the same file)." })
   id!: number;
 
   @Field(() => String, { description: "The dashboard's experiment id (a 64-bit integer, as text)." })
@@ -23,7 +23,7 @@ export class Run {
   @Field(() => String, { description: 'When the run was recorded, "dd.mm.yyyy hh:mm:ss" as in the source.' })
   runDate!: string;
 
-  @Field(() => Int, { description: "Id of the GPU type the run recorded (see `device`)." })
+  @Field(() => ID, { description: "Id of the GPU type the run recorded (see `device`)." })
   deviceId!: number;
 
   @Field(() => Int, { description: "Number of GPUs the run used." })

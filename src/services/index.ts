@@ -21,6 +21,7 @@ export * from "./analysis.service.js";
 export * from "./batch-loader.js";
 export * from "./catalog.service.js";
 export * from "./data-version.js";
+export * from "./ids.js";
 export * from "./measurement.service.js";
 export * from "./models.service.js";
 export * from "./pagination.js";

@@ -34,6 +34,7 @@ import { ProviderUnavailableError, REQUESTED_PROVIDERS } from "../measure/profil
 import { findModel, resolutionProblem } from "../measure/zoo/registry.js";
 import { logger } from "../observability/logger.js";
 import type { CatalogService } from "./catalog.service.js";
+import { parseId } from "./ids.js";
 import { type ConnectionData, pageRequest, toConnection } from "./pagination.js";
 import { unique } from "./unique.js";
 
@@ -220,7 +221,7 @@ export class MeasurementService {
 
   /** Returns a job by id, or null when there is none; BAD_USER_INPUT for an id that is not a positive integer. */
   async job(id: string | number): Promise<MeasurementJobView | null> {
-    const record = await getJob(this.db, parseJobId(id));
+    const record = await getJob(this.db, parseId(id, "id"));
     return record === null ? null : this.view(record);
   }
 
@@ -299,7 +300,7 @@ export class MeasurementService {
 
   /** Cancels a queued or running job and returns it; BAD_USER_INPUT for an unknown job or one that has ended. */
   async cancel(id: string | number): Promise<MeasurementJobView> {
-    const jobId = parseJobId(id);
+    const jobId = parseId(id, "id");
     const before = await getJob(this.db, jobId);
     if (before === null) throw new BadUserInputError(`Unknown measurement job "${id}"`, { id: String(id) });
     if (!(await cancelJob(this.db, jobId))) {
@@ -518,13 +519,6 @@ function progressKey(job: MeasurementJobView): string {
 }
 
 /** Returns a job id from the API's ID; BAD_USER_INPUT naming anything that is not a positive integer. */
-function parseJobId(id: string | number): number {
-  const value = typeof id === "number" ? id : /^\d+$/.test(id) ? Number(id) : NaN;
-  if (!Number.isSafeInteger(value) || value < 1)
-    throw new BadUserInputError(`Invalid measurement job id "${id}"`, { id: String(id) });
-  return value;
-}
-
 /** Replaces absolute paths in a message for clients (e.g. onnxruntime's bin folder) with their last part. */
 export function withoutHostPaths(text: string | null): string | null {
   return text === null ? null : text.replace(/(?:\/[^\s/'"`:,;()]+)+\/([^\s/'"`:,;()]+)/g, "…/$1");

@@ -40,7 +40,7 @@ const Q_RUNS = /* GraphQL */ `
   }`;
 
 const Q_EPOCHS = /* GraphQL */ `
-  query DashboardEpochs($id: Int!) {
+  query DashboardEpochs($id: ID!) {
     run(id: $id) { id epochs { epoch loss learningRate acc1 acc5 validationLoss valAcc1 valAcc5 time timeSum gradNormAvg gradNormMax } }
   }`;
 
@@ -531,7 +531,7 @@ async function drawCurves() {
     ids
       .filter((id) => !state.epochs.has(id))
       .map(async (id) => {
-        const data = await gql(Q_EPOCHS, { id: Number(id) });
+        const data = await gql(Q_EPOCHS, { id });
         state.epochs.set(id, data.run?.epochs ?? []);
       }),
   );
