@@ -20,6 +20,7 @@ import { GracefulDrain } from "./http/graceful-drain.js";
 import type { AppHandle, HttpRoute } from "./http/http-route.js";
 import { AdmissionGate } from "./limits/admission-gate.js";
 import { checkInputLimits } from "./limits/input-limits.js";
+import { LimitsMemo } from "./limits/limits-memo.js";
 import {
   CHEAP_COST,
   checkOperationLimits,
@@ -216,29 +217,30 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
  */
 function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlugin<FavorContext> {
   const gate = new AdmissionGate(limits.maxConcurrent, limits.maxQueued);
+  const memo = new LimitsMemo();
   return {
     async requestDidStart() {
       let admitted = false;
       return {
         async didResolveOperation({ request, document, schema }) {
-          const { error, cost } = checkOperationLimits(
-            schema,
-            document,
-            request.operationName,
-            request.variables,
-            limits,
-          );
-          if (error) throw error;
-          try {
-            checkInputLimits(schema, document, request.variables);
-          } catch (inputError) {
-            // Refused before execution: an HTTP 400 (errors from resolvers keep GraphQL's 200).
-            if (inputError instanceof GraphQLError) {
-              throw new GraphQLError(inputError.message, {
-                extensions: { ...inputError.extensions, http: { status: 400 } },
-              });
+          const { operationName, variables } = request;
+          let cost = memo.get(document, operationName, variables);
+          if (cost === undefined) {
+            const checked = checkOperationLimits(schema, document, operationName, variables, limits);
+            if (checked.error) throw checked.error;
+            try {
+              checkInputLimits(schema, document, variables);
+            } catch (inputError) {
+              // Refused before execution: an HTTP 400 (errors from resolvers keep GraphQL's 200).
+              if (inputError instanceof GraphQLError) {
+                throw new GraphQLError(inputError.message, {
+                  extensions: { ...inputError.extensions, http: { status: 400 } },
+                });
+              }
+              throw inputError;
             }
-            throw inputError;
+            cost = checked.cost;
+            memo.set(document, operationName, variables, cost);
           }
           if (cost > CHEAP_COST) {
             await gate.enter();
