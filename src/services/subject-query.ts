@@ -10,7 +10,6 @@ import {
   type SubjectConditions,
   type SubjectLevel,
   type SubjectOrder,
-  type SubjectPageRow,
   type SubjectRow,
   subjectPage,
 } from "../db/queries/subjects.js";
@@ -97,9 +96,10 @@ export class SubjectQueryService {
   /**
    * Each subject once per data version, by level, device and identity: every page that holds a run holds the
    * same Subject (so the pages of many filters cost references, not copies, and what is built from a subject,
-   * its GraphQL node and metric lists, is built once), and a page's rows are parsed only for subjects not held.
+   * its GraphQL node and metric lists, is built once), and a page query gathers and sends figures and
+   * hyperparameters only for the subjects not held yet.
    */
-  private interned = { version: Number.NaN, subjects: new Map<string, Subject>() };
+  private interned = { version: Number.NaN, size: 0, groups: new Map<string, Map<string, Subject>>() };
 
   constructor(
     private readonly db: FavorDb,
@@ -131,6 +131,10 @@ export class SubjectQueryService {
   private async load(query: SubjectQuery, version: number): Promise<SubjectPage> {
     const deviceId = query.deviceId ?? null;
     const checked = await this.check(query.filter ?? {}, query.orderBy ?? []);
+    // The subjects held at the start: the page query sends only their keys back. A group is never emptied (a
+    // reset starts new ones), so each of them is still in it when the rows arrive.
+    const held = this.heldSubjects(version, query.level, deviceId);
+    const store = this.interned;
     const { rows, totalCount } = await subjectPage(this.db, {
       level: query.level,
       where: checked.where,
@@ -138,26 +142,31 @@ export class SubjectQueryService {
       deviceId,
       limit: query.limit ?? 1_000_000,
       offset: query.offset ?? 0,
+      known: [...held.keys()],
     });
-    const subjects = rows.map((row) => this.intern(version, query.level, deviceId, row));
+    const subjects = rows.map((row) => {
+      let subject = held.get(row.key);
+      if (!subject) {
+        subject = toSubject(row.parse(), query.level, deviceId);
+        held.set(row.key, subject);
+        store.size++;
+      }
+      return subject;
+    });
     return { subjects, totalCount };
   }
 
-  private intern(
-    version: number,
-    level: SubjectLevel,
-    deviceId: number | null,
-    row: SubjectPageRow,
-  ): Subject {
-    if (this.interned.version !== version || this.interned.subjects.size >= MAX_INTERNED_SUBJECTS)
-      this.interned = { version, subjects: new Map() };
-    const key = `${level}|${deviceId ?? ""}|${row.key}`;
-    let subject = this.interned.subjects.get(key);
-    if (!subject) {
-      subject = toSubject(row.parse(), level, deviceId);
-      this.interned.subjects.set(key, subject);
+  /** Returns the subjects held for this data version, level and device, by key (the group to add to). */
+  private heldSubjects(version: number, level: SubjectLevel, deviceId: number | null): Map<string, Subject> {
+    if (this.interned.version !== version || this.interned.size >= MAX_INTERNED_SUBJECTS)
+      this.interned = { version, size: 0, groups: new Map() };
+    const groupKey = `${level}|${deviceId ?? ""}`;
+    let group = this.interned.groups.get(groupKey);
+    if (!group) {
+      group = new Map();
+      this.interned.groups.set(groupKey, group);
     }
-    return subject;
+    return group;
   }
 
   /** Returns which of these runs the duplicate-run rule picks, one per (model, resolution) among them. */

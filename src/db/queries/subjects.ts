@@ -119,6 +119,12 @@ export interface SubjectPageQuery {
   deviceId: number | null;
   limit: number;
   offset: number;
+  /**
+   * Keys ({@link SubjectPageRow.key}) of subjects the caller already holds for this level and device at this data
+   * version: their rows come without figures and hyperparameters (PostgreSQL neither gathers nor sends them), and
+   * their `parse` must not be called.
+   */
+  known?: readonly string[];
 }
 
 const OPERATORS: Record<Exclude<ComparisonOperator, "IN">, SQL> = {
@@ -287,9 +293,15 @@ export async function subjectPage(
     sql`page.resolution`,
     sql`page.run_id NULLS LAST`,
   ];
+  // The known keys travel as one text parameter, so that the statement's text (and its prepared plan) stays the
+  // same however many there are. Keys are digits and colons.
+  const known = (query.known ?? []).join(",");
   const rows = await queryRowsPrepared<RawSubjectRow>(
     db,
-    sql`SELECT page.*, COALESCE((
+    sql`SELECT ${OUTER_COLUMNS},
+        CASE WHEN page.known THEN NULL ELSE page.hp::text END AS r_hyperparameters,
+        CASE WHEN page.known THEN NULL ELSE page.php::text END AS r_pretrain_hyperparameters,
+        CASE WHEN page.known THEN NULL ELSE COALESCE((
           SELECT json_agg(json_build_array(p.id, p.run_id IS NOT NULL, p.metric_key, p.value, p.batch_size, p.device_id,
                                            p.source, p.job_id, p.created_at) ORDER BY p.stage, p.metric_key)
           FROM (
@@ -300,9 +312,12 @@ export async function subjectPage(
                OR (c.run_id IS NULL AND c.model_id = page.model_id AND c.resolution = page.resolution AND ${mrCell})
             ORDER BY c.metric_key, c.run_id IS NULL, ${FIGURE_PREFERENCE}
           ) p
-        ), '[]'::json)::text AS cells
+        ), '[]'::json)::text END AS cells
         FROM (
-          SELECT ${SELECT_COLUMNS}, count(*) OVER ()::int AS total_count ${sql.join(orderColumns, sql``)}
+          SELECT ${SELECT_COLUMNS}, count(*) OVER ()::int AS total_count,
+            (s.model_id::text || ':' || s.resolution::text || ':' || COALESCE(s.run_id::text, ''))
+              = ANY(string_to_array(${known}::text, ',')) AS known
+            ${sql.join(orderColumns, sql``)}
           FROM (${subjectsSql(query.level)}) s
           JOIN models m ON m.id = s.model_id
           LEFT JOIN runs r ON r.id = s.run_id
@@ -319,7 +334,11 @@ export async function subjectPage(
   return {
     rows: rows.map((row) => ({
       key: `${row.model_id}:${row.resolution}:${row.run_id ?? ""}`,
-      parse: () => toSubjectRow(row),
+      parse: () => {
+        if (row.cells === null)
+          throw new Error("subject page: a known subject's row has no figures to parse");
+        return toSubjectRow(row);
+      },
     })),
     totalCount,
   };
@@ -411,8 +430,36 @@ const SELECT_COLUMNS = sql`
   m.taxonomy_class AS m_taxonomy_class, m.changes_what AS m_changes_what, m.changes_how AS m_changes_how,
   r.experiment_id AS r_experiment_id, r.run_name AS r_run_name, r.run_date AS r_run_date, r.device_id AS r_device_id,
   r.gpu_count AS r_gpu_count, r.pretrain_resolution AS r_pretrain_resolution, r.pretrain_dataset AS r_pretrain_dataset,
-  r.dataset AS r_dataset, r.hyperparameters::text AS r_hyperparameters,
-  r.pretrain_hyperparameters::text AS r_pretrain_hyperparameters`;
+  r.dataset AS r_dataset, r.hyperparameters AS hp, r.pretrain_hyperparameters AS php`;
+
+/** What the page query's outer SELECT passes on from SELECT_COLUMNS (all but the hyperparameters and `known`). */
+const OUTER_COLUMNS = sql.raw(
+  [
+    "model_id",
+    "resolution",
+    "run_id",
+    "run_count",
+    "m_name",
+    "m_source_id",
+    "m_family",
+    "m_size",
+    "m_patch_size",
+    "m_taxonomy_class",
+    "m_changes_what",
+    "m_changes_how",
+    "r_experiment_id",
+    "r_run_name",
+    "r_run_date",
+    "r_device_id",
+    "r_gpu_count",
+    "r_pretrain_resolution",
+    "r_pretrain_dataset",
+    "r_dataset",
+    "total_count",
+  ]
+    .map((column) => `page.${column}`)
+    .join(", "),
+);
 
 interface RawSubjectRow {
   model_id: number;
@@ -437,11 +484,11 @@ interface RawSubjectRow {
   r_dataset: string | null;
   /** JSON text. */
   r_hyperparameters: string | null;
-  /** JSON text. */
+  /** JSON text (null without a run, or for a known subject). */
   r_pretrain_hyperparameters: string | null;
   total_count: number;
-  /** JSON text: an array of [id, isRunCell, metricKey, value, batchSize, deviceId, source, jobId, createdAt]. */
-  cells: string;
+  /** JSON text: an array of [id, isRunCell, metricKey, value, batchSize, deviceId, source, jobId, createdAt]; null for a known subject. */
+  cells: string | null;
 }
 
 /** Parses the page query's per-row JSON array of cells. */
