@@ -1,7 +1,13 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { type FavorDatabase, openDatabase, queryRows } from "../../src/db/client.js";
+import {
+  type FavorDatabase,
+  MAX_PREPARED_STATEMENTS,
+  openDatabase,
+  queryRows,
+  queryRowsPrepared,
+} from "../../src/db/client.js";
 import { DataDirLockedError } from "../../src/db/data-dir-lock.js";
 import { METRIC_CATALOG } from "../../src/db/metric-catalog.js";
 import { cells, metrics, models } from "../../src/db/schema/index.js";
@@ -118,5 +124,17 @@ describe.each(BACKENDS)("openDatabase (%s)", (backend) => {
 
   it.runIf(backend === "pglite")("refuses a second open of the same PGlite directory", async () => {
     await expect(open()).rejects.toThrow(DataDirLockedError);
+  });
+
+  it("runs prepared queries: one text with new values each time, and more texts than are kept prepared", async () => {
+    for (const n of [1, 2, 3])
+      expect(await queryRowsPrepared(database.db, sql`SELECT ${n}::int * 2 AS n`)).toEqual([{ n: n * 2 }]);
+    for (let k = 0; k < MAX_PREPARED_STATEMENTS + 20; k++) {
+      const rows = await queryRowsPrepared<{ n: number }>(
+        database.db,
+        sql`SELECT ${sql.raw(String(k))}::int + ${1}::int AS n`,
+      );
+      expect(rows).toEqual([{ n: k + 1 }]);
+    }
   });
 });
