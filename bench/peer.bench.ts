@@ -341,7 +341,12 @@ async function flatMemoryTarget(databaseUrl: string, aged: Server): Promise<void
         `full-table rate aged ÷ fresh ${ratioText(ratio)} (${ratios.map(ratioText).join(", ")}; ≥ 0.90×: ${verdict(ratio >= 0.9)})`,
     );
   } finally {
+    // Wait for it to close its connections: the database is dropped WITH (FORCE) next.
+    const exited = new Promise((r) =>
+      fresh.child.exitCode !== null ? r(null) : fresh.child.once("exit", r),
+    );
     fresh.child.disconnect();
+    await exited;
   }
 }
 
