@@ -219,14 +219,8 @@ function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlugin<Favo
       let admitted = false;
       return {
         async didResolveOperation({ request, document, schema }) {
-          const { error, cost } = checkOperationLimits(
-            schema,
-            document,
-            request.operationName,
-            request.variables,
-            limits,
-          );
-          if (error) throw error;
+          // Input bounds first: they read list lengths without coercing, while the cost estimate coerces every
+          // variable (20,000 orderBy entries took 40 to 100 ms there).
           try {
             checkInputLimits(schema, document, request.variables);
           } catch (inputError) {
@@ -238,6 +232,14 @@ function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlugin<Favo
             }
             throw inputError;
           }
+          const { error, cost } = checkOperationLimits(
+            schema,
+            document,
+            request.operationName,
+            request.variables,
+            limits,
+          );
+          if (error) throw error;
           if (cost > CHEAP_COST) {
             await gate.enter();
             admitted = true;
@@ -294,8 +296,10 @@ async function handleGraphQL(
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
   }
   let body: unknown;
+  let bodyChars = 0;
   if (req.method === "POST") {
     const text = await readBody(req);
+    bodyChars = text?.length ?? 0;
     if (text === null) return sendJson(res, 413, { error: `Request body over ${MAX_BODY_BYTES} bytes` });
     if ((headers.get("content-type") ?? "").includes("application/json")) {
       try {
@@ -312,7 +316,7 @@ async function handleGraphQL(
   // Only JSON POSTs are cached: they passed Apollo's CSRF rules, and their key is the whole request.
   const cacheKey =
     responseCache && req.method === "POST" && typeof body === "object"
-      ? responseCache.keyOf({ body, accept: headers.get("accept") ?? "" })
+      ? responseCache.keyOf({ body, accept: headers.get("accept") ?? "", bodyChars })
       : null;
   // Without a version (database unreachable) nothing is cached and GraphQL reports the failure as usual.
   const version = cacheKey === null ? null : await app.services.dataVersion.current().catch(() => null);
