@@ -117,7 +117,11 @@ function startFavor(databaseUrl: string): Promise<{ child: ChildProcess; url: st
   const child = fork(fileURLToPath(import.meta.url), ["--serve-favor", databaseUrl], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     // BENCH_CPU_PROF=<dir> writes the server's CPU profile there (open it in Chrome's DevTools).
-    execArgv: [...process.execArgv, ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])],
+    execArgv: [
+      ...process.execArgv,
+      ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+      ...(process.env.BENCH_TRACE_GC ? ["--trace-gc"] : []),
+    ],
     env: { ...process.env, NODE_ENV: "production" },
   });
   return new Promise((resolve, reject) => {
@@ -230,16 +234,17 @@ async function main(): Promise<void> {
     console.log(
       `abuse: ${CONNECTIONS} connections, ${DURATION_S} s; per cycle ${readme.length} README queries, 1 distinct read and 1 of ${HOSTILE.length} hostile requests; probe every ${PROBE_EVERY_MS} ms`,
     );
-    const stopProbe = new AbortController();
-    const probing = probe(favor.url, stopProbe.signal);
+    // The probe runs in a process of its own: in this one, autocannon's 64 connections would delay its timers
+    // and reads, and its latencies would be this process's event loop as much as the server's.
+    const probing = probeInChild(favor.url);
     const result = await autocannon({
       url: favor.url,
       connections: CONNECTIONS,
       duration: DURATION_S,
       requests,
     });
-    stopProbe.abort();
-    const { latencies, failures } = await probing;
+    probing.stop();
+    const { latencies, failures } = await probing.result;
     const end = await askPeak(child);
     const codes = result.statusCodeStats as unknown as Record<string, { count: number }>;
     const count = (test: (code: number) => boolean) =>
@@ -283,5 +288,25 @@ function post(body: unknown): autocannon.Request {
   return { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
 }
 
+/** Starts the probe in a child process; `stop()` ends it, and `result` holds its latencies. */
+function probeInChild(url: string): {
+  stop: () => void;
+  result: Promise<{ latencies: number[]; failures: number }>;
+} {
+  const child = fork(fileURLToPath(import.meta.url), ["--probe", url], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const result = new Promise<{ latencies: number[]; failures: number }>((resolve) =>
+    child.once("message", (m) => resolve(m as { latencies: number[]; failures: number })),
+  );
+  return { stop: () => child.send({ stop: true }), result };
+}
+
+async function probeChild(url: string): Promise<void> {
+  const stop = new AbortController();
+  process.once("message", () => stop.abort());
+  const answer = await probe(url, stop.signal);
+  process.send!(answer, undefined, {}, () => process.exit(0));
+}
+
 if (process.argv[2] === "--serve-favor") await serveFavor(process.argv[3]);
+else if (process.argv[2] === "--probe") await probeChild(process.argv[3]);
 else await main();
