@@ -293,7 +293,9 @@ function probeInChild(url: string): {
   stop: () => void;
   result: Promise<{ latencies: number[]; failures: number }>;
 } {
-  const child = fork(fileURLToPath(import.meta.url), ["--probe", url], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(fileURLToPath(import.meta.url), ["--probe", url], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const result = new Promise<{ latencies: number[]; failures: number }>((resolve) =>
     child.once("message", (m) => resolve(m as { latencies: number[]; failures: number })),
   );
