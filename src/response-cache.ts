@@ -173,9 +173,7 @@ export function isVersionedQuery(
 
 /** Whether a JSON response body carries a top-level `errors` member. */
 function hasErrors(body: string): boolean {
-  try {
-    return "errors" in (JSON.parse(body) as Record<string, unknown>);
-  } catch {
-    return true;
-  }
+  // Apollo writes `errors` first (orderExecutionResultFields), so an answer without errors starts with its data;
+  // anything else is treated as having errors. Reading the prefix, not parsing a 1.5 MB answer (6 ms) again.
+  return !body.startsWith('{"data":');
 }
