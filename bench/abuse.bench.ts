@@ -84,7 +84,8 @@ async function serveFavor(databaseUrl: string): Promise<void> {
   const { loadConfig } = await import("../src/config.js");
   const { startServer } = await import("../src/server.js");
   const server = await startServer({
-    config: { ...loadConfig({}), port: 0, databaseUrl, production: true, worker: false },
+    // The operator's FAVOR_* settings apply (e.g. FAVOR_MAX_CONCURRENT_OPERATIONS), as for `npm start`.
+    config: { ...loadConfig(process.env), port: 0, databaseUrl, production: true, worker: false },
   });
   let peak = process.memoryUsage().rss;
   setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100).unref();
