@@ -7,11 +7,13 @@
  *
  *   npm run bench:abuse
  *   BENCH_DURATION_S=20 npm run bench:abuse
+ *   BENCH_CPU_PROF=/tmp/prof npm run bench:abuse   # and the server's CPU profile
  */
 import "reflect-metadata";
 
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 
 import autocannon from "autocannon";
@@ -82,12 +84,28 @@ async function serveFavor(databaseUrl: string): Promise<void> {
   const { loadConfig } = await import("../src/config.js");
   const { startServer } = await import("../src/server.js");
   const server = await startServer({
-    config: { ...loadConfig({}), port: 0, databaseUrl, production: true, worker: false },
+    // The operator's FAVOR_* settings apply (e.g. FAVOR_MAX_CONCURRENT_OPERATIONS), as for `npm start`.
+    config: { ...loadConfig(process.env), port: 0, databaseUrl, production: true, worker: false },
   });
   let peak = process.memoryUsage().rss;
   setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100).unref();
+  // How long a callback held the event loop: what the probe waits behind.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   process.on("message", (m) => {
-    if ((m as { peak?: boolean }).peak) process.send!({ peakRss: peak, rss: process.memoryUsage().rss });
+    if ((m as { peak?: boolean }).peak) {
+      const ms = (ns: number) => ns / 1e6;
+      process.send!({
+        peakRss: peak,
+        rss: process.memoryUsage().rss,
+        loopDelayMs: {
+          p50: ms(loopDelay.percentile(50)),
+          p99: ms(loopDelay.percentile(99)),
+          max: ms(loopDelay.max),
+        },
+      });
+      loopDelay.reset();
+    }
   });
   process.send!({ url: `${server.url}/graphql` });
   process.on("disconnect", () => void server.stop().then(() => process.exit(0)));
@@ -96,8 +114,15 @@ async function serveFavor(databaseUrl: string): Promise<void> {
 // ---- parent ------------------------------------------------------------------------------------------------------
 
 function startFavor(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
+  const profileDir = process.env.BENCH_CPU_PROF;
   const child = fork(fileURLToPath(import.meta.url), ["--serve-favor", databaseUrl], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
+    // BENCH_CPU_PROF=<dir> writes the server's CPU profile there (open it in Chrome's DevTools).
+    execArgv: [
+      ...process.execArgv,
+      ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+      ...(process.env.BENCH_TRACE_GC ? ["--trace-gc"] : []),
+    ],
     env: { ...process.env, NODE_ENV: "production" },
   });
   return new Promise((resolve, reject) => {
@@ -106,9 +131,16 @@ function startFavor(databaseUrl: string): Promise<{ child: ChildProcess; url: st
   });
 }
 
-function askPeak(child: ChildProcess): Promise<{ peakRss: number; rss: number }> {
+interface ServerFigures {
+  peakRss: number;
+  rss: number;
+  /** The event loop's delay since the previous ask: p50, p99 and max in ms. */
+  loopDelayMs: { p50: number; p99: number; max: number };
+}
+
+function askPeak(child: ChildProcess): Promise<ServerFigures> {
   return new Promise((resolve) => {
-    child.once("message", (m) => resolve(m as { peakRss: number; rss: number }));
+    child.once("message", (m) => resolve(m as ServerFigures));
     child.send({ peak: true });
   });
 }
@@ -160,6 +192,32 @@ async function main(): Promise<void> {
       name: e.title,
       body: { query: e.query, variables: e.variables ? JSON.parse(e.variables) : undefined },
     }));
+    // Each request alone, twice (the second may be a cache hit): what one costs before any load.
+    const kinds = [
+      ...readme,
+      { name: "distinct read", body: { query: DISTINCT_QUERY, variables: { min: 1234.5 } } },
+      ...HOSTILE,
+    ];
+    console.log("| request | status | answer bytes | ms (first / second) |");
+    console.log("|---|---:|---:|---:|");
+    for (const kind of kinds) {
+      const times: number[] = [];
+      let answer = { status: 0, bytes: 0 };
+      for (let i = 0; i < 2; i++) {
+        const started = performance.now();
+        const response = await fetch(favor.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(kind.body),
+        });
+        answer = { status: response.status, bytes: (await response.arrayBuffer()).byteLength };
+        times.push(performance.now() - started);
+      }
+      console.log(
+        `| ${kind.name} | ${answer.status} | ${answer.bytes.toLocaleString("en")} | ${times.map((t) => t.toFixed(1)).join(" / ")} |`,
+      );
+    }
+    await askPeak(child); // starts the event-loop delay afresh for the load
     // Each connection cycles through: the README's queries, a distinct read, then one hostile request.
     const requests: autocannon.Request[] = [];
     for (const hostile of HOSTILE) {
@@ -177,16 +235,17 @@ async function main(): Promise<void> {
     console.log(
       `abuse: ${CONNECTIONS} connections, ${DURATION_S} s; per cycle ${readme.length} README queries, 1 distinct read and 1 of ${HOSTILE.length} hostile requests; probe every ${PROBE_EVERY_MS} ms`,
     );
-    const stopProbe = new AbortController();
-    const probing = probe(favor.url, stopProbe.signal);
+    // The probe runs in a process of its own: in this one, autocannon's 64 connections would delay its timers
+    // and reads, and its latencies would be this process's event loop as much as the server's.
+    const probing = probeInChild(favor.url);
     const result = await autocannon({
       url: favor.url,
       connections: CONNECTIONS,
       duration: DURATION_S,
       requests,
     });
-    stopProbe.abort();
-    const { latencies, failures } = await probing;
+    probing.stop();
+    const { latencies, failures } = await probing.result;
     const end = await askPeak(child);
     const codes = result.statusCodeStats as unknown as Record<string, { count: number }>;
     const count = (test: (code: number) => boolean) =>
@@ -211,6 +270,10 @@ async function main(): Promise<void> {
     console.log(
       `| server RSS at start / peak / end | ${mib(start.rss)} / ${mib(end.peakRss)} / ${mib(end.rss)} | bounded |`,
     );
+    const delay = end.loopDelayMs;
+    console.log(
+      `| server event-loop delay p50 / p99 / max | ${delay.p50.toFixed(1)} / ${delay.p99.toFixed(1)} / ${delay.max.toFixed(1)} ms | max ≤ 100 ms: ${delay.max <= 100 ? "met" : "NOT met"} |`,
+    );
   } finally {
     if (child?.connected) {
       const exited = new Promise((r) => child?.once("exit", r));
@@ -226,5 +289,27 @@ function post(body: unknown): autocannon.Request {
   return { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
 }
 
+/** Starts the probe in a child process; `stop()` ends it, and `result` holds its latencies. */
+function probeInChild(url: string): {
+  stop: () => void;
+  result: Promise<{ latencies: number[]; failures: number }>;
+} {
+  const child = fork(fileURLToPath(import.meta.url), ["--probe", url], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const result = new Promise<{ latencies: number[]; failures: number }>((resolve) =>
+    child.once("message", (m) => resolve(m as { latencies: number[]; failures: number })),
+  );
+  return { stop: () => child.send({ stop: true }), result };
+}
+
+async function probeChild(url: string): Promise<void> {
+  const stop = new AbortController();
+  process.once("message", () => stop.abort());
+  const answer = await probe(url, stop.signal);
+  process.send!(answer, undefined, {}, () => process.exit(0));
+}
+
 if (process.argv[2] === "--serve-favor") await serveFavor(process.argv[3]);
+else if (process.argv[2] === "--probe") await probeChild(process.argv[3]);
 else await main();

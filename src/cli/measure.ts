@@ -123,9 +123,15 @@ try {
     onnxPath: onnxFile ? path.basename(onnxFile) : null,
   });
   console.log(
-    `measure: job ${job.id} on ${job.device.name} (${job.provider}): ${job.counts.total} cells, ` +
-      `${job.counts.skipped} skipped${job.counts.skipped ? " (exist or queued elsewhere; --force measures again)" : ""}`,
+    `measure: job ${job.id} on ${job.device.name} (${job.provider}): ${job.counts.total} cells, ${job.counts.skipped} skipped`,
   );
+  // Why cells were skipped, one line per reason: a figure exists, another job measures it, the graph cannot be built.
+  const skippedBy = new Map<string, Set<string>>();
+  for (const cell of await service.cells(job.id, ["skipped"])) {
+    const reason = cell.reason ?? "a figure exists or another job measures it (--force measures again)";
+    skippedBy.set(reason, (skippedBy.get(reason) ?? new Set()).add(`${cell.modelName}@${cell.resolution}`));
+  }
+  for (const [reason, subjects] of skippedBy) console.log(`  skipped ${[...subjects].join(", ")}: ${reason}`);
   const worker = new MeasurementWorker({
     db,
     wakeups: services.jobWakeups,

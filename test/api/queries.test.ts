@@ -252,16 +252,16 @@ describe.each(BACKENDS)("queries over HTTP (%s)", (backend) => {
       expect(data.devices.every((d: any) => d.kind === "GPU" && d.description.source === "paper")).toBe(true);
     });
 
-    it("serves both taxonomies covering all 51 models", async () => {
+    it("serves both taxonomies covering all 65 models", async () => {
       const data = await api.data(
         `{ taxonomy { classes { name models { sourceId } } categories { changesWhat approaches { changesHow models { sourceId } } } } modelList { sourceId } }`,
       );
       expect(data.taxonomy.classes).toHaveLength(10);
-      expect(data.taxonomy.classes.flatMap((c: any) => c.models)).toHaveLength(51);
+      expect(data.taxonomy.classes.flatMap((c: any) => c.models)).toHaveLength(65);
       expect(
         data.taxonomy.categories.flatMap((c: any) => c.approaches.flatMap((a: any) => a.models)),
-      ).toHaveLength(51);
-      expect(data.modelList).toHaveLength(51);
+      ).toHaveLength(65);
+      expect(data.modelList).toHaveLength(65);
       const mlp = data.taxonomy.classes.find((c: any) => c.name === "MLP Block");
       expect(mlp.models.map((m: any) => m.sourceId)).toEqual(
         MODELS.models.filter((m) => m.taxonomyClass === "MLP Block").map((m) => m.sourceId),

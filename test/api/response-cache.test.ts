@@ -2,7 +2,12 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { cells } from "../../src/db/schema/index.js";
-import { type CachedResponse, isVersionedQuery, ResponseCache } from "../../src/response-cache.js";
+import {
+  type CachedResponse,
+  isVersionedQuery,
+  MAX_KEYED_BODY_CHARS,
+  ResponseCache,
+} from "../../src/response-cache.js";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/test-server.js";
 
 const ok = (body: string): CachedResponse => ({
@@ -36,10 +41,10 @@ describe("isVersionedQuery", () => {
 });
 
 describe("ResponseCache", () => {
-  const post = (query: string, variables?: unknown, accept = "application/json") => ({
-    body: { query, variables },
-    accept,
-  });
+  const post = (query: string, variables?: unknown, accept = "application/json") => {
+    const body = { query, variables };
+    return { body, accept, bodyChars: JSON.stringify(body).length };
+  };
 
   it("keys by query, variables and Accept header, and gives no key to what it must not cache", () => {
     const cache = new ResponseCache();
@@ -51,11 +56,19 @@ describe("ResponseCache", () => {
       cache.keyOf(post("{ models { totalCount } }", undefined, "application/graphql-response+json")),
     ).not.toBe(a);
     expect(cache.keyOf(post('mutation { cancelMeasurement(id: "1") { id } }'))).toBeNull();
-    expect(cache.keyOf({ body: "not an object", accept: "" })).toBeNull();
+    expect(cache.keyOf({ body: "not an object", accept: "", bodyChars: 15 })).toBeNull();
+    // A body too large to key cheaply is answered without the cache.
+    const large = post("query ($v: [Float!]) { models(first: 1) { totalCount } }", {
+      v: Array.from({ length: 20_000 }, (_, i) => i),
+    });
+    expect(large.bodyChars).toBeGreaterThan(MAX_KEYED_BODY_CHARS);
+    expect(cache.keyOf(large)).toBeNull();
+    expect(cache.keyOf({ ...large, bodyChars: MAX_KEYED_BODY_CHARS })).toEqual(expect.any(String));
     expect(
       cache.keyOf({
         body: { query: "{ models { totalCount } }", extensions: { persistedQuery: {} } },
         accept: "",
+        bodyChars: 80,
       }),
     ).toBeNull();
   });

@@ -41,7 +41,7 @@ describe.each(BACKENDS)("openDatabase (%s)", (backend) => {
   it("migrates and seeds an empty database with every run, epoch and figure", async () => {
     const figures = SEED.runs.reduce((n, r) => n + Object.keys(r.metrics).length, 0);
     expect(await counts()).toEqual({
-      models: 51,
+      models: 65,
       runs: 90,
       epochs: 90 * 50,
       cells: figures,
@@ -60,9 +60,9 @@ describe.each(BACKENDS)("openDatabase (%s)", (backend) => {
 
   it("adds the catalogue models a seeded database lacks, and leaves the others as they are", async () => {
     await database.db.delete(models).where(sql`${models.sourceId} = 'fastvit_s12'`);
-    expect((await counts()).models).toBe(50);
+    expect((await counts()).models).toBe(64);
     expect(await seedDatabase(database.db)).toEqual({ seeded: false });
-    expect((await counts()).models).toBe(51);
+    expect((await counts()).models).toBe(65);
     const [row] = await database.db.select().from(models).where(sql`${models.sourceId} = 'fastvit_s12'`);
     expect(row.name).toBe("FastViT-S12");
   });

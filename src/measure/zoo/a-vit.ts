@@ -16,9 +16,9 @@ import { floatConstant } from "./blocks-dynamic.js";
 import { defineModel } from "./zoo-model.js";
 
 /**
- * A-ViT-S (architectures/a_vit.py, avit_small_patch16: adaptive token halting, act_mode 4, gate scale 100,
- * gate centre 3, eps 0.01): ViT-S/16 (DeiT layout: the position embedding covers the class token; qkv bias; no
- * layer scale, which Block_ACT does not take) whose every block also yields a halting score per token,
+ * A-ViT-S and A-ViT-Ti (architectures/a_vit.py, avit_small_patch16: adaptive token halting, act_mode 4, gate
+ * scale 100, gate centre 3, eps 0.01): ViT-S/16 (DeiT layout: the position embedding covers the class token; qkv
+ * bias; no layer scale, which Block_ACT does not take) whose every block also yields a halting score per token,
  * sigmoid(100·x[..., 0] − 3). Scores accumulate per token; a token whose sum reaches 1 − eps is halted: its
  * output so far (weighted by its remainder) joins the result, and in later blocks it is zeroed, excluded from
  * the norms' inputs and outputs, and masked out of attention with a −1000 softmax bias. The last block halts
@@ -29,6 +29,10 @@ import { defineModel } from "./zoo-model.js";
  * on all 197 tokens and the graph is static; the halting state (cumulative score, remainder, mask) is data
  * dependent and computed in the graph exactly as in forward_features_act_token. The ponder-cost bookkeeping
  * (rho_token, counter_token), which does not reach the logits, is left out.
+ *
+ * Sizes: the reference registers Ti, S, B and L (vit_sizes: widths 192, 384, 768, 1024). S is the nearest
+ * ViT-S/16 in MACs (4.61 GMACs at 224, as ViT-S/16; B has about four times as many) and Ti (avit_tiny_patch16:
+ * width 192, 3 heads, 1.26 GMACs) the smallest, built with the same code.
  */
 
 const GATE_SCALE = 100;
@@ -68,36 +72,42 @@ function actBlock(
   });
 }
 
-defineModel({
-  name: "A-ViT-S",
-  sourceId: "avit_small_patch16",
-  family: "a-vit",
-  build: (b, o) => {
-    const { embedDim: dim, depth, numHeads, patchSize } = VIT_SIZES.S;
-    const g = o.resolution / patchSize;
-    const n = g * g + 1;
-    let out = prependClassToken(b, patchEmbed(b, imageInput(b, o.resolution), patchSize, dim), dim);
-    out = b.add(out, b.param("pos_embed", [1, n, dim], INIT.weight));
-    let cumulative = floatConstant(b, new Float32Array(n), [1, n], "c_token");
-    let remainder = floatConstant(b, new Float32Array(n).fill(1), [1, n], "R_token");
-    let mask = floatConstant(b, new Float32Array(n).fill(1), [1, n], "mask_token");
-    let output: Tensor | null = null;
-    const col = (t: Tensor) => b.reshape(t, [-1, n, 1]);
-    for (let i = 0; i < depth; i++) {
-      out = b.mul(out, col(mask));
-      const [y, score] = actBlock(b, out, mask, `blocks.${i}`, dim, numHeads);
-      out = y;
-      const blockOutput = b.mul(y, col(mask));
-      const h = i === depth - 1 ? floatConstant(b, new Float32Array(n).fill(1), [1, n], "last_halt") : score;
-      cumulative = b.add(cumulative, h);
-      const reached = b.mul(b.cast(b.op("Greater", [cumulative, b.scalar(1 - EPS)]), b.dtype), mask);
-      const notReached = b.cast(b.op("Less", [cumulative, b.scalar(1 - EPS)]), b.dtype);
-      const delta1 = b.mul(b.mul(blockOutput, col(remainder)), col(reached));
-      remainder = b.sub(remainder, b.mul(notReached, h));
-      const delta2 = b.mul(b.mul(blockOutput, col(h)), col(notReached));
-      mask = notReached;
-      output = output === null ? b.add(delta1, delta2) : b.add(output, b.add(delta1, delta2));
-    }
-    return classifierHead(b, output as Tensor, dim, o.numClasses);
-  },
-});
+for (const [name, sourceId, size] of [
+  ["A-ViT-S", "avit_small_patch16", VIT_SIZES.S],
+  ["A-ViT-Ti", "avit_tiny_patch16", VIT_SIZES.Ti],
+] as const) {
+  defineModel({
+    name,
+    sourceId,
+    family: "a-vit",
+    build: (b, o) => {
+      const { embedDim: dim, depth, numHeads, patchSize } = size;
+      const g = o.resolution / patchSize;
+      const n = g * g + 1;
+      let out = prependClassToken(b, patchEmbed(b, imageInput(b, o.resolution), patchSize, dim), dim);
+      out = b.add(out, b.param("pos_embed", [1, n, dim], INIT.weight));
+      let cumulative = floatConstant(b, new Float32Array(n), [1, n], "c_token");
+      let remainder = floatConstant(b, new Float32Array(n).fill(1), [1, n], "R_token");
+      let mask = floatConstant(b, new Float32Array(n).fill(1), [1, n], "mask_token");
+      let output: Tensor | null = null;
+      const col = (t: Tensor) => b.reshape(t, [-1, n, 1]);
+      for (let i = 0; i < depth; i++) {
+        out = b.mul(out, col(mask));
+        const [y, score] = actBlock(b, out, mask, `blocks.${i}`, dim, numHeads);
+        out = y;
+        const blockOutput = b.mul(y, col(mask));
+        const h =
+          i === depth - 1 ? floatConstant(b, new Float32Array(n).fill(1), [1, n], "last_halt") : score;
+        cumulative = b.add(cumulative, h);
+        const reached = b.mul(b.cast(b.op("Greater", [cumulative, b.scalar(1 - EPS)]), b.dtype), mask);
+        const notReached = b.cast(b.op("Less", [cumulative, b.scalar(1 - EPS)]), b.dtype);
+        const delta1 = b.mul(b.mul(blockOutput, col(remainder)), col(reached));
+        remainder = b.sub(remainder, b.mul(notReached, h));
+        const delta2 = b.mul(b.mul(blockOutput, col(h)), col(notReached));
+        mask = notReached;
+        output = output === null ? b.add(delta1, delta2) : b.add(output, b.add(delta1, delta2));
+      }
+      return classifierHead(b, output as Tensor, dim, o.numClasses);
+    },
+  });
+}

@@ -16,11 +16,18 @@ import { defineModel } from "./zoo-model.js";
  * rfft2 of the token grid (norm "ortho"), a block-diagonal complex 2-layer MLP over channels (8 blocks of 48:
  * weights w1, w2 [2, 8, 48, 48], biases b1, b2 [2, 8, 48], ReLU between), softshrink(0.01), irfft2. The
  * hard-thresholding fraction is 1, so every frequency is kept. As the reference, the channel products are
- * einsums (torchprofile counts them as 0); the transforms are ONNX DFTs as in GFNet (one-sided forward along
- * the width, Hermitian extension before the inverse), with the ortho scaling as divisions.
+ * einsums (torchprofile counts them as 0); the transforms are ONNX DFTs as in GFNet (one-sided forward along the
+ * width, Hermitian extension before the inverse), with the ortho scaling as divisions.
+ *
+ * Sizes: afno.py registers one model per entry of the reference's vit_sizes (na, mu, Ti, S, B, L: afno_na_p16 …
+ * afno_l_p16). S is the nearest ViT-S/16 in MACs (2.84 vs 4.61 GMACs at 224; B, at twice the width, has about
+ * four times S's). The smallest is AFNO-na (afno_na_p16: width 96, 2 blocks; 8 frequency blocks of 12 channels),
+ * which the graph builds with the same code.
  */
 
 const BLOCKS = 8;
+/** vit_sizes["na"] of the reference (resizing_interface.py): width 96, 2 blocks (2 heads, unused by AFNO). */
+const NANO = { embedDim: 96, depth: 2, numHeads: 2, mlpRatio: 4, patchSize: 16 } as const;
 
 /** Returns [real, imag] of ...bi × bio (complex) for a spectrum split into real and imaginary parts. */
 function complexLinear(b: GraphBuilder, re: Tensor, im: Tensor, w: Tensor, bias: Tensor): [Tensor, Tensor] {
@@ -61,23 +68,28 @@ function afno(b: GraphBuilder, x: Tensor, name: string, dim: number): Tensor {
   });
 }
 
-defineModel({
-  name: "AFNO-S",
-  sourceId: "afno_s_p16",
-  family: "afno",
-  build: (b, o) => {
-    const { embedDim: dim, depth, patchSize } = VIT_SIZES.S;
-    const side = o.resolution / patchSize;
-    let x = patchEmbed(b, imageInput(b, o.resolution), patchSize, dim);
-    x = addPosEmbed(b, x, side * side, dim);
-    for (let i = 0; i < depth; i++) {
-      x = transformerBlock(b, x, `blocks.${i}`, {
-        dim,
-        mlpHidden: 4 * dim,
-        mixer: (bb, t, n) => afno(bb, t, n, dim),
-      });
-    }
-    const pooled = layerNorm(b, b.reduceMean(x, [1], false), dim, "fc_norm");
-    return linear(b, pooled, dim, o.numClasses, "head");
-  },
-});
+for (const [name, sourceId, size] of [
+  ["AFNO-S", "afno_s_p16", VIT_SIZES.S],
+  ["AFNO-na", "afno_na_p16", NANO],
+] as const) {
+  defineModel({
+    name,
+    sourceId,
+    family: "afno",
+    build: (b, o) => {
+      const { embedDim: dim, depth, patchSize } = size;
+      const side = o.resolution / patchSize;
+      let x = patchEmbed(b, imageInput(b, o.resolution), patchSize, dim);
+      x = addPosEmbed(b, x, side * side, dim);
+      for (let i = 0; i < depth; i++) {
+        x = transformerBlock(b, x, `blocks.${i}`, {
+          dim,
+          mlpHidden: 4 * dim,
+          mixer: (bb, t, n) => afno(bb, t, n, dim),
+        });
+      }
+      const pooled = layerNorm(b, b.reduceMean(x, [1], false), dim, "fc_norm");
+      return linear(b, pooled, dim, o.numClasses, "head");
+    },
+  });
+}

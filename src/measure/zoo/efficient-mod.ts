@@ -1,26 +1,42 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
 import { conv2d, INIT, imageInput, layerNorm, linear, transformerBlock } from "../onnx/index.js";
 import { dim } from "./blocks-hierarchical.js";
+import type { BuildOptions } from "./zoo-model.js";
 import { defineModel, multipleOf } from "./zoo-model.js";
 
 /**
- * EfficientMod-S (architectures/efficient_mod.py, efficient_mod_s: widths [32, 64, 128, 256], depths [4, 4, 8,
- * 4] of modulation blocks plus [0, 0, 4, 4] timm attention blocks at the end of stages 3 and 4, 8 heads; the
- * largest size, nearest ViT-S in MACs). Feature maps stay channels-last; patch embeddings are convs (7×7/4,
- * then 3×3/2) + LayerNorm.
+ * EfficientMod-S and EfficientMod-XXS (architectures/efficient_mod.py, widths [32, 64, 128, 256], 8 heads;
+ * efficient_mod_s: depths [4, 4, 8, 4] of modulation blocks plus [0, 0, 4, 4] timm attention blocks at the end
+ * of stages 3 and 4; efficient_mod_xxs: [2, 2, 6, 2] plus [0, 0, 1, 2]). Of the three sizes registered, S is the
+ * largest, so the nearest ViT-S/16 in MACs (1.06 vs 4.61 GMACs at 224), and XXS the smallest (0.56; XS, whose
+ * MLP ratios alternate 1, 4, has 0.60). Feature maps stay channels-last; patch embeddings are convs (7×7/4, then
+ * 3×3/2) + LayerNorm.
  *
- * Efficient modulation block: x + γ·ExpandMlp(LN(x)), where ExpandMlp multiplies fc1(x) (GELU when it
- * expands) by a context branch g(GELU(dw7×7(f(x)))) repeated over the expansion groups, then fc2. The MLP
- * ratio (and group count) alternates 1, 6, 1, 6 within a stage. The reference reads `layer_scale`,
+ * Efficient modulation block: x + γ·ExpandMlp(LN(x)), where ExpandMlp multiplies fc1(x) (GELU when it expands)
+ * by a context branch g(GELU(dw7×7(f(x)))) repeated over the expansion groups, then fc2. The MLP ratio (and
+ * group count) alternates 1, 6, 1, 6 within a stage. The reference reads `layer_scale`,
  * `layer_scale_init_values` and `qkv_bias` from the training arguments (it builds only through
  * models.prepare_model): γ is on (1e-4) and the MLP linears have biases; the attention blocks are plain timm
  * Blocks (no qkv bias, no layer scale). LayerNorm eps 1e-5 (nn.LayerNorm).
  */
 
 const WIDTHS = [32, 64, 128, 256];
-const DEPTHS = [4, 4, 8, 4];
-const ATTENTION_DEPTHS = [0, 0, 4, 4];
-const ATT_RATIOS = [4, 4, 4, 5];
+
+/** A registered EfficientMod size whose modulation MLP ratios alternate 1, 6 (S and XXS; XS alternates 1, 4). */
+interface EfficientModSize {
+  /** Modulation blocks per stage. */
+  depths: readonly number[];
+  /** timm attention blocks at the end of each stage. */
+  attentionDepths: readonly number[];
+  /** MLP ratio of each stage's attention blocks. */
+  attRatios: readonly number[];
+}
+
+/** efficient_mod_s (the largest, nearest ViT-S in MACs) and efficient_mod_xxs (the smallest). */
+const SIZES = {
+  S: { depths: [4, 4, 8, 4], attentionDepths: [0, 0, 4, 4], attRatios: [4, 4, 4, 5] },
+  XXS: { depths: [2, 2, 6, 2], attentionDepths: [0, 0, 1, 2], attRatios: [0, 0, 4, 4] },
+} satisfies Record<string, EfficientModSize>;
 const HEADS = 8;
 const CONTEXT = 7;
 
@@ -73,37 +89,45 @@ function modulationBlock(b: GraphBuilder, x: Tensor, c: number, ratio: number, n
   });
 }
 
-defineModel({
-  name: "EfficientMod-S",
-  sourceId: "efficient_mod_s",
-  family: "efficient-mod",
-  checkResolution: multipleOf(32),
-  build: (b, o) => {
-    const img = imageInput(b, o.resolution);
-    let x = patchEmbed(b, nchwToNhwc(b, img), 3, WIDTHS[0], 7, 4, 3, "patch_embed");
-    for (let s = 0; s < 4; s++) {
-      const c = WIDTHS[s];
-      for (let i = 0; i < DEPTHS[s]; i++)
-        x = modulationBlock(b, x, c, i % 2 === 0 ? 1 : 6, `layers.${s}.blocks.${i}`);
-      if (ATTENTION_DEPTHS[s] > 0) {
-        const [h, w] = [dim(x, 1), dim(x, 2)];
-        let t = b.reshape(x, [0, h * w, c]);
-        for (let j = 0; j < ATTENTION_DEPTHS[s]; j++) {
-          t = transformerBlock(b, t, `layers.${s}.blocks.${DEPTHS[s] + j}`, {
-            dim: c,
-            mlpHidden: ATT_RATIOS[s] * c,
-            heads: HEADS,
-            layerScale: false,
-            qkvBias: false,
-            eps: 1e-5,
-          });
-        }
-        x = b.reshape(t, [0, h, w, c]);
+/** Returns EfficientMod's logits [batch, numClasses] at one registered size. */
+function buildEfficientMod(b: GraphBuilder, o: BuildOptions, size: EfficientModSize): Tensor {
+  const img = imageInput(b, o.resolution);
+  let x = patchEmbed(b, nchwToNhwc(b, img), 3, WIDTHS[0], 7, 4, 3, "patch_embed");
+  for (let s = 0; s < 4; s++) {
+    const c = WIDTHS[s];
+    for (let i = 0; i < size.depths[s]; i++)
+      x = modulationBlock(b, x, c, i % 2 === 0 ? 1 : 6, `layers.${s}.blocks.${i}`);
+    if (size.attentionDepths[s] > 0) {
+      const [h, w] = [dim(x, 1), dim(x, 2)];
+      let t = b.reshape(x, [0, h * w, c]);
+      for (let j = 0; j < size.attentionDepths[s]; j++) {
+        t = transformerBlock(b, t, `layers.${s}.blocks.${size.depths[s] + j}`, {
+          dim: c,
+          mlpHidden: size.attRatios[s] * c,
+          heads: HEADS,
+          layerScale: false,
+          qkvBias: false,
+          eps: 1e-5,
+        });
       }
-      if (s < 3) x = patchEmbed(b, x, c, WIDTHS[s + 1], 3, 2, 1, `layers.${s}.downsample`);
+      x = b.reshape(t, [0, h, w, c]);
     }
-    const last = WIDTHS[3];
-    const pooled = b.reduceMean(layerNorm(b, x, last, "norm", 1e-5), [1, 2], false);
-    return linear(b, pooled, last, o.numClasses, "head");
-  },
-});
+    if (s < 3) x = patchEmbed(b, x, c, WIDTHS[s + 1], 3, 2, 1, `layers.${s}.downsample`);
+  }
+  const last = WIDTHS[3];
+  const pooled = b.reduceMean(layerNorm(b, x, last, "norm", 1e-5), [1, 2], false);
+  return linear(b, pooled, last, o.numClasses, "head");
+}
+
+for (const [name, sourceId, size] of [
+  ["EfficientMod-S", "efficient_mod_s", SIZES.S],
+  ["EfficientMod-XXS", "efficient_mod_xxs", SIZES.XXS],
+] as const) {
+  defineModel({
+    name,
+    sourceId,
+    family: "efficient-mod",
+    checkResolution: multipleOf(32),
+    build: (b, o) => buildEfficientMod(b, o, size),
+  });
+}

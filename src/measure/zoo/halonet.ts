@@ -1,30 +1,44 @@
 import type { GraphBuilder, Tensor } from "../onnx/index.js";
 import { conv2d, expandToBatch, imageInput, linear } from "../onnx/index.js";
 import { dim } from "./blocks-hierarchical.js";
+import type { BuildOptions } from "./zoo-model.js";
 import { defineModel, multipleOf } from "./zoo-model.js";
 
 /**
- * HaloNet-H2 (architectures/halonet.py on halonet_pytorch 0.0.4, halonet_h2: rv 1.0, rb 1.25, 11 blocks in
- * stage 3, heads [4, 8, 8, 8], block 8, halo 3; the size nearest ViT-S in MACs): a 7×7/2 conv, 3×3/2 max
- * pooling and GELU, then 4 stages (widths 64·2^i) of [1×1 conv → GELU → halo attention → GELU → 1×1 conv
- * (×1.25) → GELU] blocks, stride-2 subsampling between stages, global average pooling and the head. qkv biases
- * are on, as the benchmark's `qkv_bias=True` reaches the constructor.
+ * HaloNet-H2 and HaloNet-H0 (architectures/halonet.py on halonet_pytorch 0.0.4, heads [4, 8, 8, 8], block 8,
+ * halo 3, rv 1.0; halonet_h2: rb 1.25, 11 blocks in stage 3; halonet_h0: rb 0.5, 7 blocks). Of the three sizes
+ * registered, H2 is the largest and the nearest ViT-S/16 (4.61 GMACs at 224) in MACs: 3.69 GMACs at 256, the
+ * smallest side the reference runs (H1 3.36, H0 2.60). H0 is the smallest. The network: a 7×7/2 conv, 3×3/2 max
+ * pooling and GELU, then 4 stages (widths 64·2^i) of [1×1 conv → GELU → halo attention → GELU → 1×1 conv (×rb) →
+ * GELU] blocks, stride-2 subsampling between stages, global average pooling and the head. qkv biases are on, as
+ * the benchmark's `qkv_bias=True` reaches the constructor.
  *
  * Halo attention: the map is cut into 8×8 query blocks; each attends to its 14×14 neighbourhood (the block with
  * a 3-pixel halo, zero padded at the border: F.unfold), with relative position logits from per-axis tables
  * (rel_height, rel_width [27, d]: q·r[13 + Δrow] + q·r[13 + Δcol]). As in halonet_pytorch 0.0.4, the mask is
  * inverted: positions *inside* the image are filled with −max and only the zero padding keeps its scores (an
  * interior block therefore averages its neighbourhood uniformly); the graph reproduces it. A consequence: in a
- * stage where every block touches the border (from stage 3 at 256, a 16×16 map of 2×2 blocks; stage 4 at 512)
- * a block attends only to zero padding, whose values are the to_kv bias, so the network's output no longer
- * depends on the image (checked in the reference at 256, trained or not). The products are
- * einsums (torchprofile counts them as 0). The reference asserts sides divisible by 64 and its stage-4 map
- * must hold whole 8×8 blocks, so the graph builds at multiples of 256 (224 fails in the reference too).
+ * stage where every block touches the border (from stage 3 at 256, a 16×16 map of 2×2 blocks; stage 4 at 512) a
+ * block attends only to zero padding, whose values are the to_kv bias, so the network's output no longer depends
+ * on the image (checked in the reference at 256, trained or not). The products are einsums (torchprofile counts
+ * them as 0). The reference asserts sides divisible by 64 and its stage-4 map must hold whole 8×8 blocks, so the
+ * graph builds at multiples of 256 (224 fails in the reference too).
  */
 
 const HEADS = [4, 8, 8, 8];
-const DEPTHS = [3, 3, 11, 3];
-const RB = 1.25;
+/** A registered HaloNet size (rv 1.0 in all of them). */
+interface HaloNetSize {
+  /** Blocks per stage (stage 3's is the reference's `l3`). */
+  depths: readonly number[];
+  /** Output width of a block relative to its base width (the reference's `rb`). */
+  rb: number;
+}
+
+/** halonet_h2 (the largest, nearest ViT-S in MACs) and halonet_h0 (the smallest). */
+const SIZES = {
+  H2: { depths: [3, 3, 11, 3], rb: 1.25 },
+  H0: { depths: [3, 3, 7, 3], rb: 0.5 },
+} satisfies Record<string, HaloNetSize>;
 const BLOCK = 8;
 const HALO = 3;
 const WINDOW = BLOCK + 2 * HALO;
@@ -126,39 +140,47 @@ function haloAttention(b: GraphBuilder, x: Tensor, c: number, heads: number): Te
   });
 }
 
-defineModel({
-  name: "HaloNet-H2",
-  sourceId: "halonet_h2",
-  family: "halonet",
-  checkResolution: multipleOf(256, 256),
-  testResolution: 256,
-  note: "halonet_pytorch 0.0.4's inverted padding mask kept (positions inside the image are masked)",
-  build: (b, o) => {
-    const img = imageInput(b, o.resolution);
-    let x = b.scope("start_block", () =>
-      b.gelu(
-        b.maxPool(conv2d(b, img, 3, 64, 7, "0", { stride: 2, padding: 3 }), [3, 3], {
-          strides: [2, 2],
-          pads: [1, 1, 1, 1],
-        }),
-      ),
-    );
-    let inC = 64;
-    for (let s = 0; s < 4; s++) {
-      const base = 64 * 2 ** s;
-      const out = Math.floor(base * RB);
-      x = b.scope(`blocks.${s}`, () => {
-        let y = x;
-        for (let i = 0; i < DEPTHS[s]; i++) {
-          y = b.gelu(conv2d(b, y, i === 0 ? inC : out, base, 1, `${6 * i}`));
-          y = b.gelu(b.scope(`${6 * i + 2}`, () => haloAttention(b, y, base, HEADS[s])));
-          y = b.gelu(conv2d(b, y, base, out, 1, `${6 * i + 4}`));
-        }
-        return s < 3 ? b.slice(y, [0, 0], [dim(y, 2), dim(y, 3)], [2, 3], [2, 2]) : y;
-      });
-      inC = out;
-    }
-    const pooled = b.reduceMean(x, [2, 3], false);
-    return linear(b, pooled, inC, o.numClasses, "head");
-  },
-});
+/** Returns HaloNet's logits [batch, numClasses] at one registered size. */
+function buildHaloNet(b: GraphBuilder, o: BuildOptions, size: HaloNetSize): Tensor {
+  const img = imageInput(b, o.resolution);
+  let x = b.scope("start_block", () =>
+    b.gelu(
+      b.maxPool(conv2d(b, img, 3, 64, 7, "0", { stride: 2, padding: 3 }), [3, 3], {
+        strides: [2, 2],
+        pads: [1, 1, 1, 1],
+      }),
+    ),
+  );
+  let inC = 64;
+  for (let s = 0; s < 4; s++) {
+    const base = 64 * 2 ** s;
+    const out = Math.floor(base * size.rb);
+    x = b.scope(`blocks.${s}`, () => {
+      let y = x;
+      for (let i = 0; i < size.depths[s]; i++) {
+        y = b.gelu(conv2d(b, y, i === 0 ? inC : out, base, 1, `${6 * i}`));
+        y = b.gelu(b.scope(`${6 * i + 2}`, () => haloAttention(b, y, base, HEADS[s])));
+        y = b.gelu(conv2d(b, y, base, out, 1, `${6 * i + 4}`));
+      }
+      return s < 3 ? b.slice(y, [0, 0], [dim(y, 2), dim(y, 3)], [2, 3], [2, 2]) : y;
+    });
+    inC = out;
+  }
+  const pooled = b.reduceMean(x, [2, 3], false);
+  return linear(b, pooled, inC, o.numClasses, "head");
+}
+
+for (const [name, sourceId, size] of [
+  ["HaloNet-H2", "halonet_h2", SIZES.H2],
+  ["HaloNet-H0", "halonet_h0", SIZES.H0],
+] as const) {
+  defineModel({
+    name,
+    sourceId,
+    family: "halonet",
+    checkResolution: multipleOf(256, 256),
+    testResolution: 256,
+    note: "halonet_pytorch 0.0.4's inverted padding mask kept (positions inside the image are masked)",
+    build: (b, o) => buildHaloNet(b, o, size),
+  });
+}

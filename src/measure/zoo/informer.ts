@@ -17,17 +17,21 @@ import {
 import { defineModel } from "./zoo-model.js";
 
 /**
- * Informer-S (architectures/informer.py, informer_vit_small_patch16): ViT-S/16's patch embedding, class token,
- * position embedding and head, with Informer's post-norm encoder blocks (x = LN(x + attn(x)), then
- * LN(x + conv1×1(GELU(conv1×1(x)))), LayerNorm eps 1e-5, no layer scale: the block ignores the benchmark's
- * layer-scale arguments) and ProbSparse self-attention (factor 5): each query is scored against
- * U = 5·⌈ln N⌉ sampled keys (sparsity M = max − mean), only the top u = 5·⌈ln N⌉ queries attend to all keys,
- * and every other query's output is the mean of the values.
+ * Informer-S and Informer-Ti (architectures/informer.py, informer_vit_small_patch16): ViT-S/16's patch
+ * embedding, class token, position embedding and head, with Informer's post-norm encoder blocks (x = LN(x +
+ * attn(x)), then LN(x + conv1×1(GELU(conv1×1(x)))), LayerNorm eps 1e-5, no layer scale: the block ignores the
+ * benchmark's layer-scale arguments) and ProbSparse self-attention (factor 5): each query is scored against U =
+ * 5·⌈ln N⌉ sampled keys (sparsity M = max − mean), only the top u = 5·⌈ln N⌉ queries attend to all keys, and
+ * every other query's output is the mean of the values.
  *
- * The reference draws the sampled key indices (torch.randint, [N, U]) at every forward pass; a static graph
- * must choose, so the graph draws them once from its seed per block and keeps them as a constant (counts are
- * the same for every draw; outputs differ as between two reference runs). The top-u query selection is data
- * dependent and stays in the graph (TopK, gather, scatter), as the reference's inference path.
+ * The reference draws the sampled key indices (torch.randint, [N, U]) at every forward pass; a static graph must
+ * choose, so the graph draws them once from its seed per block and keeps them as a constant (counts are the same
+ * for every draw; outputs differ as between two reference runs). The top-u query selection is data dependent and
+ * stays in the graph (TopK, gather, scatter), as the reference's inference path.
+ *
+ * Sizes: the reference registers Ti, S, B and L (vit_sizes: widths 192, 384, 768, 1024). S is the nearest
+ * ViT-S/16 in MACs (4.33 vs 4.61 GMACs at 224; B has about four times as many) and Ti
+ * (informer_vit_tiny_patch16: width 192, 3 heads, 1.12 GMACs) the smallest, built with the same code.
  */
 
 const FACTOR = 5;
@@ -84,17 +88,22 @@ function informerBlock(b: GraphBuilder, x: Tensor, name: string, dim: number, he
   });
 }
 
-defineModel({
-  name: "Informer-S",
-  sourceId: "informer_vit_small_patch16",
-  family: "informer",
-  note: "ProbSparse key samples drawn once from the graph's seed (the reference redraws them every forward pass)",
-  build: (b, o) => {
-    const { embedDim: dim, depth, numHeads, patchSize } = VIT_SIZES.S;
-    const g = o.resolution / patchSize;
-    let x = addPosEmbed(b, patchEmbed(b, imageInput(b, o.resolution), patchSize, dim), g * g, dim);
-    x = prependClassToken(b, x, dim);
-    for (let i = 0; i < depth; i++) x = informerBlock(b, x, `blocks.${i}`, dim, numHeads);
-    return classifierHead(b, x, dim, o.numClasses);
-  },
-});
+for (const [name, sourceId, size] of [
+  ["Informer-S", "informer_vit_small_patch16", VIT_SIZES.S],
+  ["Informer-Ti", "informer_vit_tiny_patch16", VIT_SIZES.Ti],
+] as const) {
+  defineModel({
+    name,
+    sourceId,
+    family: "informer",
+    note: "ProbSparse key samples drawn once from the graph's seed (the reference redraws them every forward pass)",
+    build: (b, o) => {
+      const { embedDim: dim, depth, numHeads, patchSize } = size;
+      const g = o.resolution / patchSize;
+      let x = addPosEmbed(b, patchEmbed(b, imageInput(b, o.resolution), patchSize, dim), g * g, dim);
+      x = prependClassToken(b, x, dim);
+      for (let i = 0; i < depth; i++) x = informerBlock(b, x, `blocks.${i}`, dim, numHeads);
+      return classifierHead(b, x, dim, o.numClasses);
+    },
+  });
+}

@@ -4,17 +4,20 @@ import { floatConstant } from "./blocks-dynamic.js";
 import { defineModel } from "./zoo-model.js";
 
 /**
- * Performer-S (architectures/performer.py, performer_vit_small_patch16: FAVOR+ with 128 random features per
- * head, softmax kernel, feature redraw off): ViT-S/16 (layer scale, qkv bias) whose attention maps queries and
- * keys through positive random features φ(x) = ratio·(exp(x̂·Wᵀ − ‖x̂‖²/2 − max) + 1e-4) with x̂ = x·d^(−1/4)
- * (the max is per query row for queries, over all of a head's keys for keys), then linear attention
+ * Performer-S and Performer-Ti (architectures/performer.py, performer_vit_small_patch16: FAVOR+ with 128 random
+ * features per head, softmax kernel, feature redraw off): ViT-S/16 (layer scale, qkv bias) whose attention maps
+ * queries and keys through positive random features φ(x) = ratio·(exp(x̂·Wᵀ − ‖x̂‖²/2 − max) + 1e-4) with x̂ =
+ * x·d^(−1/4) (the max is per query row for queries, over all of a head's keys for keys), then linear attention
  * out = D⁻¹·φ(Q)(φ(K)ᵀV) with D = φ(Q)·Σφ(K).
  *
- * The projection W [128, 64] is a buffer the reference draws at construction (stacked random orthogonal
- * blocks with rows scaled by the norms of Gaussian vectors): counts do not depend on it, outputs do. Here it is
- * drawn the same way from the graph's seed (Gram-Schmidt instead of QR), one per block, as a constant. As in
- * the reference, the products are einsums (torchprofile counts them as 0), and `1 / t` keeps torch's
- * reciprocal·1.
+ * The projection W [128, 64] is a buffer the reference draws at construction (stacked random orthogonal blocks
+ * with rows scaled by the norms of Gaussian vectors): counts do not depend on it, outputs do. Here it is drawn
+ * the same way from the graph's seed (Gram-Schmidt instead of QR), one per block, as a constant. As in the
+ * reference, the products are einsums (torchprofile counts them as 0), and `1 / t` keeps torch's reciprocal·1.
+ *
+ * Sizes: the reference registers Ti, S, B and L (vit_sizes: widths 192, 384, 768, 1024). S is the nearest
+ * ViT-S/16 in MACs (4.25 vs 4.61 GMACs at 224; B has about four times as many) and Ti
+ * (performer_vit_tiny_patch16: width 192, 3 heads, 1.08 GMACs) the smallest, built with the same code.
  */
 
 const FEATURES = 128;
@@ -76,15 +79,20 @@ function performerAttention(b: GraphBuilder, x: Tensor, name: string, dim: numbe
   });
 }
 
-defineModel({
-  name: "Performer-S",
-  sourceId: "performer_vit_small_patch16",
-  family: "performer",
-  note: "random features drawn from the graph's seed (the reference draws them at construction)",
-  build: (b, o) =>
-    buildVitWithAttention(
-      b,
-      { ...VIT_SIZES.S, resolution: o.resolution, numClasses: o.numClasses },
-      (bb, x, n, d, h) => performerAttention(bb, x, n, d, h),
-    ),
-});
+for (const [name, sourceId, size] of [
+  ["Performer-S", "performer_vit_small_patch16", VIT_SIZES.S],
+  ["Performer-Ti", "performer_vit_tiny_patch16", VIT_SIZES.Ti],
+] as const) {
+  defineModel({
+    name,
+    sourceId,
+    family: "performer",
+    note: "random features drawn from the graph's seed (the reference draws them at construction)",
+    build: (b, o) =>
+      buildVitWithAttention(
+        b,
+        { ...size, resolution: o.resolution, numClasses: o.numClasses },
+        (bb, x, n, d, h) => performerAttention(bb, x, n, d, h),
+      ),
+  });
+}

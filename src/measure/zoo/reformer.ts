@@ -12,20 +12,24 @@ import { floatConstant, l2Normalize } from "./blocks-dynamic.js";
 import { defineModel } from "./zoo-model.js";
 
 /**
- * Reformer-S (architectures/reformer.py, reformer_vit_small_patch16, on reformer_pytorch 1.4.4's
+ * Reformer-S and Reformer-Ti (architectures/reformer.py, reformer_vit_small_patch16, on reformer_pytorch 1.4.4's
  * LSHSelfAttention: bucket size 64, 8 hashes, shared query/key projection, qkv bias as the benchmark's
  * `qkv_bias=True` sets it): ViT-S/16 (layer scale) whose attention is LSH attention. The tokens are zero-padded
- * to a multiple of 2·64 (197 → 256 at 224), hashed by random rotations (argmax over [xR, −xR], per hash
- * round), sorted by (bucket, position), split into chunks of 64 that attend to themselves and the previous
- * chunk (keys L2-normalised, a token's own key masked with −5·10⁴), un-sorted, and the 8 rounds combined with
- * softmax weights of their log-sum-exps; then `to_out`, and the padding is cut off.
+ * to a multiple of 2·64 (197 → 256 at 224), hashed by random rotations (argmax over [xR, −xR], per hash round),
+ * sorted by (bucket, position), split into chunks of 64 that attend to themselves and the previous chunk (keys
+ * L2-normalised, a token's own key masked with −5·10⁴), un-sorted, and the 8 rounds combined with softmax
+ * weights of their log-sum-exps; then `to_out`, and the padding is cut off.
  *
  * The reference draws the rotations (torch.randn [64, 8, 2]) at every forward pass; a static graph must choose,
  * so the graph draws them once per block from its seed and keeps them as a constant (counts are the same for
  * every draw; outputs differ as between two reference runs). Bucketing, sorting and un-sorting are data
  * dependent and stay in the graph (ArgMax, TopK as an ascending sort, GatherElements), in float32 for the sort
- * keys. As the reference, the products are einsums (torchprofile counts them as 0), and torch's
- * `seqlen · buckets` product on the sort keys is kept.
+ * keys. As the reference, the products are einsums (torchprofile counts them as 0), and torch's `seqlen ·
+ * buckets` product on the sort keys is kept.
+ *
+ * Sizes: the reference registers Ti, S, B and L (vit_sizes: widths 192, 384, 768, 1024). S is the nearest
+ * ViT-S/16 in MACs (4.24 vs 4.61 GMACs at 224; B has about four times as many) and Ti
+ * (reformer_vit_tiny_patch16: width 192, 3 heads, 1.08 GMACs) the smallest, built with the same code.
  */
 
 const BUCKET = 64;
@@ -137,15 +141,16 @@ function lshAttention(
   });
 }
 
-defineModel({
-  name: "Reformer-S",
-  sourceId: "reformer_vit_small_patch16",
-  family: "reformer",
-  note: "LSH rotations drawn once from the graph's seed (the reference redraws them every forward pass)",
-  build: (b, o) =>
-    buildVitWithAttention(
-      b,
-      { ...VIT_SIZES.S, resolution: o.resolution, numClasses: o.numClasses },
-      lshAttention,
-    ),
-});
+for (const [name, sourceId, size] of [
+  ["Reformer-S", "reformer_vit_small_patch16", VIT_SIZES.S],
+  ["Reformer-Ti", "reformer_vit_tiny_patch16", VIT_SIZES.Ti],
+] as const) {
+  defineModel({
+    name,
+    sourceId,
+    family: "reformer",
+    note: "LSH rotations drawn once from the graph's seed (the reference redraws them every forward pass)",
+    build: (b, o) =>
+      buildVitWithAttention(b, { ...size, resolution: o.resolution, numClasses: o.numClasses }, lshAttention),
+  });
+}

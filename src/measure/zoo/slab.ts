@@ -15,16 +15,19 @@ import {
 import { defineModel } from "./zoo-model.js";
 
 /**
- * SLAB-S (architectures/slab.py, slab_small_patch16: "SLAB" simplified linear attention with progressive
- * re-parameterised BatchNorm): ViT-S/16 without class token (average pooling, no fc_norm), layer scale on,
- * whose every norm is a LinearNorm and whose attention is ReLU linear attention with a learned key position
- * encoding and a depthwise 5×5 conv over the values (shared by the heads) added to the output.
+ * SLAB-S and SLAB-Ti (architectures/slab.py, slab_small_patch16: "SLAB" simplified linear attention with
+ * progressive re-parameterised BatchNorm): ViT-S/16 without class token (average pooling, no fc_norm), layer
+ * scale on, whose every norm is a LinearNorm and whose attention is ReLU linear attention with a learned key
+ * position encoding and a depthwise 5×5 conv over the values (shared by the heads) added to the output.
  *
- * LinearNorm holds a LayerNorm (norm1) and a RepBN (norm2: BatchNorm1d(x) + α·x); in training it blends
- * them, in eval mode it applies only RepBN. The graph is the eval form, but keeps the 25 unused LayerNorms'
- * weights as (unconsumed) parameters so that its count is the reference's sum(p.numel()); onnxruntime drops
- * them when it loads the model, so the eval graph that runs has 19,200 parameters fewer (see the test).
- * The reference asserts img_size == 224 (its position encodings are [1, 196, C]); so does the builder.
+ * LinearNorm holds a LayerNorm (norm1) and a RepBN (norm2: BatchNorm1d(x) + α·x); in training it blends them, in
+ * eval mode it applies only RepBN. The graph is the eval form, but keeps the 25 unused LayerNorms' weights as
+ * (unconsumed) parameters so that its count is the reference's sum(p.numel()); onnxruntime drops them when it
+ * loads the model, so the eval graph that runs has 19,200 parameters fewer (see the test). The reference asserts
+ * img_size == 224 (its position encodings are [1, 196, C]); so does the builder.
+ *
+ * Sizes: slab.py registers Ti and S only. S is the nearest ViT-S/16 in MACs (4.25 vs 4.61 GMACs at 224) and Ti
+ * (slab_tiny_patch16: width 192, 3 heads, 1.08 GMACs) the smallest, built with the same code.
  */
 
 const RES = 224;
@@ -71,26 +74,31 @@ function slabAttention(b: GraphBuilder, x: Tensor, dim: number, heads: number, s
   });
 }
 
-defineModel({
-  name: "SLAB-S",
-  sourceId: "slab_small_patch16",
-  family: "slab",
-  checkResolution: (r) =>
-    r === RES ? null : `SLAB is defined at ${RES} only (the reference asserts img_size == ${RES})`,
-  testResolution: RES,
-  note: "eval form; the unused LayerNorms of LinearNorm stay as unconsumed initializers (reference count)",
-  build: (b, o) => {
-    const { embedDim: dim, depth, numHeads, patchSize } = VIT_SIZES.S;
-    const side = o.resolution / patchSize;
-    let x = addPosEmbed(b, patchEmbed(b, imageInput(b, o.resolution), patchSize, dim), side * side, dim);
-    for (let i = 0; i < depth; i++) {
-      x = b.scope(`blocks.${i}`, () => {
-        const a = slabAttention(b, linearNorm(b, x, dim, "norm1"), dim, numHeads, side);
-        const y = b.add(x, layerScale(b, a, dim, "ls1"));
-        return b.add(y, layerScale(b, mlp(b, linearNorm(b, y, dim, "norm2"), dim, 4 * dim), dim, "ls2"));
-      });
-    }
-    const pooled = b.reduceMean(linearNorm(b, x, dim, "norm"), [1], false);
-    return linear(b, pooled, dim, o.numClasses, "head");
-  },
-});
+for (const [name, sourceId, size] of [
+  ["SLAB-S", "slab_small_patch16", VIT_SIZES.S],
+  ["SLAB-Ti", "slab_tiny_patch16", VIT_SIZES.Ti],
+] as const) {
+  defineModel({
+    name,
+    sourceId,
+    family: "slab",
+    checkResolution: (r) =>
+      r === RES ? null : `SLAB is defined at ${RES} only (the reference asserts img_size == ${RES})`,
+    testResolution: RES,
+    note: "eval form; the unused LayerNorms of LinearNorm stay as unconsumed initializers (reference count)",
+    build: (b, o) => {
+      const { embedDim: dim, depth, numHeads, patchSize } = size;
+      const side = o.resolution / patchSize;
+      let x = addPosEmbed(b, patchEmbed(b, imageInput(b, o.resolution), patchSize, dim), side * side, dim);
+      for (let i = 0; i < depth; i++) {
+        x = b.scope(`blocks.${i}`, () => {
+          const a = slabAttention(b, linearNorm(b, x, dim, "norm1"), dim, numHeads, side);
+          const y = b.add(x, layerScale(b, a, dim, "ls1"));
+          return b.add(y, layerScale(b, mlp(b, linearNorm(b, y, dim, "norm2"), dim, 4 * dim), dim, "ls2"));
+        });
+      }
+      const pooled = b.reduceMean(linearNorm(b, x, dim, "norm"), [1], false);
+      return linear(b, pooled, dim, o.numClasses, "head");
+    },
+  });
+}

@@ -28,3 +28,18 @@ describe("A-ViT-S", () => {
     await expectRunsInFloat16("A-ViT-S", 64);
   });
 });
+
+// Reference: `python3 ref.py avit_tiny_patch16 224 384` with .cuda() patched as for S (the smallest size
+// registered; timm.create_model gives the same): 5,717,416 parameters, 1,260,119,978 MACs. The graph counts
+// 454,282 MACs more (0.04%), the untraced `out.data * mask` product as for S (12 × 197 × 192 = 453,888).
+describe("A-ViT-Ti", () => {
+  it("has the reference's parameters exactly and its MACs at 224 and 384", () => {
+    expectReference("avit_tiny_patch16", { resolution: 224, params: 5_717_416, macs: 1_260_119_978 }, 0.001);
+    expectReference("avit_tiny_patch16", { resolution: 384, params: 5_790_376, macs: 4_708_965_778 }, 0.001);
+  });
+
+  it("runs in onnxruntime at 64, batch 1 and 2, float32 and float16", async () => {
+    await expectRunsAtBatch1And2("A-ViT-Ti", 64);
+    await expectRunsInFloat16("A-ViT-Ti", 64);
+  });
+});

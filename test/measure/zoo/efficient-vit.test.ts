@@ -16,3 +16,19 @@ describe("EfficientViT-B3", () => {
     await expectRunsInFloat16("EfficientViT-B3", 64);
   });
 });
+
+// Reference: `python3 ref.py efficient_vit_b0 224 384` (the smallest size registered; timm.create_model gives the
+// same): 3,410,008 parameters, 102,186,116 MACs; the graph counts 4 MACs fewer (4e-8). (efficient_vit_b2:
+// 24,330,712 / 1,593,767,562; efficient_vit_l1: 52,654,088 / 5,264,732,806, 658 M MACs above ViT-S/16's
+// 4,607,047,560 against B3's 638 M below, so B3 stays the size nearest ViT-S; l2: 63,707,016 / 6,957,821,576.)
+describe("EfficientViT-B0", () => {
+  it("has the reference's parameters exactly and its MACs at 224 and 384", () => {
+    expectReference("efficient_vit_b0", { resolution: 224, params: 3_410_008, macs: 102_186_116 }, 1e-7);
+    expectReference("efficient_vit_b0", { resolution: 384, params: 3_410_008, macs: 295_274_756 }, 1e-7);
+  });
+
+  it("runs in onnxruntime at 64, batch 1 and 2, float32 and float16", async () => {
+    await expectRunsAtBatch1And2("EfficientViT-B0", 64);
+    await expectRunsInFloat16("EfficientViT-B0", 64);
+  });
+});

@@ -32,3 +32,25 @@ describe("Informer-S", () => {
     await expectRunsInFloat16("Informer-S", 64);
   });
 });
+
+// Reference: `python3 ref.py informer_vit_tiny_patch16 224 384` (the smallest size registered; timm.create_model
+// gives the same): 5,717,224 parameters, 1,116,861,912 MACs, the graph's too.
+describe("Informer-Ti", () => {
+  it("has the reference's parameters exactly and its MACs at 224 and 384", () => {
+    expectReference(
+      "informer_vit_tiny_patch16",
+      { resolution: 224, params: 5_717_224, macs: 1_116_861_912 },
+      0,
+    );
+    expectReference(
+      "informer_vit_tiny_patch16",
+      { resolution: 384, params: 5_790_184, macs: 3_291_169_452 },
+      0,
+    );
+  });
+
+  it("runs in onnxruntime at 64, batch 1 and 2, float32 and float16", async () => {
+    await expectRunsAtBatch1And2("Informer-Ti", 64);
+    await expectRunsInFloat16("Informer-Ti", 64);
+  });
+});

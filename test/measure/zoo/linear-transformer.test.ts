@@ -25,3 +25,25 @@ describe("Linear-S", () => {
     await expectRunsInFloat16("Linear-S", 64);
   });
 });
+
+// Reference: `python3 ref.py linear_vit_tiny_patch16 224 384` (the smallest size registered; layer scale 1e-4, qkv
+// bias): 5,721,832 parameters, 1,076,711,796 MACs; timm.create_model without those defaults gives 5,717,224.
+describe("Linear-Ti", () => {
+  it("has the reference's parameters exactly and its MACs at 224 and 384", () => {
+    expectReference(
+      "linear_vit_tiny_patch16",
+      { resolution: 224, params: 5_721_832, macs: 1_076_711_796 },
+      0,
+    );
+    expectReference(
+      "linear_vit_tiny_patch16",
+      { resolution: 384, params: 5_794_792, macs: 3_153_531_876 },
+      0,
+    );
+  });
+
+  it("runs in onnxruntime at 64, batch 1 and 2, float32 and float16", async () => {
+    await expectRunsAtBatch1And2("Linear-Ti", 64);
+    await expectRunsInFloat16("Linear-Ti", 64);
+  });
+});

@@ -41,3 +41,26 @@ describe("Performer-S", () => {
     expect(Math.abs(dot(row(4), row(5)))).toBeLessThan(1e-5);
   });
 });
+
+// Reference: `python3 ref.py performer_vit_tiny_patch16 224 384` (the smallest size registered; 128 random features
+// per head as S): 5,721,832 parameters, 1,079,449,356 MACs; timm.create_model without the benchmark's defaults gives
+// 5,717,224. The graph counts 48 MACs fewer (4e-8).
+describe("Performer-Ti", () => {
+  it("has the reference's parameters exactly and its MACs at 224 and 384", () => {
+    expectReference(
+      "performer_vit_tiny_patch16",
+      { resolution: 224, params: 5_721_832, macs: 1_079_449_356 },
+      1e-7,
+    );
+    expectReference(
+      "performer_vit_tiny_patch16",
+      { resolution: 384, params: 5_794_792, macs: 3_161_549_916 },
+      1e-7,
+    );
+  });
+
+  it("runs in onnxruntime at 64, batch 1 and 2, float32 and float16", async () => {
+    await expectRunsAtBatch1And2("Performer-Ti", 64);
+    await expectRunsInFloat16("Performer-Ti", 64);
+  });
+});

@@ -28,3 +28,26 @@ describe("Reformer-S", () => {
     await expectRunsInFloat16("Reformer-S", 64);
   });
 });
+
+// Reference: `python3 ref.py reformer_vit_tiny_patch16 224 384` (the smallest size registered; same packages and
+// stub as S): 5,277,160 parameters, 1,082,086,992 MACs; timm.create_model without the benchmark's defaults gives
+// 5,272,552. The graph counts 144 MACs fewer (1.3e-7).
+describe("Reformer-Ti", () => {
+  it("has the reference's parameters exactly and its MACs at 224 and 384", () => {
+    expectReference(
+      "reformer_vit_tiny_patch16",
+      { resolution: 224, params: 5_277_160, macs: 1_082_086_992 },
+      1e-6,
+    );
+    expectReference(
+      "reformer_vit_tiny_patch16",
+      { resolution: 384, params: 5_350_120, macs: 3_017_446_224 },
+      1e-6,
+    );
+  });
+
+  it("runs in onnxruntime at 64, batch 1 and 2, float32 and float16", async () => {
+    await expectRunsAtBatch1And2("Reformer-Ti", 64);
+    await expectRunsInFloat16("Reformer-Ti", 64);
+  });
+});

@@ -18,3 +18,19 @@ describe("ResT-Base", () => {
     await expectRunsInFloat16("ResT-Base", 64);
   });
 });
+
+// Reference: `python3 ref.py rest_lite 224 384` (the smallest size registered, qkv bias on): 10,508,300 parameters,
+// 1,536,631,152 MACs; timm.create_model gives 10,502,540. The graph counts 56 MACs more (instance-norm means, as
+// ResT-Base). (rest_small: 13,679,708 / 2,097,463,984; rest_large: 51,676,156 / 8,368,130,288, so Base stays the
+// size nearest ViT-S.)
+describe("ResT-Lite", () => {
+  it("has the reference's parameters exactly and its MACs at 224 and 384", () => {
+    expectReference("rest_lite", { resolution: 224, params: 10_508_300, macs: 1_536_631_152 }, 1e-7);
+    expectReference("rest_lite", { resolution: 384, params: 10_508_300, macs: 4_943_606_272 }, 1e-7);
+  });
+
+  it("runs in onnxruntime at 64, batch 1 and 2, float32 and float16", async () => {
+    await expectRunsAtBatch1And2("ResT-Lite", 64);
+    await expectRunsInFloat16("ResT-Lite", 64);
+  });
+});
