@@ -6,12 +6,15 @@ import { type ASTNode, type DocumentNode, visit } from "graphql";
  * repeated operation skips their three document walks (7 % of a small page's time). A remembered result is used
  * only where the checks cannot come out otherwise for other variables:
  *
- * - every variable value is a number, a boolean or null (strings and lists are what the input checks bound), and
+ * - every variable value is a number or a boolean (strings and lists are what the input checks bound; graphql's
+ *   argument reading takes such a value as it is, so its size cannot matter), remembered apart for each set of
+ *   variable names given (a missing or null variable makes the input checks skip the field that uses it), and
  * - no variable reaches a `first` argument or a directive (the only places the cost reads arguments).
  *
  * Operations that failed a check are never remembered: they are checked again each time.
  */
 export class LimitsMemo {
+  /** Per document: by operation name and variable names, the cost. */
   private readonly costs = new WeakMap<DocumentNode, Map<string, number>>();
   private readonly costReadsVariables = new WeakMap<DocumentNode, boolean>();
 
@@ -21,8 +24,8 @@ export class LimitsMemo {
     operationName: string | null | undefined,
     variables: Record<string, unknown> | undefined,
   ): number | undefined {
-    if (!plainValues(variables)) return undefined;
-    return this.costs.get(document)?.get(operationName ?? "");
+    const key = memoKey(operationName, variables);
+    return key === null ? undefined : this.costs.get(document)?.get(key);
   }
 
   /** Remembers the cost of an operation that passed every check, where that is safe (see the class). */
@@ -32,13 +35,14 @@ export class LimitsMemo {
     variables: Record<string, unknown> | undefined,
     cost: number,
   ): void {
-    if (!Number.isFinite(cost) || !plainValues(variables) || this.readsVariables(document)) return;
-    let perName = this.costs.get(document);
-    if (!perName) {
-      perName = new Map();
-      this.costs.set(document, perName);
+    const key = memoKey(operationName, variables);
+    if (key === null || !Number.isFinite(cost) || this.readsVariables(document)) return;
+    let byKey = this.costs.get(document);
+    if (!byKey) {
+      byKey = new Map();
+      this.costs.set(document, byKey);
     }
-    perName.set(operationName ?? "", cost);
+    byKey.set(key, cost);
   }
 
   private readsVariables(document: DocumentNode): boolean {
@@ -59,11 +63,17 @@ export class LimitsMemo {
   }
 }
 
-function plainValues(variables: Record<string, unknown> | undefined): boolean {
-  if (!variables) return true;
-  for (const value of Object.values(variables))
-    if (value !== null && typeof value !== "number" && typeof value !== "boolean") return false;
-  return true;
+/** Returns the operation name and the given variables' names, or null unless every value is a number or boolean. */
+function memoKey(
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | undefined,
+): string | null {
+  const names = Object.keys(variables ?? {});
+  for (const name of names) {
+    const value = variables![name];
+    if (typeof value !== "number" && typeof value !== "boolean") return null;
+  }
+  return [operationName ?? "", ...names.sort()].join("\u0000");
 }
 
 function hasVariable(node: ASTNode): boolean {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { LimitsMemo } from "../../src/limits/limits-memo.js";
 
 describe("LimitsMemo", () => {
-  it("remembers a passed operation's cost for number, boolean and null variables", () => {
+  it("remembers a passed operation's cost for number and boolean variables, apart per set of names given", () => {
     const memo = new LimitsMemo();
     const document = parse(
       'query Q($min: Float!) { runs(first: 100, filter: { metrics: [{ metric: "params", op: GTE, value: $min }] }) { totalCount } }',
@@ -12,8 +12,17 @@ describe("LimitsMemo", () => {
     expect(memo.get(document, "Q", { min: 1 })).toBeUndefined();
     memo.set(document, "Q", { min: 1 }, 101);
     expect(memo.get(document, "Q", { min: 2.5 })).toBe(101);
-    expect(memo.get(document, "Q", { min: null })).toBe(101);
+    expect(memo.get(document, "Q", { min: null })).toBeUndefined();
+    expect(memo.get(document, "Q", {})).toBeUndefined();
+    expect(memo.get(document, "Q", { min: 1, extra: true })).toBeUndefined();
     expect(memo.get(document, "Other", { min: 1 })).toBeUndefined();
+    // An operation that passed without its variable (the input checks then skip the field) says nothing of one
+    // that gives it.
+    const without = parse(
+      'query ($v: Float) { runs(first: 5, filter: { metrics: [{ metric: "params", op: GTE, value: $v }] }) { totalCount } }',
+    );
+    memo.set(without, undefined, {}, 6);
+    expect(memo.get(without, undefined, { v: 3 })).toBeUndefined();
     expect(memo.get(parse("{ runs { totalCount } }"), undefined, undefined)).toBeUndefined();
   });
 
