@@ -248,8 +248,12 @@ export async function queryRows<T>(db: FavorDb, query: SQL): Promise<T[]> {
   return result.rows as T[];
 }
 
-/** Most statement texts one process runs as named prepared statements (PostgreSQL keeps each one's plan per connection). */
-export const MAX_PREPARED_STATEMENTS = 100;
+/**
+ * Most statement texts one process runs as named prepared statements. PostgreSQL keeps each one's plan per pooled
+ * connection: about 270 kB for the subject page (its CachedPlan, CachedPlanSource and CachedPlanQuery contexts), so
+ * at most about 86 MB over a pool of 10 even if clients send 32 shapes of filter; dashboards use a handful.
+ */
+export const MAX_PREPARED_STATEMENTS = 32;
 const preparedNames = new Map<string, string>();
 const dialect = new PgDialect();
 
