@@ -43,7 +43,7 @@ describe("loadConfig", () => {
         FAVOR_MAX_QUERY_COST: "1000",
         FAVOR_MAX_RESPONSE_BYTES: "4096",
         FAVOR_QUERY_TIMEOUT_MS: "250",
-        FAVOR_MAX_CONCURRENT_OPERATIONS: "2",
+        FAVOR_MAX_CONCURRENT_OPERATIONS: "3",
         FAVOR_MAX_QUEUED_OPERATIONS: "7",
         FAVOR_WORKER_PROVIDERS: " cpu, WebGPU ,cpu",
         FAVOR_MAX_CELLS_PER_JOB: "20",
@@ -70,7 +70,7 @@ describe("loadConfig", () => {
         maxCost: 1000,
         maxResponseBytes: 4096,
         timeoutMs: 250,
-        maxConcurrent: 2,
+        maxConcurrent: 3,
         maxQueued: 7,
       },
       measurement: {
